@@ -29,7 +29,10 @@ struct Result {
   std::vector<int8_t> trits;       // n * k, row-major, values in {-1, 0, +1}
   std::vector<float> scales;       // n values (per channel) or 1; finite and > 0 (1 for all-zero rows)
   std::vector<float> thresholds;   // same count as scales: t, with trit = sign(w) * (|w| > t)
+                                   // (l2opt: t = a/2, codes are the exact top-k set; they can
+                                   // differ from the rule only for |w| == a/2 up to rounding)
   std::vector<float> levels;       // same count as scales: the level a the method chose
+                                   // (0 for an all-zero group, whose scale is 1)
 };
 
 struct ErrorStats {

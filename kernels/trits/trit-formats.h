@@ -25,15 +25,23 @@ size_t row_bytes(Format format, size_t k);
 bool packed_bytes(Format format, size_t n, size_t k, size_t* bytes);
 
 // trits: n*k values in {-1,0,+1}, row-major. out: packed_bytes(format, n, k) bytes.
+// Throws std::invalid_argument naming (row, col) for a value outside {-1,0,+1}. Every function
+// here throws std::invalid_argument for an unknown `format` or a shape whose packed size
+// overflows size_t (no buffer can have it), instead of touching memory.
 void pack(Format format, const int8_t* trits, size_t n, size_t k, uint8_t* out);
-// Inverse of pack. Returns false at the first invalid code/byte (*bad_row / *bad_index say where).
+// Inverse of pack. Returns false at the first invalid code/byte (*bad_row / *bad_col say where:
+// *bad_col is the trit index in the padded row, so >= k for an invalid code in the row padding;
+// for base-3 it is the first trit of the invalid byte, i.e. 5 * byte). Padding trits are not
+// otherwise checked (only an invalid code is an error) and are not written to `trits`.
 bool unpack(Format format, const uint8_t* packed, size_t n, size_t k, int8_t* trits,
             size_t* bad_row = nullptr, size_t* bad_col = nullptr);
 // Checks codes without unpacking: no 0b11 2-bit code (including padding) / no byte > 242.
+// On failure *bad_row is the row and *bad_byte the byte index inside that row (first in memory order).
 bool validate(Format format, const uint8_t* packed, size_t n, size_t k,
               size_t* bad_row = nullptr, size_t* bad_byte = nullptr);
 // Decodes base-3 rows into canonical 2-bit rows (n * row_bytes(canonical_2bit, k) bytes).
-// Returns false on an invalid byte.
-bool base3_to_canonical(const uint8_t* packed, size_t n, size_t k, uint8_t* canonical);
+// Returns false on an invalid byte (same reporting as validate). The output padding is always code 1.
+bool base3_to_canonical(const uint8_t* packed, size_t n, size_t k, uint8_t* canonical,
+                        size_t* bad_row = nullptr, size_t* bad_byte = nullptr);
 
 }  // namespace ternrt::trits
