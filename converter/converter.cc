@@ -1,0 +1,152 @@
+#include "converter.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "passes/passes.h"
+#include "writer/tern_writer.h"
+
+namespace ternrt::convert {
+namespace {
+
+std::string base_name(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// JSON number; NaN/Inf (e.g. the SQNR of an exact representation) become null.
+std::string num(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+std::string str(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string shape_json(const Shape& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+std::string summary_json(const Summary3& s) {
+  return "{\"min\": " + num(s.min) + ", \"median\": " + num(s.median) + ", \"max\": " + num(s.max) + "}";
+}
+
+}  // namespace
+
+void convert_graph(Graph& graph, const ConvertOptions& options, ConversionReport* report,
+                   const std::function<void(const std::string&)>& progress) {
+  run_float_passes(graph);
+  std::vector<LayerChoice> layers = choose_layers(graph, options.ternary);
+  std::vector<LayerResult> results = ternarize_layers(graph, layers, options.ternary, progress);
+  if (options.ternary.enabled) {
+    graph.metadata["ternary.method"] = quantize::method_name(options.ternary.quant.method);
+    graph.metadata["ternary.per_channel"] = options.ternary.quant.per_channel ? "true" : "false";
+    graph.metadata["ternary.layers"] = std::to_string(results.size());
+  }
+  if (!report) return;
+  report->layers = layers;
+  report->ternary = results;
+  for (const Tensor& t : graph.tensors) {
+    if (!t.is_constant || t.is_int) continue;
+    const size_t count = static_cast<size_t>(num_elements(t.shape));
+    report->parameters += count;
+    report->model_bytes_float += count * sizeof(float);
+    if (!t.ternary) report->model_bytes_ternary += count * sizeof(float);
+  }
+  for (const LayerResult& r : results) {
+    report->ternary_parameters += r.parameters;
+    report->model_bytes_ternary += r.packed_bytes;
+  }
+}
+
+ConversionReport convert_file(const std::string& input_path, const std::string& output_path,
+                              const ConvertOptions& options,
+                              const std::function<void(const std::string&)>& progress) {
+  Graph graph = import_onnx_file(input_path, options.import);
+  graph.metadata["source_model"] = base_name(input_path);
+  ConversionReport report;
+  convert_graph(graph, options, &report, progress);
+  const std::vector<uint8_t> bytes = serialize_model(graph);
+  write_file_atomically(output_path, bytes);
+  report.file_bytes = bytes.size();
+  return report;
+}
+
+std::string report_json(const ConversionReport& report) {
+  std::ostringstream out;
+  out << "{\n  \"layers\": [";
+  for (size_t i = 0; i < report.ternary.size(); ++i) {
+    const LayerResult& r = report.ternary[i];
+    out << (i ? "," : "") << "\n    {\"name\": " << str(r.layer.name) << ", \"op\": " << str(r.layer.op)
+        << ", \"shape\": " << shape_json(r.layer.shape) << ", \"method\": " << str(r.method)
+        << ", \"per_channel\": " << (r.per_channel ? "true" : "false")
+        << ",\n     \"threshold\": " << summary_json(r.threshold) << ", \"level\": " << summary_json(r.level)
+        << ",\n     \"zero_fraction\": " << num(r.stats.zero_fraction) << ", \"mse\": " << num(r.stats.mse)
+        << ", \"max_error\": " << num(r.stats.max_error) << ", \"sqnr_db\": " << num(r.stats.sqnr_db)
+        << ", \"parameters\": " << r.parameters << ", \"bytes\": " << r.packed_bytes << "}";
+  }
+  out << "\n  ],\n  \"float_layers\": [";
+  bool first = true;
+  for (const LayerChoice& c : report.layers) {
+    if (c.ternary) continue;
+    out << (first ? "" : ",") << "\n    {\"name\": " << str(c.name) << ", \"op\": " << str(c.op)
+        << ", \"shape\": " << shape_json(c.shape) << ", \"reason\": " << str(c.reason) << "}";
+    first = false;
+  }
+  const double ratio = report.model_bytes_ternary ? double(report.model_bytes_float) / double(report.model_bytes_ternary) : 0;
+  out << "\n  ],\n  \"totals\": {\"layers\": " << report.layers.size() << ", \"ternary_layers\": " << report.ternary.size()
+      << ", \"parameters\": " << report.parameters << ", \"ternary_parameters\": " << report.ternary_parameters
+      << ", \"model_bytes_float\": " << report.model_bytes_float
+      << ", \"model_bytes_ternary\": " << report.model_bytes_ternary << ", \"compression_ratio\": " << num(ratio)
+      << ", \"file_bytes\": " << report.file_bytes << "}\n}\n";
+  return out.str();
+}
+
+std::string report_table(const ConversionReport& report) {
+  std::ostringstream out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-28s %-15s %-20s %-7s %6s %8s\n", "layer", "op", "shape", "method", "zeros",
+                "SQNR dB");
+  out << line;
+  size_t next = 0;
+  for (const LayerChoice& c : report.layers) {
+    std::string shape = shape_string(c.shape);
+    if (c.ternary && next < report.ternary.size()) {
+      const LayerResult& r = report.ternary[next++];
+      std::snprintf(line, sizeof line, "%-28s %-15s %-20s %-7s %5.1f%% %8.2f\n", c.name.c_str(), c.op.c_str(), shape.c_str(),
+                    r.method.c_str(), 100.0 * r.stats.zero_fraction, r.stats.sqnr_db);
+    } else {
+      std::snprintf(line, sizeof line, "%-28s %-15s %-20s %-7s %6s %8s  (%s)\n", c.name.c_str(), c.op.c_str(), shape.c_str(),
+                    "float", "-", "-", c.reason.c_str());
+    }
+    out << line;
+  }
+  const double ratio = report.model_bytes_ternary ? double(report.model_bytes_float) / double(report.model_bytes_ternary) : 0;
+  std::snprintf(line, sizeof line,
+                "parameters: %zu (%zu ternary in %zu of %zu layers); weights: %zu bytes float -> %zu bytes (%.2fx)\n",
+                report.parameters, report.ternary_parameters, report.ternary.size(), report.layers.size(),
+                report.model_bytes_float, report.model_bytes_ternary, ratio);
+  out << line;
+  return out.str();
+}
+
+}  // namespace ternrt::convert

@@ -1,0 +1,135 @@
+// ternrt-convert: ONNX model -> .tern model (float or ternary weights). docs/converter.md.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "converter.h"
+#include "writer/tern_writer.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage: ternrt-convert in.onnx -o out.tern [options]\n"
+    "  --batch N                 value for a dynamic batch dimension (default 1)\n"
+    "  --method M                tquant | mquant | twn | rtn | l2opt | none (default mquant; none = float model)\n"
+    "  --per-tensor              one scale per tensor instead of per output channel\n"
+    "  --keep-float SPEC         layers kept float: first,last (default) | none | comma list of\n"
+    "                            first, last and layer names; depthwise convs stay float unless 'none'\n"
+    "  --mquant-level L          centroid (default) | 2t\n"
+    "  --mquant-quantiles Q      empirical (default) | gaussian\n"
+    "  --pack P                  2 (2-bit canonical, default) | 1.6 (5 trits per byte)\n"
+    "  --report FILE             per-layer quantization report as JSON\n"
+    "  --quiet                   no summary table on stdout, no progress on stderr\n"
+    "  --version, --help\n";
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "ternrt-convert: %s\n%s", message.c_str(), kUsage);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ternrt::convert;
+  std::string input, output, report_path, method = "mquant", keep = "first,last";
+  ConvertOptions options;
+  bool quiet = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](const char* flag) -> const char* {
+      if (i + 1 >= argc) return nullptr;
+      (void)flag;
+      return argv[++i];
+    };
+    auto needs = [&](const char* v) { return v ? 0 : usage_error(arg + " needs a value"); };
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "--version") {
+      std::printf("%s\n", producer_string().c_str());
+      return 0;
+    } else if (arg == "-o" || arg == "--output") {
+      const char* v = value("-o");
+      if (!v) return needs(v);
+      output = v;
+    } else if (arg == "--batch") {
+      const char* v = value("--batch");
+      if (!v) return needs(v);
+      char* end = nullptr;
+      long long b = std::strtoll(v, &end, 10);
+      if (*end || b < 1 || b > (1 << 20)) return usage_error(std::string("--batch: expected a positive integer, got '") + v + "'");
+      options.import.batch = b;
+    } else if (arg == "--method") {
+      const char* v = value("--method");
+      if (!v) return needs(v);
+      method = v;
+    } else if (arg == "--per-tensor") {
+      options.ternary.quant.per_channel = false;
+    } else if (arg == "--keep-float") {
+      const char* v = value("--keep-float");
+      if (!v) return needs(v);
+      keep = v;
+    } else if (arg == "--mquant-level") {
+      const char* v = value("--mquant-level");
+      if (!v) return needs(v);
+      if (!std::strcmp(v, "centroid")) options.ternary.quant.mquant_level = ternrt::quantize::MQuantLevel::centroid;
+      else if (!std::strcmp(v, "2t")) options.ternary.quant.mquant_level = ternrt::quantize::MQuantLevel::two_t;
+      else return usage_error(std::string("--mquant-level: expected centroid or 2t, got '") + v + "'");
+    } else if (arg == "--mquant-quantiles") {
+      const char* v = value("--mquant-quantiles");
+      if (!v) return needs(v);
+      if (!std::strcmp(v, "empirical")) options.ternary.quant.mquant_quantiles = ternrt::quantize::QuantileSource::empirical;
+      else if (!std::strcmp(v, "gaussian")) options.ternary.quant.mquant_quantiles = ternrt::quantize::QuantileSource::gaussian;
+      else return usage_error(std::string("--mquant-quantiles: expected empirical or gaussian, got '") + v + "'");
+    } else if (arg == "--pack") {
+      const char* v = value("--pack");
+      if (!v) return needs(v);
+      if (!std::strcmp(v, "2")) options.ternary.packing = 0;
+      else if (!std::strcmp(v, "1.6")) options.ternary.packing = 1;
+      else return usage_error(std::string("--pack: expected 2 or 1.6, got '") + v + "'");
+    } else if (arg == "--report") {
+      const char* v = value("--report");
+      if (!v) return needs(v);
+      report_path = v;
+    } else if (arg == "--quiet" || arg == "-q") {
+      quiet = true;
+    } else if (!arg.empty() && arg[0] == '-') {
+      return usage_error("unknown option '" + arg + "'");
+    } else if (input.empty()) {
+      input = arg;
+    } else {
+      return usage_error("more than one input file ('" + input + "', '" + arg + "')");
+    }
+  }
+  if (input.empty()) return usage_error("no input model");
+  if (output.empty()) return usage_error("no output file (-o out.tern)");
+  if (method == "none") {
+    options.ternary.enabled = false;
+  } else if (!ternrt::quantize::parse_method(method, &options.ternary.quant.method)) {
+    return usage_error("--method: expected tquant, mquant, twn, rtn, l2opt or none, got '" + method + "'");
+  }
+
+  try {
+    options.ternary.keep = parse_keep_float(keep);
+    auto progress = [&](const std::string& line) {
+      if (!quiet) std::fprintf(stderr, "ternrt-convert: ternarizing %s\n", line.c_str());
+    };
+    ConversionReport report = convert_file(input, output, options, progress);
+    if (!report_path.empty()) {
+      // The model is already written; a report failure is still an error (exit 1).
+      std::vector<uint8_t> json;
+      const std::string text = report_json(report);
+      write_file_atomically(report_path, std::vector<uint8_t>(text.begin(), text.end()));
+    }
+    if (!quiet) std::fputs(report_table(report).c_str(), stdout);
+    if (!quiet) std::printf("wrote %s (%zu bytes)\n", output.c_str(), report.file_bytes);
+  } catch (const ConvertError& e) {
+    std::fprintf(stderr, "ternrt-convert: %s: %s\n", input.c_str(), e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ternrt-convert: %s: internal error: %s\n", input.c_str(), e.what());
+    return 1;
+  }
+  return 0;
+}
