@@ -1,0 +1,232 @@
+// ternrt-kernel-bench: the t2i8 GEMM of every ISA this CPU supports, next to XNNPACK's f32 and qs8
+// fully connected operators on the same shapes, plus peak probes. Each benchmark reports a GMACs
+// counter (M*N*K per second / 1e9). Names: <backend>/<shape list>/M:<m>/N:<n>/K:<k>, where backend
+// is the ternrt kernel name (e.g. t2i8_gemm_8x32c4__avx512vnni), xnnpack_f32, xnnpack_qs8 or peak_*.
+// Single threaded (no pool): pin with taskset. For M == 1 (GEMV) every backend cycles through
+// enough weight copies to exceed TERNRT_BENCH_COLD_BYTES (default 2 x last-level cache), so the
+// weights come from DRAM, not the cache.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <cpuinfo.h>
+#include <xnnpack.h>
+
+#include "ternrt/kernels/t2i8-gemm-ukernels.h"
+#include "ternrt/kernels/t2i8-gemm.h"
+
+namespace ternrt_bench {
+int64_t peak_vpmaddubsw_ymm(size_t iterations);
+int64_t peak_vpmaddubsw_zmm(size_t iterations);
+int64_t peak_vpdpbusd_zmm(size_t iterations);
+}  // namespace ternrt_bench
+
+namespace {
+
+using namespace ternrt::kernels;
+
+struct Shape {
+  std::string list;
+  size_t m, n, k;
+};
+
+std::vector<Shape> read_shapes(const std::string& dir, const std::string& list) {
+  std::vector<Shape> shapes;
+  std::ifstream file(dir + "/" + list + ".txt");
+  if (!file) {
+    std::fprintf(stderr, "ternrt-kernel-bench: cannot open %s/%s.txt (set TERNRT_BENCH_SHAPES)\n", dir.c_str(), list.c_str());
+    return shapes;
+  }
+  std::string line;
+  size_t line_number = 0;
+  while (std::getline(file, line)) {
+    ++line_number;
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    Shape shape{list, 0, 0, 0};
+    if (!(fields >> shape.m >> shape.n >> shape.k) || shape.m == 0 || shape.n == 0 || shape.k == 0) {
+      std::fprintf(stderr, "ternrt-kernel-bench: %s/%s.txt line %zu: expected 'M N K' (positive integers), got '%s'\n",
+                   dir.c_str(), list.c_str(), line_number, line.c_str());
+      continue;
+    }
+    shapes.push_back(shape);
+  }
+  return shapes;
+}
+
+size_t cold_bytes() {
+  if (const char* text = std::getenv("TERNRT_BENCH_COLD_BYTES")) return size_t(std::strtoull(text, nullptr, 10));
+  size_t llc = 32u << 20;
+  if (const cpuinfo_processor* p = cpuinfo_get_processor(0)) {
+    if (p->cache.l3) llc = p->cache.l3->size;
+    else if (p->cache.l2) llc = p->cache.l2->size;
+  }
+  return 2 * llc;
+}
+
+// How many weight copies to cycle through: 1 for GEMM (weights reused across M rows, like a layer),
+// enough to leave the cache for GEMV.
+size_t weight_copies(const Shape& s, size_t bytes_per_copy) {
+  if (s.m != 1) return 1;
+  return std::max<size_t>(1, std::min<size_t>(512, cold_bytes() / std::max<size_t>(bytes_per_copy, 1) + 1));
+}
+
+void set_counters(benchmark::State& state, const Shape& s) {
+  state.counters["GMACs"] = benchmark::Counter(double(s.m) * double(s.n) * double(s.k) * 1e-9,
+                                               benchmark::Counter::kIsIterationInvariantRate);
+}
+
+std::vector<uint8_t> random_codes(size_t n, size_t k, std::mt19937& rng) {
+  const size_t row_bytes = (k + 3) / 4;
+  std::vector<uint8_t> codes(n * row_bytes, 0);
+  for (size_t j = 0; j < n; ++j)
+    for (size_t kk = 0; kk < k; ++kk) codes[j * row_bytes + kk / 4] |= uint8_t((rng() % 3) << (2 * (kk % 4)));
+  return codes;
+}
+
+std::vector<int8_t> random_s8(size_t count, std::mt19937& rng) {
+  std::vector<int8_t> v(count);
+  for (auto& x : v) x = int8_t(int(rng() % 256) - 128);
+  return v;
+}
+
+void bench_ternary(benchmark::State& state, Shape s, Isa isa) {
+  std::mt19937 rng(42);
+  const std::vector<uint8_t> codes = random_codes(s.n, s.k, rng);
+  const std::vector<int8_t> a = random_s8(s.m * s.k + 16, rng);
+  std::vector<std::unique_ptr<PackedTernaryWeights>> weights;
+  weights.push_back(PackedTernaryWeights::pack(codes.data(), s.n, s.k, isa));
+  const size_t copies = weight_copies(s, weights[0]->packed_bytes());
+  while (weights.size() < copies) weights.push_back(PackedTernaryWeights::pack(codes.data(), s.n, s.k, isa));
+  std::vector<int32_t> c(s.m * s.n);
+  size_t index = 0;
+  for (auto _ : state) {
+    t2i8_gemm_s32(*weights[index], s.m, a.data(), s.k, c.data(), s.n, nullptr);
+    benchmark::DoNotOptimize(c.data());
+    if (++index == weights.size()) index = 0;
+  }
+  set_counters(state, s);
+  state.counters["copies"] = double(copies);
+}
+
+void bench_xnnpack_f32(benchmark::State& state, Shape s) {
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> w(s.n * s.k), bias(s.n), a(s.m * s.k + 16), c(s.m * s.n);
+  for (auto& x : w) x = dist(rng);
+  for (auto& x : bias) x = dist(rng);
+  for (auto& x : a) x = dist(rng);
+  const size_t copies = weight_copies(s, w.size() * sizeof(float));
+  std::vector<xnn_operator_t> ops;
+  for (size_t i = 0; i < copies; ++i) {
+    xnn_operator_t op = nullptr;
+    if (xnn_create_fully_connected_nc_f32(s.k, s.n, s.k, s.n, w.data(), bias.data(), -INFINITY, INFINITY, 0, &op) !=
+            xnn_status_success ||
+        xnn_setup_fully_connected_nc_f32(op, s.m, a.data(), c.data(), nullptr) != xnn_status_success) {
+      state.SkipWithError("XNNPACK f32 fully connected create/setup failed");
+      return;
+    }
+    ops.push_back(op);
+  }
+  size_t index = 0;
+  for (auto _ : state) {
+    xnn_run_operator(ops[index], nullptr);
+    benchmark::DoNotOptimize(c.data());
+    if (++index == ops.size()) index = 0;
+  }
+  for (xnn_operator_t op : ops) xnn_delete_operator(op);
+  set_counters(state, s);
+  state.counters["copies"] = double(copies);
+}
+
+void bench_xnnpack_qs8(benchmark::State& state, Shape s) {
+  std::mt19937 rng(42);
+  const std::vector<int8_t> w = random_s8(s.n * s.k, rng);
+  const std::vector<int8_t> a = random_s8(s.m * s.k + 16, rng);
+  std::vector<int32_t> bias(s.n);
+  for (auto& x : bias) x = int32_t(rng() % 2001) - 1000;
+  std::vector<int8_t> c(s.m * s.n);
+  const size_t copies = weight_copies(s, w.size());
+  std::vector<xnn_operator_t> ops;
+  for (size_t i = 0; i < copies; ++i) {
+    xnn_operator_t op = nullptr;
+    if (xnn_create_fully_connected_nc_qs8(s.k, s.n, s.k, s.n, 0, 0.02f, 0.01f, w.data(), bias.data(), 0, 1.0f, -128,
+                                          127, 0, &op) != xnn_status_success ||
+        xnn_setup_fully_connected_nc_qs8(op, s.m, a.data(), c.data(), nullptr) != xnn_status_success) {
+      state.SkipWithError("XNNPACK qs8 fully connected create/setup failed");
+      return;
+    }
+    ops.push_back(op);
+  }
+  size_t index = 0;
+  for (auto _ : state) {
+    xnn_run_operator(ops[index], nullptr);
+    benchmark::DoNotOptimize(c.data());
+    if (++index == ops.size()) index = 0;
+  }
+  for (xnn_operator_t op : ops) xnn_delete_operator(op);
+  set_counters(state, s);
+  state.counters["copies"] = double(copies);
+}
+
+void bench_peak(benchmark::State& state, int64_t (*probe)(size_t), double macs_per_iteration) {
+  const size_t iterations = 1 << 16;
+  for (auto _ : state) benchmark::DoNotOptimize(probe(iterations));
+  state.counters["GMACs"] = benchmark::Counter(macs_per_iteration * double(iterations) * 1e-9,
+                                               benchmark::Counter::kIsIterationInvariantRate);
+}
+
+std::string shape_name(const Shape& s) {
+  return "/" + s.list + "/M:" + std::to_string(s.m) + "/N:" + std::to_string(s.n) + "/K:" + std::to_string(s.k);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (!cpuinfo_initialize() || xnn_initialize(nullptr) != xnn_status_success) {
+    std::fprintf(stderr, "ternrt-kernel-bench: cpuinfo or XNNPACK initialization failed\n");
+    return 1;
+  }
+  const char* dir_env = std::getenv("TERNRT_BENCH_SHAPES");
+  const std::string dir = dir_env ? dir_env : TERNRT_BENCH_SHAPES_DIR;
+
+#if defined(__x86_64__)
+  // 12 probe instructions per iteration: 32 MAC per ymm vpmaddubsw, 64 per zmm vpmaddubsw / vpdpbusd.
+  if (isa_supported(Isa::avx2))
+    benchmark::RegisterBenchmark("peak_vpmaddubsw_ymm", bench_peak, ternrt_bench::peak_vpmaddubsw_ymm, 12.0 * 32);
+  if (isa_supported(Isa::avx512bw))
+    benchmark::RegisterBenchmark("peak_vpmaddubsw_zmm", bench_peak, ternrt_bench::peak_vpmaddubsw_zmm, 12.0 * 64);
+  if (isa_supported(Isa::avx512vnni))
+    benchmark::RegisterBenchmark("peak_vpdpbusd_zmm", bench_peak, ternrt_bench::peak_vpdpbusd_zmm, 12.0 * 64);
+#endif
+
+  // Ternary backends: one per supported ISA, named after the kernel the API picks for the shape
+  // (the mr == 1 GEMV kernel for M == 1).
+  std::vector<Isa> isas;
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512bw, Isa::avx512vnni, Isa::neon, Isa::neondot})
+    if (isa_supported(isa)) isas.push_back(isa);
+
+  for (const char* list : {"resnet18", "mobilenetv2", "fc"}) {
+    for (const Shape& s : read_shapes(dir, list)) {
+      for (Isa isa : isas) {
+        const T2I8GemmUkernel* ukernel = t2i8_gemm_ukernel_for(isa, s.m == 1);
+        benchmark::RegisterBenchmark((std::string(ukernel->name) + shape_name(s)).c_str(), bench_ternary, s, isa);
+      }
+      benchmark::RegisterBenchmark(("xnnpack_qs8" + shape_name(s)).c_str(), bench_xnnpack_qs8, s);
+      benchmark::RegisterBenchmark(("xnnpack_f32" + shape_name(s)).c_str(), bench_xnnpack_f32, s);
+    }
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  xnn_deinitialize();
+  return 0;
+}

@@ -1,0 +1,17 @@
+// What this CPU supports, read from cpuinfo once (private to kernels/).
+#pragma once
+
+namespace ternrt::kernels {
+
+struct HardwareConfig {
+  bool cpuinfo_ok = false;   // cpuinfo_initialize succeeded; otherwise only scalar runs
+  bool avx2 = false;
+  bool avx512bw = false;     // AVX-512 F + BW + VL
+  bool avx512vnni = false;   // the above + AVX-512 VNNI
+  bool neon = false;
+  bool neondot = false;
+};
+
+const HardwareConfig& hardware_config();
+
+}  // namespace ternrt::kernels

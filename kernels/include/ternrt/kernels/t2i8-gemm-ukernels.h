@@ -1,0 +1,71 @@
+// The t2i8 GEMM micro-kernels behind t2i8-gemm.h: contract, layouts and a table for tests and
+// benchmarks. The runtime needs only t2i8-gemm.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ternrt/kernels/t2i8-gemm.h"
+
+namespace ternrt::kernels {
+
+// How a micro-kernel wants the ternary weights.
+enum class WeightLayout : int {
+  // int8 trits {-1,0,+1}, one row of k per output channel (the scalar reference).
+  trits_s8_rows = 0,
+  // Tiles of nr output channels, zero-padded to a whole tile. Inside a tile, K runs in chunks of 16;
+  // a chunk is nr / vec_cols vectors of 4 * vec_cols bytes. Byte b of vector v holds, in bits
+  // 2g..2g+1, the multiplier u = t + 1 of channel v * vec_cols + b / 4 at k = 16 * chunk + 4 * g +
+  // b % 4 (g = 0..3). Padding (k beyond K, channels beyond N) stores u = 0, i.e. "multiply by 0",
+  // so padded activation bytes never contribute; the kernel subtracts sum_k a[k] (over the real K)
+  // to turn sum u*a into sum t*a.
+  code_planes_c4 = 1,
+};
+
+// Micro-kernel: c[r][j] = sum_{kk<k} t[j][kk] * a[r][kk] for r < mr (<= MR), j < nc (<= NR).
+//   a: mr rows, a_stride bytes apart; each row readable for round_up(k, 16) bytes (k + 16 suffices).
+//   w: the packed tile of the first output channel (layout above).
+//   a_sums: sum_{kk<k} a[r][kk] for the mr rows (code_planes_c4 kernels; the scalar one ignores it).
+//   c: writes exactly mr x nc int32, c_stride elements apart.
+// int16 accumulation (vpmaddubsw, smlal) is widened often enough that it never overflows for any
+// int8 input: see each kernel's header comment.
+using T2I8GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride,
+                                   const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride);
+
+struct T2I8GemmUkernel {
+  Isa isa;
+  const char* name;
+  size_t mr, nr, kr;
+  WeightLayout layout;
+  size_t vec_cols;
+  T2I8GemmUkernelFn fn;
+};
+
+#define TERNRT_UKERNEL(isa, name, mr, nr, kr, layout, vec_cols)                                  \
+  void name(size_t mr_, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w, \
+            const int32_t* a_sums, int32_t* c, size_t c_stride);
+#include "ternrt/kernels/t2i8-gemm.inc"
+#undef TERNRT_UKERNEL
+
+// Every micro-kernel compiled into this build (whether this CPU runs it or not), in list order.
+const T2I8GemmUkernel* t2i8_gemm_ukernels(size_t* count);
+// The kernel t2i8_gemm_* uses for isa: gemv (mr == 1) for m == 1, else the GEMM tile. isa must be
+// compiled in (isa_supported says whether the CPU runs it too); returns nullptr otherwise.
+const T2I8GemmUkernel* t2i8_gemm_ukernel_for(Isa isa, bool gemv);
+
+// Packed weight bytes for one tile of nr channels, and for n channels (whole tiles).
+size_t t2i8_packed_tile_bytes(const T2I8GemmUkernel& ukernel, size_t k);
+size_t t2i8_packed_bytes(const T2I8GemmUkernel& ukernel, size_t n, size_t k);
+// Repacks canonical 2-bit codes (see t2i8-gemm.h) into ukernel's layout; packed must hold
+// t2i8_packed_bytes(ukernel, n, k) bytes.
+void t2i8_pack_weights(const T2I8GemmUkernel& ukernel, const uint8_t* codes, size_t n, size_t k, uint8_t* packed);
+
+// sum_{kk<k} a[r][kk] for r < m (what code_planes_c4 kernels take as a_sums).
+void t2i8_activation_sums(size_t m, size_t k, const int8_t* a, size_t a_stride, int32_t* sums);
+
+// quantize_f32_s8_dynamic with a given ISA's implementation (bit-identical to the scalar one);
+// false if the ISA is not supported here.
+bool quantize_f32_s8_dynamic_isa(Isa isa, const float* x, size_t count, int8_t* q, float* scale,
+                                 int32_t* zero_point);
+
+}  // namespace ternrt::kernels

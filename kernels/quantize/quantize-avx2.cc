@@ -1,0 +1,55 @@
+// AVX2 quantize_f32_s8_dynamic (compiled with -mavx2): same operations as the scalar code in the
+// same order per element (exact min/max, vdivps, round-to-nearest-even, clamp), so bit-identical.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "quantize-internal.h"
+
+namespace ternrt::kernels {
+
+void quantize_f32_s8_avx2(const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point) {
+  __m256 vmin = _mm256_setzero_ps(), vmax = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    vmin = _mm256_min_ps(vmin, v);
+    vmax = _mm256_max_ps(vmax, v);
+  }
+  alignas(32) float lanes_min[8], lanes_max[8];
+  _mm256_store_ps(lanes_min, vmin);
+  _mm256_store_ps(lanes_max, vmax);
+  float min = 0.0f, max = 0.0f;
+  for (int l = 0; l < 8; ++l) {
+    min = std::min(min, lanes_min[l]);
+    max = std::max(max, lanes_max[l]);
+  }
+  for (size_t t = i; t < count; ++t) {
+    min = std::min(min, x[t]);
+    max = std::max(max, x[t]);
+  }
+  const QuantParams params = quant_params_from_range(min, max);
+  const float zp = float(params.zero_point);
+  const __m256 vscale = _mm256_set1_ps(params.scale), vzp = _mm256_set1_ps(zp);
+  const __m256 lo = _mm256_set1_ps(-128.0f), hi = _mm256_set1_ps(127.0f);
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  auto quantize8 = [&](const float* p) {
+    __m256 v = _mm256_round_ps(_mm256_div_ps(_mm256_loadu_ps(p), vscale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    v = _mm256_min_ps(hi, _mm256_max_ps(lo, _mm256_add_ps(v, vzp)));
+    return _mm256_cvtps_epi32(v);
+  };
+  for (i = 0; i + 32 <= count; i += 32) {
+    const __m256i i0 = quantize8(x + i), i1 = quantize8(x + i + 8), i2 = quantize8(x + i + 16), i3 = quantize8(x + i + 24);
+    const __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i), _mm256_permutevar8x32_epi32(bytes, order));
+  }
+  for (; i < count; ++i) {
+    const float v = std::nearbyint(x[i] / params.scale) + zp;
+    q[i] = int8_t(std::min(127.0f, std::max(-128.0f, v)));
+  }
+  *scale = params.scale;
+  *zero_point = params.zero_point;
+}
+
+}  // namespace ternrt::kernels

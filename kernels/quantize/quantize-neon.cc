@@ -1,0 +1,45 @@
+// NEON quantize_f32_s8_dynamic: same operations as the scalar code per element (exact min/max,
+// IEEE division vdivq_f32, round-to-nearest-even vrndnq_f32, clamp), so bit-identical.
+#include <arm_neon.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "quantize-internal.h"
+
+namespace ternrt::kernels {
+
+void quantize_f32_s8_neon(const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point) {
+  float32x4_t vmin = vdupq_n_f32(0.0f), vmax = vdupq_n_f32(0.0f);
+  size_t i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const float32x4_t v = vld1q_f32(x + i);
+    vmin = vminq_f32(vmin, v);
+    vmax = vmaxq_f32(vmax, v);
+  }
+  float min = vminvq_f32(vmin), max = vmaxvq_f32(vmax);
+  for (size_t t = i; t < count; ++t) {
+    min = std::min(min, x[t]);
+    max = std::max(max, x[t]);
+  }
+  const QuantParams params = quant_params_from_range(min, max);
+  const float zp = float(params.zero_point);
+  const float32x4_t vscale = vdupq_n_f32(params.scale), vzp = vdupq_n_f32(zp);
+  const float32x4_t lo = vdupq_n_f32(-128.0f), hi = vdupq_n_f32(127.0f);
+  for (i = 0; i + 8 <= count; i += 8) {
+    float32x4_t v0 = vrndnq_f32(vdivq_f32(vld1q_f32(x + i), vscale));
+    float32x4_t v1 = vrndnq_f32(vdivq_f32(vld1q_f32(x + i + 4), vscale));
+    v0 = vminq_f32(hi, vmaxq_f32(lo, vaddq_f32(v0, vzp)));
+    v1 = vminq_f32(hi, vmaxq_f32(lo, vaddq_f32(v1, vzp)));
+    const int16x8_t halves = vcombine_s16(vmovn_s32(vcvtq_s32_f32(v0)), vmovn_s32(vcvtq_s32_f32(v1)));
+    vst1_s8(q + i, vmovn_s16(halves));
+  }
+  for (; i < count; ++i) {
+    const float v = std::nearbyint(x[i] / params.scale) + zp;
+    q[i] = int8_t(std::min(127.0f, std::max(-128.0f, v)));
+  }
+  *scale = params.scale;
+  *zero_point = params.zero_point;
+}
+
+}  // namespace ternrt::kernels

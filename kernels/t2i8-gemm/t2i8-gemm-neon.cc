@@ -1,0 +1,90 @@
+// ARM NEON (ARMv8.0, no dotprod) t2i8 GEMM / GEMV: t2i8_gemm_{1,4}x8c4__neon.
+// Weights: code_planes_c4 with vec_cols = 4 (one 16-byte vector = 4 channels x 4 k of u = t + 1).
+// smlal (vmlal_s8) multiplies u in {0,1,2} by a in [-128,127]: each product is in [-256, 254], so an
+// int16 lane can take 128 of them ([-32768, 32512]) before sadalp (vpadalq_s16) widens it; a block
+// of 32 chunks = 128 steps per lane. Pairwise adds then fold the 4 k lanes of each channel, and
+// sum_k a is subtracted. Reads a rows up to round_up(k, 16) bytes.
+#include <arm_neon.h>
+
+#include <cstring>
+
+#include "ternrt/kernels/t2i8-gemm-ukernels.h"
+
+namespace ternrt::kernels {
+
+namespace {
+
+constexpr size_t kChunksPerBlock = 32;   // 32 chunks x 4 groups = 128 smlal steps per int16 lane
+
+template <size_t MR>
+inline void gemm_neon(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
+                      const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  constexpr size_t kVecs = 2;   // NR = 8 = 2 vectors of 4 channels
+  const int8_t* a_rows[MR];
+  for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
+  const uint8x16_t mask = vdupq_n_u8(3);
+  // acc32[r][v]: lanes = (channel 2h, k-pair 0/1), (channel 2h, pair 2/3)... folded at the end.
+  int32x4_t acc32[MR][kVecs][2];
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < kVecs; ++v) acc32[r][v][0] = acc32[r][v][1] = vdupq_n_s32(0);
+
+  const size_t chunks = (k + 15) / 16;
+  size_t kk = 0;
+  for (size_t chunk = 0; chunk < chunks;) {
+    const size_t block_end = chunk + kChunksPerBlock < chunks ? chunk + kChunksPerBlock : chunks;
+    // acc16[r][v][half]: half 0 = channels 0,1 of the vector (bytes 0..7), half 1 = channels 2,3.
+    int16x8_t acc16[MR][kVecs][2];
+    for (size_t r = 0; r < MR; ++r)
+      for (size_t v = 0; v < kVecs; ++v) acc16[r][v][0] = acc16[r][v][1] = vdupq_n_s16(0);
+    for (; chunk < block_end; ++chunk, kk += 16, w += 16 * kVecs) {
+      uint8x16_t planes[kVecs];
+      for (size_t v = 0; v < kVecs; ++v) planes[v] = vld1q_u8(w + 16 * v);
+      for (int g = 0; g < 4; ++g) {
+        int8x16_t u[kVecs];
+        for (size_t v = 0; v < kVecs; ++v) {
+          const uint8x16_t shifted = g == 0 ? planes[v] : g == 1 ? vshrq_n_u8(planes[v], 2)
+                                   : g == 2 ? vshrq_n_u8(planes[v], 4) : vshrq_n_u8(planes[v], 6);
+          u[v] = vreinterpretq_s8_u8(vandq_u8(shifted, mask));
+        }
+        for (size_t r = 0; r < MR; ++r) {
+          int32_t four;
+          std::memcpy(&four, a_rows[r] + kk + 4 * g, sizeof(four));
+          const int8x8_t x = vreinterpret_s8_s32(vdup_n_s32(four));   // the 4 bytes twice
+          for (size_t v = 0; v < kVecs; ++v) {
+            acc16[r][v][0] = vmlal_s8(acc16[r][v][0], vget_low_s8(u[v]), x);
+            acc16[r][v][1] = vmlal_s8(acc16[r][v][1], vget_high_s8(u[v]), x);
+          }
+        }
+      }
+    }
+    for (size_t r = 0; r < MR; ++r)
+      for (size_t v = 0; v < kVecs; ++v) {
+        acc32[r][v][0] = vpadalq_s16(acc32[r][v][0], acc16[r][v][0]);
+        acc32[r][v][1] = vpadalq_s16(acc32[r][v][1], acc16[r][v][1]);
+      }
+  }
+
+  for (size_t r = 0; r < mr; ++r) {
+    const int32x4_t sum = vdupq_n_s32(a_sums[r]);
+    int32_t out[4 * kVecs];
+    for (size_t v = 0; v < kVecs; ++v) {
+      // [c0 k01, c0 k23, c1 k01, c1 k23] + [c2 .., c3 ..] -> pairwise -> [c0, c1, c2, c3]
+      vst1q_s32(out + 4 * v, vsubq_s32(vpaddq_s32(acc32[r][v][0], acc32[r][v][1]), sum));
+    }
+    std::memcpy(c + r * c_stride, out, nc * sizeof(int32_t));
+  }
+}
+
+}  // namespace
+
+void t2i8_gemm_1x8c4__neon(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
+                           const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  gemm_neon<1>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+}
+
+void t2i8_gemm_4x8c4__neon(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
+                           const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  gemm_neon<4>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+}
+
+}  // namespace ternrt::kernels

@@ -1,0 +1,66 @@
+// ARM NEON dotprod t2i8 GEMM / GEMV: t2i8_gemm_{1,4}x16c4__neondot (compiled with
+// -march=armv8.2-a+dotprod only). Weights: code_planes_c4 with vec_cols = 4.
+// sdot (vdotq_lane_s32) adds u0*a0 + .. + u3*a3 (u in {0,1,2} read as s8) straight into int32;
+// sum_k a is subtracted at the end. Reads a rows up to round_up(k, 16) bytes.
+#include <arm_neon.h>
+
+#include <cstring>
+
+#include "ternrt/kernels/t2i8-gemm-ukernels.h"
+
+namespace ternrt::kernels {
+
+namespace {
+
+template <size_t MR>
+inline void gemm_neondot(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
+                         const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  constexpr size_t kVecs = 4;   // NR = 16 = 4 vectors of 4 channels
+  const int8_t* a_rows[MR];
+  for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
+  const uint8x16_t mask = vdupq_n_u8(3);
+  int32x4_t acc[MR][kVecs];
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < kVecs; ++v) acc[r][v] = vdupq_n_s32(0);
+
+  const size_t chunks = (k + 15) / 16;
+  for (size_t chunk = 0, kk = 0; chunk < chunks; ++chunk, kk += 16, w += 16 * kVecs) {
+    uint8x16_t planes[kVecs];
+    for (size_t v = 0; v < kVecs; ++v) planes[v] = vld1q_u8(w + 16 * v);
+    int8x16_t x[MR];   // 16 activation bytes of the chunk per row; lane g = k group g
+    for (size_t r = 0; r < MR; ++r) x[r] = vld1q_s8(a_rows[r] + kk);
+    for (size_t v = 0; v < kVecs; ++v) {
+      const int8x16_t u0 = vreinterpretq_s8_u8(vandq_u8(planes[v], mask));
+      const int8x16_t u1 = vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(planes[v], 2), mask));
+      const int8x16_t u2 = vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(planes[v], 4), mask));
+      const int8x16_t u3 = vreinterpretq_s8_u8(vshrq_n_u8(planes[v], 6));
+      for (size_t r = 0; r < MR; ++r) {
+        acc[r][v] = vdotq_laneq_s32(acc[r][v], u0, x[r], 0);
+        acc[r][v] = vdotq_laneq_s32(acc[r][v], u1, x[r], 1);
+        acc[r][v] = vdotq_laneq_s32(acc[r][v], u2, x[r], 2);
+        acc[r][v] = vdotq_laneq_s32(acc[r][v], u3, x[r], 3);
+      }
+    }
+  }
+
+  for (size_t r = 0; r < mr; ++r) {
+    const int32x4_t sum = vdupq_n_s32(a_sums[r]);
+    int32_t out[4 * kVecs];
+    for (size_t v = 0; v < kVecs; ++v) vst1q_s32(out + 4 * v, vsubq_s32(acc[r][v], sum));
+    std::memcpy(c + r * c_stride, out, nc * sizeof(int32_t));
+  }
+}
+
+}  // namespace
+
+void t2i8_gemm_1x16c4__neondot(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride,
+                               const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  gemm_neondot<1>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+}
+
+void t2i8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride,
+                               const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  gemm_neondot<4>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+}
+
+}  // namespace ternrt::kernels

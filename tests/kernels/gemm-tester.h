@@ -1,0 +1,174 @@
+// Builder-style tester for the t2i8 GEMM micro-kernels and the public t2i8_gemm_* entry points:
+//   GemmTester().m(3).n(17).k(129).test(ukernel);
+// The reference is written here from the definition (decode canonical codes, int32 loops), not taken
+// from the library. Padding bytes of A (past k) are random, so a kernel that lets them leak fails.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <pthreadpool.h>
+
+#include "ternrt/kernels/t2i8-gemm-ukernels.h"
+#include "ternrt/kernels/t2i8-gemm.h"
+
+namespace ternrt_test {
+
+using namespace ternrt::kernels;
+
+enum class WeightFill { random, zeros, plus_ones, minus_ones };
+enum class ActFill { random, min_values, max_values };
+
+class GemmTester {
+ public:
+  GemmTester& m(size_t v) { m_ = v; return *this; }
+  GemmTester& n(size_t v) { n_ = v; return *this; }
+  GemmTester& k(size_t v) { k_ = v; return *this; }
+  GemmTester& a_stride(size_t v) { a_stride_ = v; return *this; }
+  GemmTester& c_stride(size_t v) { c_stride_ = v; return *this; }
+  GemmTester& weights(WeightFill v) { weights_ = v; return *this; }
+  GemmTester& activations(ActFill v) { acts_ = v; return *this; }
+  GemmTester& seed(uint32_t v) { seed_ = v; return *this; }
+  GemmTester& threads(size_t v) { threads_ = v; return *this; }
+
+  size_t get_a_stride() const { return a_stride_ ? a_stride_ : k_; }
+  size_t get_c_stride() const { return c_stride_ ? c_stride_ : n_; }
+
+  std::string describe() const {
+    char text[200];
+    std::snprintf(text, sizeof(text), "m=%zu n=%zu k=%zu a_stride=%zu c_stride=%zu weights=%d acts=%d seed=%u",
+                  m_, n_, k_, get_a_stride(), get_c_stride(), int(weights_), int(acts_), seed_);
+    return text;
+  }
+
+  // Inputs: canonical codes (N rows of (k+3)/4 bytes) and A (m rows + 16 readable bytes).
+  void make_inputs(std::vector<uint8_t>* codes, std::vector<int8_t>* a) const {
+    std::mt19937 rng(seed_);
+    const size_t row_bytes = (k_ + 3) / 4;
+    codes->assign(n_ * row_bytes, 0);
+    for (size_t j = 0; j < n_; ++j) {
+      for (size_t kk = 0; kk < row_bytes * 4; ++kk) {
+        int t = 0;
+        if (kk < k_) {
+          switch (weights_) {
+            case WeightFill::random: t = int(rng() % 3) - 1; break;
+            case WeightFill::zeros: t = 0; break;
+            case WeightFill::plus_ones: t = 1; break;
+            case WeightFill::minus_ones: t = -1; break;
+          }
+        }
+        (*codes)[j * row_bytes + kk / 4] |= uint8_t((t + 1) << (2 * (kk % 4)));
+      }
+    }
+    const size_t stride = get_a_stride();
+    a->resize((m_ ? m_ - 1 : 0) * stride + k_ + 16);
+    for (auto& v : *a) v = int8_t(int(rng() % 256) - 128);   // also the padding: must not leak
+    for (size_t r = 0; r < m_; ++r) {
+      for (size_t kk = 0; kk < k_; ++kk) {
+        int8_t& v = (*a)[r * stride + kk];
+        if (acts_ == ActFill::min_values) v = -128;
+        if (acts_ == ActFill::max_values) v = 127;
+      }
+    }
+  }
+
+  // c[r][j] = sum_k t[j][k] * a[r][k], from the definition.
+  std::vector<int32_t> reference(const std::vector<uint8_t>& codes, const std::vector<int8_t>& a) const {
+    const size_t row_bytes = (k_ + 3) / 4;
+    std::vector<int32_t> c(m_ * n_);
+    for (size_t r = 0; r < m_; ++r) {
+      for (size_t j = 0; j < n_; ++j) {
+        int64_t acc = 0;
+        for (size_t kk = 0; kk < k_; ++kk) {
+          const int t = int((codes[j * row_bytes + kk / 4] >> (2 * (kk % 4))) & 3) - 1;
+          acc += int64_t(t) * a[r * get_a_stride() + kk];
+        }
+        c[r * n_ + j] = int32_t(acc);
+      }
+    }
+    return c;
+  }
+
+  // One micro-kernel call on one tile (m <= mr, n <= nr).
+  void test(const T2I8GemmUkernel& ukernel) const {
+    INFO(std::string(ukernel.name), " ", describe());
+    REQUIRE(m_ <= ukernel.mr);
+    REQUIRE(n_ <= ukernel.nr);
+    std::vector<uint8_t> codes;
+    std::vector<int8_t> a;
+    make_inputs(&codes, &a);
+    std::vector<uint8_t> packed(t2i8_packed_bytes(ukernel, n_, k_) + 1);
+    packed.back() = 0xA5;   // sentinel: packing must not write past its size
+    t2i8_pack_weights(ukernel, codes.data(), n_, k_, packed.data());
+    CHECK(packed.back() == 0xA5);
+    std::vector<int32_t> a_sums(m_);
+    t2i8_activation_sums(m_, k_, a.data(), get_a_stride(), a_sums.data());
+    const size_t c_stride = get_c_stride();
+    const int32_t sentinel = 0x5EED5EED;
+    std::vector<int32_t> c(m_ * c_stride + 8, sentinel);
+    ukernel.fn(m_, n_, k_, a.data(), get_a_stride(), packed.data(), a_sums.data(), c.data(), c_stride);
+    const std::vector<int32_t> expected = reference(codes, a);
+    size_t mismatches = 0, overwritten = 0;
+    for (size_t i = 0; i < c.size(); ++i) {
+      const size_t r = i / c_stride, j = i % c_stride;
+      if (r < m_ && j < n_) {
+        if (c[i] != expected[r * n_ + j] && ++mismatches <= 3) {
+          FAIL_CHECK("row ", r, " col ", j, ": got ", c[i], " expected ", expected[r * n_ + j]);
+        }
+      } else if (c[i] != sentinel) {
+        ++overwritten;   // outside the mr x nc outputs
+      }
+    }
+    CHECK(overwritten == 0);
+    CHECK(mismatches == 0);
+  }
+
+  // The public API: t2i8_gemm_s32 for isa with threads_ threads (0 = no pool).
+  std::vector<int32_t> run_s32(Isa isa, const std::vector<uint8_t>& codes, const std::vector<int8_t>& a,
+                               std::string* kernel_name = nullptr) const {
+    auto w = PackedTernaryWeights::pack(codes.data(), n_, k_, isa);
+    REQUIRE(w != nullptr);
+    CHECK(w->isa() == isa);
+    if (kernel_name) *kernel_name = w->kernel_name();
+    pthreadpool_t pool = threads_ ? pthreadpool_create(threads_) : nullptr;
+    const size_t c_stride = get_c_stride();
+    std::vector<int32_t> c(m_ * c_stride, 0x5EED5EED);
+    t2i8_gemm_s32(*w, m_, a.data(), get_a_stride(), c.data(), c_stride, pool);
+    if (pool) pthreadpool_destroy(pool);
+    std::vector<int32_t> dense(m_ * n_);
+    for (size_t r = 0; r < m_; ++r)
+      for (size_t j = 0; j < n_; ++j) dense[r * n_ + j] = c[r * c_stride + j];
+    return dense;
+  }
+
+  void test_gemm(Isa isa) const {
+    INFO("isa ", std::string(isa_name(isa)), " threads ", threads_, " ", describe());
+    std::vector<uint8_t> codes;
+    std::vector<int8_t> a;
+    make_inputs(&codes, &a);
+    const std::vector<int32_t> got = run_s32(isa, codes, a);
+    const std::vector<int32_t> expected = reference(codes, a);
+    size_t mismatches = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      if (got[i] != expected[i] && ++mismatches <= 3) {
+        FAIL_CHECK("element ", i, " (row ", i / n_, " col ", i % n_, "): got ", got[i], " expected ", expected[i]);
+      }
+    }
+    CHECK(mismatches == 0);
+  }
+
+ private:
+  size_t m_ = 1, n_ = 1, k_ = 1, a_stride_ = 0, c_stride_ = 0, threads_ = 0;
+  WeightFill weights_ = WeightFill::random;
+  ActFill acts_ = ActFill::random;
+  uint32_t seed_ = 1;
+};
+
+// Seeds: fixed by default, or from TERNRT_TEST_SEED; printed so failures can be replayed.
+uint32_t test_seed();
+
+}  // namespace ternrt_test

@@ -1,0 +1,97 @@
+// quantize_f32_s8_dynamic: the definition written out here vs every ISA's implementation.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "ternrt/kernels/t2i8-gemm-ukernels.h"
+
+namespace ternrt_test {
+uint32_t test_seed();
+}
+
+using namespace ternrt::kernels;
+
+namespace {
+
+struct Quantized {
+  std::vector<int8_t> q;
+  float scale = 0;
+  int32_t zero_point = 0;
+};
+
+// scale = (max - min) / 255 over x and 0; zero_point = -128 - round(min / scale) (clamped);
+// q = clamp(round(x / scale) + zero_point, -128, 127), rounding half to even.
+Quantized reference_quantize(const std::vector<float>& x) {
+  float min = 0, max = 0;
+  for (float v : x) {
+    min = std::min(min, v);
+    max = std::max(max, v);
+  }
+  Quantized out;
+  out.q.resize(x.size());
+  if (min == max) {
+    out.scale = 1.0f;
+    out.zero_point = 0;
+  } else {
+    out.scale = (max - min) / 255.0f;
+    out.zero_point = int32_t(std::clamp(-128.0f - std::nearbyint(min / out.scale), -128.0f, 127.0f));
+  }
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float v = std::nearbyint(x[i] / out.scale) + float(out.zero_point);
+    out.q[i] = int8_t(std::clamp(v, -128.0f, 127.0f));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("quantize_f32_s8_dynamic: every ISA equals the definition") {
+  std::mt19937 rng(ternrt_test::test_seed());
+  const size_t sizes[] = {0, 1, 2, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000, 4099};
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512bw, Isa::avx512vnni, Isa::neon, Isa::neondot}) {
+    if (!isa_supported(isa)) {
+      MESSAGE((std::string("skipping quantize for ") + isa_name(isa) + ": not supported here"));
+      continue;
+    }
+    for (size_t size : sizes) {
+      for (int kind = 0; kind < 5; ++kind) {
+        std::vector<float> x(size);
+        std::uniform_real_distribution<float> dist(kind == 1 ? 0.0f : -3.0f, kind == 2 ? 0.0f : 5.0f);
+        for (float& v : x) v = dist(rng);
+        if (kind == 3) std::fill(x.begin(), x.end(), 0.0f);             // all zero: scale 1, zp 0
+        if (kind == 4) for (size_t i = 0; i < size; ++i) x[i] = float(int(i % 7) - 3) * 0.5f;   // exact .5 ties
+        const Quantized expected = reference_quantize(x);
+        Quantized got;
+        got.q.assign(size + 1, 0x55);
+        REQUIRE(quantize_f32_s8_dynamic_isa(isa, x.data(), size, got.q.data(), &got.scale, &got.zero_point));
+        INFO("isa ", std::string(isa_name(isa)), " size ", size, " kind ", kind);
+        CHECK(std::memcmp(&got.scale, &expected.scale, sizeof(float)) == 0);
+        CHECK(got.zero_point == expected.zero_point);
+        CHECK(got.zero_point >= -128);
+        CHECK(got.zero_point <= 127);
+        CHECK(got.q[size] == 0x55);   // nothing written past count
+        got.q.resize(size);
+        CHECK(got.q == expected.q);
+      }
+    }
+  }
+}
+
+TEST_CASE("quantize_f32_s8_dynamic: range ends map to -128 / 127, zero is exact") {
+  std::vector<float> x = {-2.0f, 0.0f, 3.1f, 1.0f};
+  std::vector<int8_t> q(x.size());
+  float scale;
+  int32_t zero_point;
+  quantize_f32_s8_dynamic(x.data(), x.size(), q.data(), &scale, &zero_point);
+  CHECK(scale == doctest::Approx(5.1f / 255.0f));
+  CHECK(q[0] == -128);
+  CHECK(q[2] == 127);
+  CHECK(q[1] == zero_point);
+  CHECK(std::abs((float(q[3]) - zero_point) * scale - 1.0f) <= scale / 2 + 1e-6f);
+}

@@ -1,0 +1,234 @@
+// t2i8 GEMM: every compiled micro-kernel against the reference (bit-exact int32), then the public
+// entry points per ISA and thread count. Kernels this CPU cannot run are skipped with a message.
+#include <cstdlib>
+#include <cstring>
+
+#include "gemm-tester.h"
+
+namespace ternrt_test {
+
+uint32_t test_seed() {
+  static const uint32_t seed = [] {
+    const char* text = std::getenv("TERNRT_TEST_SEED");
+    const uint32_t value = text ? uint32_t(std::strtoul(text, nullptr, 10)) : 20240611u;
+    std::printf("t2i8 gemm tests: seed %u (set TERNRT_TEST_SEED to change)\n", value);
+    return value;
+  }();
+  return seed;
+}
+
+namespace {
+
+std::vector<const T2I8GemmUkernel*> runnable_ukernels() {
+  size_t count = 0;
+  const T2I8GemmUkernel* all = t2i8_gemm_ukernels(&count);
+  std::vector<const T2I8GemmUkernel*> runnable;
+  for (size_t i = 0; i < count; ++i) {
+    if (isa_supported(all[i].isa)) {
+      runnable.push_back(&all[i]);
+    } else {
+      MESSAGE((std::string("skipping ") + all[i].name + ": " + isa_name(all[i].isa) + " not supported on this CPU"));
+    }
+  }
+  return runnable;
+}
+
+std::vector<Isa> supported_isas() {
+  std::vector<Isa> isas;
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512bw, Isa::avx512vnni, Isa::neon, Isa::neondot}) {
+    if (isa_supported(isa)) {
+      isas.push_back(isa);
+    } else {
+      MESSAGE((std::string("skipping ISA ") + isa_name(isa) + ": not supported here"));
+    }
+  }
+  return isas;
+}
+
+// k below / at / above the 16-byte chunk, the 4-byte group, the 32-byte vector and the int16 block
+// (256 for vpmaddubsw, 512 for smlal): none of the awkward ones is a multiple of 4.
+const size_t kKValues[] = {1, 2, 3, 5, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 129, 255, 256, 257, 511, 512, 513, 1027};
+
+}  // namespace
+
+TEST_CASE("t2i8 ukernels: full tile, every k") {
+  for (const T2I8GemmUkernel* ukernel : runnable_ukernels()) {
+    for (size_t k : kKValues) {
+      GemmTester().m(ukernel->mr).n(ukernel->nr).k(k).seed(test_seed() + uint32_t(k)).test(*ukernel);
+    }
+  }
+}
+
+TEST_CASE("t2i8 ukernels: m in [1, MR], n in [1, NR], odd strides") {
+  for (const T2I8GemmUkernel* ukernel : runnable_ukernels()) {
+    uint32_t case_index = 0;
+    for (size_t m = 1; m <= ukernel->mr; ++m) {
+      for (size_t n = 1; n <= ukernel->nr; ++n) {
+        for (size_t k : {size_t(3), size_t(17), size_t(45), size_t(300)}) {
+          GemmTester tester;
+          tester.m(m).n(n).k(k).seed(test_seed() + ++case_index);
+          tester.test(*ukernel);
+          tester.a_stride(k + 7).c_stride(n + 3).test(*ukernel);   // odd strides
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("t2i8 ukernels: all-zero and all-+-1 weights, extreme activations, int16 limit +-1") {
+  // -128 x +1 fills each vpmaddubsw lane with -512 per step: 64 steps (k = 256) reach -32768 exactly.
+  for (const T2I8GemmUkernel* ukernel : runnable_ukernels()) {
+    for (WeightFill weights : {WeightFill::zeros, WeightFill::plus_ones, WeightFill::minus_ones}) {
+      for (ActFill acts : {ActFill::min_values, ActFill::max_values, ActFill::random}) {
+        for (size_t k : {size_t(255), size_t(256), size_t(257), size_t(511), size_t(512), size_t(513), size_t(4099)}) {
+          GemmTester().m(ukernel->mr).n(ukernel->nr).k(k).weights(weights).activations(acts).seed(test_seed()).test(*ukernel);
+          GemmTester().m(1).n(ukernel->nr - 1).k(k).weights(weights).activations(acts).seed(test_seed()).test(*ukernel);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("t2i8 ukernels: random sweep") {
+  std::mt19937 rng(test_seed());
+  for (const T2I8GemmUkernel* ukernel : runnable_ukernels()) {
+    for (int i = 0; i < 200; ++i) {
+      const size_t m = 1 + rng() % ukernel->mr, n = 1 + rng() % ukernel->nr, k = 1 + rng() % 700;
+      GemmTester().m(m).n(n).k(k).a_stride(k + rng() % 9).c_stride(n + rng() % 5).seed(rng()).test(*ukernel);
+    }
+  }
+}
+
+TEST_CASE("t2i8 ukernel list: GEMM and GEMV of one ISA share a packing") {
+  size_t count = 0;
+  const T2I8GemmUkernel* all = t2i8_gemm_ukernels(&count);
+  REQUIRE(count >= 2);
+  for (size_t i = 0; i < count; ++i) {
+    const T2I8GemmUkernel* gemm = t2i8_gemm_ukernel_for(all[i].isa, false);
+    const T2I8GemmUkernel* gemv = t2i8_gemm_ukernel_for(all[i].isa, true);
+    REQUIRE(gemm != nullptr);
+    REQUIRE(gemv != nullptr);
+    CHECK(gemv->mr == 1);
+    CHECK(gemm->mr > 1);
+    CHECK(gemm->nr == gemv->nr);
+    CHECK(gemm->layout == gemv->layout);
+    CHECK(gemm->vec_cols == gemv->vec_cols);
+    CHECK(std::strstr(all[i].name, "t2i8_gemm_") == all[i].name);
+    CHECK(std::strstr(all[i].name, isa_name(all[i].isa) ) != nullptr);
+  }
+}
+
+TEST_CASE("t2i8_gemm_s32: every supported ISA, GEMV and GEMM, many tiles") {
+  const struct { size_t m, n, k; } shapes[] = {{1, 1, 1}, {1, 100, 333}, {1, 64, 1024}, {3, 33, 17}, {7, 70, 259},
+                                               {17, 65, 576}, {29, 31, 1000}, {64, 64, 64}};
+  for (Isa isa : supported_isas()) {
+    uint32_t index = 0;
+    for (const auto& s : shapes) {
+      GemmTester().m(s.m).n(s.n).k(s.k).seed(test_seed() + ++index).test_gemm(isa);
+      GemmTester().m(s.m).n(s.n).k(s.k).a_stride(s.k + 5).c_stride(s.n + 3).seed(test_seed() + ++index).test_gemm(isa);
+    }
+  }
+}
+
+TEST_CASE("t2i8_gemm_s32: 1, 2 and 3 threads give identical output") {
+  for (Isa isa : supported_isas()) {
+    GemmTester tester;
+    tester.m(37).n(77).k(300).seed(test_seed());
+    std::vector<uint8_t> codes;
+    std::vector<int8_t> a;
+    tester.make_inputs(&codes, &a);
+    const std::vector<int32_t> expected = tester.reference(codes, a);
+    for (size_t threads : {0, 1, 2, 3}) {
+      INFO("isa ", std::string(isa_name(isa)), " threads ", threads);
+      CHECK(tester.threads(threads).run_s32(isa, codes, a) == expected);
+    }
+  }
+}
+
+TEST_CASE("t2i8_gemm_f32: epilogue bit-identical across ISAs and threads, and equal to its formula") {
+  const size_t m = 13, n = 45, k = 301;
+  GemmTester tester;
+  tester.m(m).n(n).k(k).seed(test_seed());
+  std::vector<uint8_t> codes;
+  std::vector<int8_t> a;
+  tester.make_inputs(&codes, &a);
+  const std::vector<int32_t> dot = tester.reference(codes, a);
+  std::mt19937 rng(test_seed());
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> channel_scale(n), bias(n);
+  for (size_t j = 0; j < n; ++j) {
+    channel_scale[j] = 0.01f + 0.1f * std::abs(dist(rng));
+    bias[j] = dist(rng);
+  }
+  const float a_scale = 0.0173f, out_min = -3.0f, out_max = 2.5f;
+  const int32_t a_zero_point = -17;
+  const size_t row_bytes = (k + 3) / 4;
+  std::vector<float> expected(m * n);
+  for (size_t j = 0; j < n; ++j) {
+    int32_t t_sum = 0;
+    for (size_t kk = 0; kk < k; ++kk) t_sum += int((codes[j * row_bytes + kk / 4] >> (2 * (kk % 4))) & 3) - 1;
+    for (size_t r = 0; r < m; ++r) {
+      const int32_t acc = dot[r * n + j] - a_zero_point * t_sum;
+      volatile float product = float(acc) * (channel_scale[j] * a_scale);   // volatile: no contraction
+      const float y = product + bias[j];
+      expected[r * n + j] = std::min(std::max(y, out_min), out_max);
+    }
+  }
+  for (Isa isa : supported_isas()) {
+    auto w = PackedTernaryWeights::pack(codes.data(), n, k, isa);
+    REQUIRE(w != nullptr);
+    for (size_t t = 0; t < n; ++t) {
+      int32_t t_sum = 0;
+      for (size_t kk = 0; kk < k; ++kk) t_sum += int((codes[t * row_bytes + kk / 4] >> (2 * (kk % 4))) & 3) - 1;
+      CHECK(w->row_sums()[t] == t_sum);
+    }
+    for (size_t threads : {0, 2, 3}) {
+      INFO("isa ", std::string(isa_name(isa)), " threads ", threads);
+      pthreadpool_t pool = threads ? pthreadpool_create(threads) : nullptr;
+      const size_t c_stride = n + 1;
+      std::vector<float> c(m * c_stride, 12345.0f);
+      t2i8_gemm_f32(*w, m, a.data(), k, a_scale, a_zero_point, channel_scale.data(), bias.data(), out_min, out_max,
+                    c.data(), c_stride, pool);
+      if (pool) pthreadpool_destroy(pool);
+      size_t mismatches = 0;
+      for (size_t r = 0; r < m; ++r) {
+        for (size_t j = 0; j < n; ++j) {
+          if (std::memcmp(&c[r * c_stride + j], &expected[r * n + j], sizeof(float)) != 0 && ++mismatches <= 3) {
+            FAIL_CHECK("row ", r, " col ", j, ": got ", c[r * c_stride + j], " expected ", expected[r * n + j]);
+          }
+        }
+        CHECK(c[r * c_stride + n] == 12345.0f);   // stride gap untouched
+      }
+      CHECK(mismatches == 0);
+      // Null bias means zero bias.
+      std::vector<float> c_nobias(m * n);
+      t2i8_gemm_f32(*w, m, a.data(), k, a_scale, a_zero_point, channel_scale.data(), nullptr, -1e30f, 1e30f,
+                    c_nobias.data(), n, nullptr);
+      volatile float product = float(dot[0] - a_zero_point * w->row_sums()[0]) * (channel_scale[0] * a_scale);
+      CHECK(c_nobias[0] == product + 0.0f);
+    }
+  }
+}
+
+TEST_CASE("PackedTernaryWeights: metadata") {
+  const size_t n = 40, k = 70;
+  std::vector<uint8_t> codes(n * ((k + 3) / 4), 0x55);   // all trits 0
+  for (Isa isa : supported_isas()) {
+    auto w = PackedTernaryWeights::pack(codes.data(), n, k, isa);
+    REQUIRE(w != nullptr);
+    CHECK(w->n() == n);
+    CHECK(w->k() == k);
+    CHECK(w->isa() == isa);
+    CHECK(std::strstr(w->kernel_name(), isa_name(isa)) != nullptr);
+    CHECK(w->packed_bytes() >= n * k / 4);
+    for (size_t j = 0; j < n; ++j) CHECK(w->row_sums()[j] == 0);
+  }
+  // Zero rows (m == 0) write nothing.
+  auto w = PackedTernaryWeights::pack(codes.data(), n, k, default_isa());
+  int32_t untouched = 7;
+  int8_t a_row[k + 16] = {};
+  t2i8_gemm_s32(*w, 0, a_row, k, &untouched, n, nullptr);
+  CHECK(untouched == 7);
+}
+
+}  // namespace ternrt_test
