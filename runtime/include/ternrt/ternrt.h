@@ -86,7 +86,12 @@ typedef struct ternrt_interpreter_options {
   uint64_t max_arena_bytes;    /* 0: no limit; otherwise creation fails with OUT_OF_MEMORY above it */
   const char* isa;             /* NULL: best available; or force "scalar", "avx2", "avx512", "avx512vnni",
                                   "neon", "neondot" (must be supported by this CPU). TERNRT_ISA env too. */
+  uint32_t flags;              /* TERNRT_FLAG_* bits */
 } ternrt_interpreter_options;
+
+/* Run ternary layers as float (weights dequantized to scale * trit at interpreter creation)
+ * through XNNPACK: the same model in float, for accuracy and speed comparisons. */
+#define TERNRT_FLAG_TERNARY_AS_FLOAT 1u
 
 /* Fills options with the defaults (1 thread, no arena cap, best ISA). */
 TERNRT_API void ternrt_interpreter_options_init(ternrt_interpreter_options* options);
@@ -120,6 +125,29 @@ TERNRT_API ternrt_status ternrt_interpreter_get_output(const ternrt_interpreter*
                                                        void* data, size_t bytes);
 /* Bytes of the activation arena after memory planning (buffers reused by lifetime). */
 TERNRT_API size_t ternrt_interpreter_arena_bytes(const ternrt_interpreter* interpreter);
+
+/* Operators as the interpreter runs them, for profiles and for checking which kernels were chosen. */
+typedef struct ternrt_op_info {
+  const char* name;    /* the source node's name (owned by the interpreter) */
+  const char* type;    /* "CONV_2D", "FULLY_CONNECTED", ... */
+  const char* kernel;  /* what executes it, e.g. "t2i8_gemm_4x16c4__avx2" or "xnnpack f32 conv" */
+  int ternary;         /* 1 if the operator has ternary weights */
+} ternrt_op_info;
+
+TERNRT_API size_t ternrt_interpreter_op_count(const ternrt_interpreter* interpreter);
+TERNRT_API ternrt_status ternrt_interpreter_op_info(const ternrt_interpreter* interpreter, size_t index,
+                                                    ternrt_op_info* info);
+/* The ISA the ternary kernels of this interpreter use ("avx512vnni", "neondot", "scalar", ...). */
+TERNRT_API const char* ternrt_interpreter_isa(const ternrt_interpreter* interpreter);
+/* With profiling on (off by default), invoke records each operator's wall time. */
+TERNRT_API void ternrt_interpreter_set_profiling(ternrt_interpreter* interpreter, int enable);
+/* Nanoseconds operator `index` took in the last profiled invoke (0 when not profiled). */
+TERNRT_API uint64_t ternrt_interpreter_op_time_ns(const ternrt_interpreter* interpreter, size_t index);
+/* Bytes held by packed weights and per-operator scratch buffers (besides the arena). */
+TERNRT_API size_t ternrt_interpreter_packed_weight_bytes(const ternrt_interpreter* interpreter);
+TERNRT_API size_t ternrt_interpreter_scratch_bytes(const ternrt_interpreter* interpreter);
+/* Bytes of constant weights in the model as stored (2-bit ternary codes + scales, float weights). */
+TERNRT_API size_t ternrt_model_weight_bytes(const ternrt_model* model);
 
 #ifdef __cplusplus
 }

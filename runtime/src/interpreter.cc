@@ -1,0 +1,184 @@
+#include "interpreter.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include <xnnpack.h>
+
+#include "error.h"
+#include "memory-planner.h"
+#include "ops/common.h"
+
+namespace ternrt {
+namespace {
+
+constexpr size_t kArenaAlignment = 64;
+constexpr size_t kTailPadding = 64;  // XNNPACK and our kernels may read (never write) past a tensor
+
+void initialize_xnnpack() {
+  static std::once_flag once;
+  static xnn_status status = xnn_status_success;
+  std::call_once(once, [] { status = xnn_initialize(nullptr); });
+  if (status != xnn_status_success) {
+    fail(status == xnn_status_unsupported_hardware ? TERNRT_UNSUPPORTED : TERNRT_INTERNAL,
+         std::string("XNNPACK initialization failed: ") + xnn_status_str(status));
+  }
+}
+
+kernels::Isa choose_isa(const char* requested) {
+  kernels::Isa isa;
+  if (requested != nullptr && requested[0] != '\0') {
+    if (!kernels::parse_isa(requested, &isa)) {
+      fail(TERNRT_INVALID_ARGUMENT, std::string("unknown ISA '") + requested +
+                                        "', expected one of scalar, avx2, avx512, avx512vnni, neon, neondot");
+    }
+    if (!kernels::isa_supported(isa)) {
+      fail(TERNRT_UNSUPPORTED, std::string("ISA '") + requested + "' is not supported by this CPU or this build");
+    }
+    return isa;
+  }
+  const char* error = nullptr;
+  isa = kernels::default_isa(&error);
+  if (error != nullptr) fail(TERNRT_INVALID_ARGUMENT, std::string("TERNRT_ISA: ") + error);
+  return isa;
+}
+
+}  // namespace
+
+Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& options) : model_(model) {
+  try {
+    initialize_xnnpack();
+    isa_ = choose_isa(options.isa);
+    if (options.num_threads > 1) {
+      pool_ = pthreadpool_create(options.num_threads);
+      if (pool_ == nullptr) fail(TERNRT_OUT_OF_MEMORY, "cannot create a pool of " + std::to_string(options.num_threads) + " threads");
+    }
+    plan_and_allocate(options.max_arena_bytes);
+    ops_.reserve(model.ops().size());
+    CreateOptions create_options;
+    create_options.ternary_as_float = (options.flags & TERNRT_FLAG_TERNARY_AS_FLOAT) != 0;
+    for (const OpDesc& op : model.ops()) {
+      ops_.push_back(find_op_spec(op.opcode)->create(model, op, create_options));
+      ops_.back()->prepare(PrepareArgs{model, op, tensor_data_, pool_, isa_});
+      kernels_.push_back(ops_.back()->kernel());
+    }
+    op_ns_.assign(ops_.size(), 0);
+    input_set_.assign(model.inputs().size(), 0);
+  } catch (...) {
+    ops_.clear();
+    std::free(arena_);
+    if (pool_) pthreadpool_destroy(pool_);
+    throw;
+  }
+}
+
+Interpreter::~Interpreter() {
+  ops_.clear();  // XNNPACK operators before the memory they point into
+  std::free(arena_);
+  if (pool_) pthreadpool_destroy(pool_);
+}
+
+void Interpreter::plan_and_allocate(uint64_t max_arena_bytes) {
+  const auto& tensors = model_.tensors();
+  const int n_ops = static_cast<int>(model_.ops().size());
+  std::vector<int> first(tensors.size(), n_ops), last(tensors.size(), -2);
+  for (const OpDesc& op : model_.ops()) {
+    for (int t : op.inputs) {
+      if (t < 0) continue;
+      first[t] = std::min(first[t], op.index);
+      last[t] = std::max(last[t], op.index);
+    }
+    for (int t : op.outputs) {
+      first[t] = std::min(first[t], op.index);
+      last[t] = std::max(last[t], op.index);
+    }
+  }
+  for (int t : model_.inputs()) first[t] = -1;              // written by set_input before any operator
+  for (int t : model_.outputs()) last[t] = n_ops;           // read by get_output after the last one
+  std::vector<BufferRequest> requests;
+  std::vector<int> owners;
+  for (size_t t = 0; t < tensors.size(); ++t) {
+    if (tensors[t].is_constant() || last[t] == -2) continue;  // constants live in the model; unused tensors need nothing
+    requests.push_back({tensors[t].bytes, std::min(first[t], last[t]), last[t]});
+    owners.push_back(static_cast<int>(t));
+  }
+  const MemoryPlan plan = plan_memory(requests, kArenaAlignment, kTailPadding);
+  arena_bytes_ = plan.arena_bytes;
+  if (max_arena_bytes != 0 && arena_bytes_ > max_arena_bytes) {
+    fail(TERNRT_OUT_OF_MEMORY, model_.source() + ": the activation arena needs " + std::to_string(arena_bytes_) +
+                                   " bytes, above the limit of " + std::to_string(max_arena_bytes));
+  }
+  arena_ = std::aligned_alloc(kArenaAlignment, std::max<size_t>(arena_bytes_, kArenaAlignment));
+  if (arena_ == nullptr) fail(TERNRT_OUT_OF_MEMORY, model_.source() + ": cannot allocate the " + std::to_string(arena_bytes_) + "-byte arena");
+  std::memset(arena_, 0, arena_bytes_);
+  tensor_data_.assign(tensors.size(), nullptr);
+  for (size_t t = 0; t < tensors.size(); ++t) {
+    if (tensors[t].data) tensor_data_[t] = const_cast<uint8_t*>(tensors[t].data);  // read-only by contract
+  }
+  for (size_t i = 0; i < owners.size(); ++i) tensor_data_[owners[i]] = static_cast<uint8_t*>(arena_) + plan.offsets[i];
+}
+
+size_t Interpreter::packed_weight_bytes() const {
+  size_t total = 0;
+  for (const auto& op : ops_) total += op->packed_weight_bytes();
+  return total;
+}
+
+size_t Interpreter::scratch_bytes() const {
+  size_t total = 0;
+  for (const auto& op : ops_) total += op->scratch_bytes();
+  return total;
+}
+
+void Interpreter::set_input(size_t index, const void* data, size_t bytes) {
+  if (index >= model_.inputs().size()) {
+    fail(TERNRT_INVALID_ARGUMENT, "input index " + std::to_string(index) + " out of range (model has " +
+                                      std::to_string(model_.inputs().size()) + " inputs)");
+  }
+  const int t = model_.inputs()[index];
+  const TensorDesc& d = model_.tensors()[t];
+  if (data == nullptr) fail(TERNRT_INVALID_ARGUMENT, "input '" + d.name + "': null data");
+  if (bytes != d.bytes) {
+    fail(TERNRT_INVALID_ARGUMENT, "input '" + d.name + "' of shape " + shape_str(d.shape) + " needs " + std::to_string(d.bytes) +
+                                      " bytes, got " + std::to_string(bytes));
+  }
+  if (tensor_data_[t] != nullptr) std::memcpy(tensor_data_[t], data, bytes);
+  input_set_[index] = 1;
+}
+
+void Interpreter::get_output(size_t index, void* data, size_t bytes) const {
+  if (index >= model_.outputs().size()) {
+    fail(TERNRT_INVALID_ARGUMENT, "output index " + std::to_string(index) + " out of range (model has " +
+                                      std::to_string(model_.outputs().size()) + " outputs)");
+  }
+  const int t = model_.outputs()[index];
+  const TensorDesc& d = model_.tensors()[t];
+  if (data == nullptr) fail(TERNRT_INVALID_ARGUMENT, "output '" + d.name + "': null data");
+  if (bytes != d.bytes) {
+    fail(TERNRT_INVALID_ARGUMENT, "output '" + d.name + "' of shape " + shape_str(d.shape) + " has " + std::to_string(d.bytes) +
+                                      " bytes, got a buffer of " + std::to_string(bytes));
+  }
+  std::memcpy(data, tensor_data_[t], bytes);
+}
+
+void Interpreter::invoke() {
+  for (size_t i = 0; i < input_set_.size(); ++i) {
+    if (!input_set_[i]) {
+      fail(TERNRT_INVALID_STATE, "input " + std::to_string(i) + " '" + model_.tensors()[model_.inputs()[i]].name +
+                                     "' was never set before invoke");
+    }
+  }
+  if (!profiling_) {
+    for (auto& op : ops_) op->run(pool_);
+    return;
+  }
+  using clock = std::chrono::steady_clock;
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    const auto start = clock::now();
+    ops_[i]->run(pool_);
+    op_ns_[i] = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - start).count());
+  }
+}
+
+}  // namespace ternrt

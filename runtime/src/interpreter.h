@@ -1,0 +1,57 @@
+// The execution state of one model: memory plan + arena, one executable Op per operator,
+// the thread pool. Created once (all checks, weight packing, XNNPACK operator setup), then
+// invoke() only runs the operators in order.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <pthreadpool.h>
+
+#include "model.h"
+#include "ops/op.h"
+#include "ternrt/ternrt.h"
+
+namespace ternrt {
+
+class Interpreter {
+ public:
+  Interpreter(const Model& model, const ternrt_interpreter_options& options);  // throws Error
+  ~Interpreter();
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
+
+  const Model& model() const { return model_; }
+  void set_input(size_t index, const void* data, size_t bytes);
+  void get_output(size_t index, void* data, size_t bytes) const;
+  void invoke();
+
+  size_t arena_bytes() const { return arena_bytes_; }
+  size_t packed_weight_bytes() const;
+  size_t scratch_bytes() const;
+  kernels::Isa isa() const { return isa_; }
+  size_t op_count() const { return ops_.size(); }
+  const std::string& op_kernel(size_t i) const { return kernels_[i]; }
+  void set_profiling(bool on) { profiling_ = on; }
+  uint64_t op_time_ns(size_t i) const { return op_ns_[i]; }
+
+ private:
+  void plan_and_allocate(uint64_t max_arena_bytes);
+
+  const Model& model_;
+  kernels::Isa isa_ = kernels::Isa::scalar;
+  pthreadpool_t pool_ = nullptr;
+  std::vector<void*> tensor_data_;
+  void* arena_ = nullptr;
+  size_t arena_bytes_ = 0;
+  std::vector<std::unique_ptr<Op>> ops_;
+  std::vector<std::string> kernels_;
+  std::vector<char> input_set_;
+  bool profiling_ = false;
+  std::vector<uint64_t> op_ns_;
+};
+
+}  // namespace ternrt

@@ -1,0 +1,145 @@
+// CONV_2D: float weights through XNNPACK (including depthwise / grouped), ternary weights
+// through TernaryGemmOp.
+#include <limits>
+
+#include "ops/common.h"
+#include "ops/op.h"
+#include "ops/ternary-gemm.h"
+
+namespace ternrt {
+namespace {
+
+constexpr int32_t kMaxParam = 1 << 16;  // strides, pads, dilations, kernel sizes
+
+struct ConvParams {
+  ConvGeometry g;
+  size_t groups = 1;
+};
+
+ConvParams conv_params(const Model& model, const OpDesc& op) {
+  const auto& o = options_or_fail(model, op, op.fb->options_as_Conv2DOptions(), "Conv2DOptions");
+  const TensorDesc& x = model.tensors()[op.inputs[0]];
+  const TensorDesc& w = model.tensors()[op.inputs[1]];
+  ConvParams p;
+  const int32_t values[] = {o.stride_h(), o.stride_w(), o.dilation_h(), o.dilation_w(), o.groups()};
+  for (int32_t v : values) {
+    if (v < 1 || v > kMaxParam) op_fail(model, op, "strides, dilations and groups must be in [1, 65536], got " + std::to_string(v));
+  }
+  const int32_t pads[] = {o.pad_top(), o.pad_left(), o.pad_bottom(), o.pad_right()};
+  for (int32_t v : pads) {
+    if (v < 0 || v > kMaxParam) op_fail(model, op, "pads must be in [0, 65536], got " + std::to_string(v));
+  }
+  ConvGeometry& g = p.g;
+  g.batch = x.shape[0];
+  g.in_h = x.shape[1];
+  g.in_w = x.shape[2];
+  g.in_c = x.shape[3];
+  g.out_c = w.shape[0];
+  g.kernel_h = w.shape[1];
+  g.kernel_w = w.shape[2];
+  g.stride_h = o.stride_h();
+  g.stride_w = o.stride_w();
+  g.dilation_h = o.dilation_h();
+  g.dilation_w = o.dilation_w();
+  g.pad_top = o.pad_top();
+  g.pad_left = o.pad_left();
+  p.groups = o.groups();
+  if (g.in_c % p.groups != 0 || g.out_c % p.groups != 0) {
+    op_fail(model, op, "groups " + std::to_string(p.groups) + " must divide input channels " + std::to_string(g.in_c) +
+                           " and output channels " + std::to_string(g.out_c));
+  }
+  if (static_cast<size_t>(w.shape[3]) != g.in_c / p.groups) {
+    op_fail(model, op, "weights " + shape_str(w.shape) + " need " + std::to_string(g.in_c / p.groups) +
+                           " input channels per group (input " + shape_str(x.shape) + ", groups " + std::to_string(p.groups) + ")");
+  }
+  const size_t eff_h = (g.kernel_h - 1) * g.dilation_h + 1, eff_w = (g.kernel_w - 1) * g.dilation_w + 1;
+  const size_t padded_h = g.in_h + o.pad_top() + o.pad_bottom(), padded_w = g.in_w + o.pad_left() + o.pad_right();
+  if (eff_h > padded_h || eff_w > padded_w) {
+    op_fail(model, op, "kernel " + std::to_string(eff_h) + "x" + std::to_string(eff_w) + " (with dilation) is larger than the padded input " +
+                           std::to_string(padded_h) + "x" + std::to_string(padded_w));
+  }
+  g.out_h = (padded_h - eff_h) / g.stride_h + 1;
+  g.out_w = (padded_w - eff_w) / g.stride_w + 1;
+  return p;
+}
+
+void check(const Model& model, const OpDesc& op) {
+  check_arity(model, op, 2, 3, 1);
+  const TensorDesc& x = f32_input(model, op, 0);
+  check_rank(model, op, x, "input", 4);
+  if (x.is_constant()) op_fail(model, op, "input must be an activation, not a constant");
+  const TensorDesc& w = model.tensors()[op.inputs[1]];
+  if (!w.is_constant()) op_fail(model, op, "weights " + w.label(op.inputs[1]) + " must be constant");
+  if (w.type != fb::TensorType::F32 && w.type != fb::TensorType::TERNARY2) {
+    op_fail(model, op, "weights have type " + std::string(fb::EnumNameTensorType(w.type)) + ", expected F32 or TERNARY2");
+  }
+  check_rank(model, op, w, "weights", 4);
+  const ConvParams p = conv_params(model, op);
+  if (op.inputs.size() == 3 && op.inputs[2] >= 0) {
+    const TensorDesc& b = f32_input(model, op, 2);
+    if (!b.is_constant() || b.shape != std::vector<int32_t>{static_cast<int32_t>(p.g.out_c)}) {
+      op_fail(model, op, "bias '" + b.name + "' must be a constant of shape (" + std::to_string(p.g.out_c) + "), got " + shape_str(b.shape));
+    }
+  }
+  if (w.type == fb::TensorType::TERNARY2 && p.groups != 1) {
+    fail(TERNRT_UNSUPPORTED, model.source() + ": " + op.label() + ": ternary weights with groups = " + std::to_string(p.groups) +
+                                 " are not supported (keep grouped/depthwise convolutions float)");
+  }
+  const auto& o = *op.fb->options_as_Conv2DOptions();
+  check_activation(model, op, o.activation());
+  f32_output(model, op, 0);
+  check_output_shape(model, op, {static_cast<int32_t>(p.g.batch), static_cast<int32_t>(p.g.out_h),
+                                 static_cast<int32_t>(p.g.out_w), static_cast<int32_t>(p.g.out_c)});
+}
+
+class FloatConv2D : public Op {
+ public:
+  FloatConv2D(const ConvParams& p, Activation act, const fb::Conv2DOptions& o, int x, int w, int b, int y)
+      : p_(p), act_(act), pad_bottom_(o.pad_bottom()), pad_right_(o.pad_right()), x_(x), w_(w), b_(b), y_(y) {}
+
+  void prepare(const PrepareArgs& args) override {
+    const ConvGeometry& g = p_.g;
+    const size_t gic = g.in_c / p_.groups, goc = g.out_c / p_.groups;
+    const float* bias = b_ >= 0 ? reinterpret_cast<const float*>(args.tensor(b_).data) : nullptr;
+    const std::string label = args.op.label();
+    xnn_check(xnn_create_convolution2d_nhwc_f32(
+                  g.pad_top, pad_right_, pad_bottom_, g.pad_left, g.kernel_h, g.kernel_w, g.stride_h, g.stride_w,
+                  g.dilation_h, g.dilation_w, p_.groups, gic, goc, g.in_c, g.out_c,
+                  float_weights(args.tensor(w_), dequantized_), bias, act_.min, act_.max, 0, op_.out()),
+              label, "xnn_create_convolution2d_nhwc_f32");
+    xnn_check(xnn_setup_convolution2d_nhwc_f32(op_.get(), g.batch, g.in_h, g.in_w, args.f32(x_), args.f32(y_), args.pool),
+              label, "xnn_setup_convolution2d_nhwc_f32");
+    post_.prepare(act_, args.f32(y_), g.batch * g.out_h * g.out_w * g.out_c, label);
+  }
+  void run(pthreadpool_t pool) override {
+    run_xnn(op_.get(), pool, "conv2d");
+    post_.run(pool);
+  }
+  std::string kernel() const override { return p_.groups == p_.g.in_c && p_.groups > 1 ? "xnnpack f32 dwconv" : "xnnpack f32 conv"; }
+
+ private:
+  ConvParams p_;
+  Activation act_;
+  size_t pad_bottom_, pad_right_;
+  int x_, w_, b_, y_;
+  XnnOp op_;
+  PostActivation post_;
+  std::vector<float> dequantized_;  // only for ternary weights run as float
+};
+
+std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOptions& options) {
+  const ConvParams p = conv_params(model, op);
+  const auto& o = *op.fb->options_as_Conv2DOptions();
+  const Activation act = activation_of(o.activation());
+  const int bias = op.inputs.size() == 3 ? op.inputs[2] : -1;
+  if (model.tensors()[op.inputs[1]].type == fb::TensorType::TERNARY2 && !options.ternary_as_float) {
+    return std::make_unique<TernaryGemmOp>(p.g, act, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
+  }
+  return std::make_unique<FloatConv2D>(p, act, o, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
+}
+
+}  // namespace
+
+const OpSpec kConv2DSpec = {fb::OpCode::CONV_2D, check, create};
+
+}  // namespace ternrt

@@ -1,0 +1,56 @@
+// The operator interface. One file per operator implements a check (run when the model is
+// loaded: options, input/output counts, types and shapes) and a factory for its executable form
+// (run when an interpreter is created: packs weights, creates XNNPACK operators).
+// "Validate while preparing, run blind while invoking": run() does no checks.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <pthreadpool.h>
+
+#include "model.h"
+#include "ternrt/kernels/t2i8-gemm.h"
+
+namespace ternrt {
+
+struct PrepareArgs {
+  const Model& model;
+  const OpDesc& op;
+  const std::vector<void*>& tensor_data;  // every tensor's data: constants or arena slots
+  pthreadpool_t pool;
+  kernels::Isa isa;
+
+  float* f32(int tensor) const { return static_cast<float*>(tensor_data[tensor]); }
+  const TensorDesc& tensor(int index) const { return model.tensors()[index]; }
+};
+
+class Op {
+ public:
+  virtual ~Op() = default;
+  virtual void prepare(const PrepareArgs& args) = 0;  // tensor pointers are final here
+  virtual void run(pthreadpool_t pool) = 0;
+  virtual std::string kernel() const = 0;             // what executes it, for profiles
+  virtual size_t scratch_bytes() const { return 0; }  // memory held besides the arena
+  virtual size_t packed_weight_bytes() const { return 0; }
+};
+
+struct CreateOptions {
+  bool ternary_as_float = false;  // TERNRT_FLAG_TERNARY_AS_FLOAT
+};
+
+struct OpSpec {
+  fb::OpCode opcode;
+  void (*check)(const Model& model, const OpDesc& op);        // throws Error(INVALID_MODEL/UNSUPPORTED)
+  std::unique_ptr<Op> (*create)(const Model& model, const OpDesc& op, const CreateOptions& options);
+};
+
+// nullptr for an opcode this runtime does not know.
+const OpSpec* find_op_spec(fb::OpCode opcode);
+
+// The specs, one per operator file.
+extern const OpSpec kConv2DSpec, kFullyConnectedSpec, kAddSpec, kMulSpec, kMaxPool2DSpec, kAvgPool2DSpec,
+    kGlobalAvgPoolSpec, kReshapeSpec, kConcatSpec, kPadSpec, kSoftmaxSpec, kActivationSpec;
+
+}  // namespace ternrt

@@ -1,0 +1,151 @@
+// MAX_POOL_2D (XNNPACK, implicit -inf padding) and AVG_POOL_2D (own loop: XNNPACK's average
+// pooling cannot express count_include_pad, and the op is rare in the models we target).
+#include <algorithm>
+
+#include "ops/common.h"
+#include "ops/op.h"
+
+namespace ternrt {
+namespace {
+
+constexpr int32_t kMaxParam = 1 << 16;
+
+struct PoolGeometry {
+  size_t batch, in_h, in_w, channels, out_h, out_w;
+  size_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, pad_bottom, pad_right;
+  bool count_include_pad;
+};
+
+PoolGeometry pool_geometry(const Model& model, const OpDesc& op) {
+  const auto& o = options_or_fail(model, op, op.fb->options_as_Pool2DOptions(), "Pool2DOptions");
+  const TensorDesc& x = model.tensors()[op.inputs[0]];
+  for (int32_t v : {o.kernel_h(), o.kernel_w(), o.stride_h(), o.stride_w()}) {
+    if (v < 1 || v > kMaxParam) op_fail(model, op, "kernel sizes and strides must be in [1, 65536], got " + std::to_string(v));
+  }
+  for (int32_t v : {o.pad_top(), o.pad_left(), o.pad_bottom(), o.pad_right()}) {
+    if (v < 0 || v > kMaxParam) op_fail(model, op, "pads must be in [0, 65536], got " + std::to_string(v));
+  }
+  if (o.pad_top() >= o.kernel_h() || o.pad_bottom() >= o.kernel_h() || o.pad_left() >= o.kernel_w() || o.pad_right() >= o.kernel_w()) {
+    op_fail(model, op, "pads must be smaller than the pooling window");
+  }
+  PoolGeometry g{};
+  g.batch = x.shape[0];
+  g.in_h = x.shape[1];
+  g.in_w = x.shape[2];
+  g.channels = x.shape[3];
+  g.kernel_h = o.kernel_h();
+  g.kernel_w = o.kernel_w();
+  g.stride_h = o.stride_h();
+  g.stride_w = o.stride_w();
+  g.pad_top = o.pad_top();
+  g.pad_left = o.pad_left();
+  g.pad_bottom = o.pad_bottom();
+  g.pad_right = o.pad_right();
+  g.count_include_pad = o.count_include_pad();
+  const size_t ph = g.in_h + g.pad_top + g.pad_bottom, pw = g.in_w + g.pad_left + g.pad_right;
+  if (g.kernel_h > ph || g.kernel_w > pw) op_fail(model, op, "pooling window is larger than the padded input");
+  g.out_h = (ph - g.kernel_h) / g.stride_h + 1;
+  g.out_w = (pw - g.kernel_w) / g.stride_w + 1;
+  return g;
+}
+
+void check(const Model& model, const OpDesc& op) {
+  check_arity(model, op, 1, 1, 1);
+  const TensorDesc& x = f32_input(model, op, 0);
+  check_rank(model, op, x, "input", 4);
+  const PoolGeometry g = pool_geometry(model, op);
+  check_activation(model, op, op.fb->options_as_Pool2DOptions()->activation());
+  f32_output(model, op, 0);
+  check_output_shape(model, op, {static_cast<int32_t>(g.batch), static_cast<int32_t>(g.out_h), static_cast<int32_t>(g.out_w),
+                                 static_cast<int32_t>(g.channels)});
+}
+
+class MaxPool2D : public Op {
+ public:
+  MaxPool2D(const PoolGeometry& g, Activation act, int x, int y) : g_(g), act_(act), x_(x), y_(y) {}
+  void prepare(const PrepareArgs& args) override {
+    const std::string label = args.op.label();
+    xnn_check(xnn_create_max_pooling2d_nhwc_f32(g_.pad_top, g_.pad_right, g_.pad_bottom, g_.pad_left, g_.kernel_h, g_.kernel_w,
+                                                g_.stride_h, g_.stride_w, 1, 1, g_.channels, g_.channels, g_.channels, act_.min,
+                                                act_.max, 0, op_.out()),
+              label, "xnn_create_max_pooling2d_nhwc_f32");
+    xnn_check(xnn_setup_max_pooling2d_nhwc_f32(op_.get(), g_.batch, g_.in_h, g_.in_w, args.f32(x_), args.f32(y_), args.pool),
+              label, "xnn_setup_max_pooling2d_nhwc_f32");
+    post_.prepare(act_, args.f32(y_), g_.batch * g_.out_h * g_.out_w * g_.channels, label);
+  }
+  void run(pthreadpool_t pool) override {
+    run_xnn(op_.get(), pool, "max_pool_2d");
+    post_.run(pool);
+  }
+  std::string kernel() const override { return "xnnpack f32 maxpool"; }
+
+ private:
+  PoolGeometry g_;
+  Activation act_;
+  int x_, y_;
+  XnnOp op_;
+  PostActivation post_;
+};
+
+class AvgPool2D : public Op {
+ public:
+  AvgPool2D(const PoolGeometry& g, Activation act, int x, int y) : g_(g), act_(act), xi_(x), yi_(y) {}
+  void prepare(const PrepareArgs& args) override {
+    x_ = args.f32(xi_);
+    y_ = args.f32(yi_);
+    post_.prepare(act_, y_, g_.batch * g_.out_h * g_.out_w * g_.channels, args.op.label());
+  }
+  void run(pthreadpool_t pool) override {
+    const size_t c = g_.channels;
+    for (size_t b = 0; b < g_.batch; ++b) {
+      for (size_t oy = 0; oy < g_.out_h; ++oy) {
+        for (size_t ox = 0; ox < g_.out_w; ++ox) {
+          float* out = y_ + ((b * g_.out_h + oy) * g_.out_w + ox) * c;
+          std::fill(out, out + c, 0.0f);
+          // Window in padded coordinates, clipped to the real input.
+          const ptrdiff_t y0 = static_cast<ptrdiff_t>(oy * g_.stride_h) - static_cast<ptrdiff_t>(g_.pad_top);
+          const ptrdiff_t x0 = static_cast<ptrdiff_t>(ox * g_.stride_w) - static_cast<ptrdiff_t>(g_.pad_left);
+          const ptrdiff_t y1 = y0 + static_cast<ptrdiff_t>(g_.kernel_h), x1 = x0 + static_cast<ptrdiff_t>(g_.kernel_w);
+          size_t count = 0;
+          for (ptrdiff_t iy = std::max<ptrdiff_t>(y0, 0); iy < std::min<ptrdiff_t>(y1, g_.in_h); ++iy) {
+            for (ptrdiff_t ix = std::max<ptrdiff_t>(x0, 0); ix < std::min<ptrdiff_t>(x1, g_.in_w); ++ix) {
+              const float* in = x_ + ((b * g_.in_h + iy) * g_.in_w + ix) * c;
+              for (size_t ch = 0; ch < c; ++ch) out[ch] += in[ch];
+              ++count;
+            }
+          }
+          // count_include_pad divides by the window clipped to the padded input (PyTorch/ONNX rule).
+          const ptrdiff_t py1 = std::min<ptrdiff_t>(y1, g_.in_h + g_.pad_bottom), px1 = std::min<ptrdiff_t>(x1, g_.in_w + g_.pad_right);
+          const size_t padded_count = static_cast<size_t>((py1 - y0) * (px1 - x0));
+          const float inv = 1.0f / static_cast<float>(g_.count_include_pad ? padded_count : std::max<size_t>(count, 1));
+          for (size_t ch = 0; ch < c; ++ch) out[ch] = std::min(act_.max, std::max(act_.min, out[ch] * inv));
+        }
+      }
+    }
+    post_.run(pool);
+  }
+  std::string kernel() const override { return "ternrt f32 avgpool"; }
+
+ private:
+  PoolGeometry g_;
+  Activation act_;
+  int xi_, yi_;
+  const float* x_ = nullptr;
+  float* y_ = nullptr;
+  PostActivation post_;
+};
+
+template <bool kMax>
+std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOptions&) {
+  const PoolGeometry g = pool_geometry(model, op);
+  const Activation act = activation_of(op.fb->options_as_Pool2DOptions()->activation());
+  if (kMax) return std::make_unique<MaxPool2D>(g, act, op.inputs[0], op.outputs[0]);
+  return std::make_unique<AvgPool2D>(g, act, op.inputs[0], op.outputs[0]);
+}
+
+}  // namespace
+
+const OpSpec kMaxPool2DSpec = {fb::OpCode::MAX_POOL_2D, check, create<true>};
+const OpSpec kAvgPool2DSpec = {fb::OpCode::AVG_POOL_2D, check, create<false>};
+
+}  // namespace ternrt

@@ -1,0 +1,45 @@
+// RESHAPE (and Flatten): the output tensor's shape is the new shape; the data is copied
+// unchanged (NHWC element order is kept; the converter made the order right).
+#include <cstring>
+
+#include "ops/common.h"
+#include "ops/op.h"
+
+namespace ternrt {
+namespace {
+
+void check(const Model& model, const OpDesc& op) {
+  check_arity(model, op, 1, 1, 1);
+  const TensorDesc& x = f32_input(model, op, 0);
+  const TensorDesc& y = f32_output(model, op, 0);
+  if (x.elements != y.elements) {
+    op_fail(model, op, "cannot reshape " + shape_str(x.shape) + " (" + std::to_string(x.elements) + " elements) to " +
+                           shape_str(y.shape) + " (" + std::to_string(y.elements) + " elements)");
+  }
+}
+
+class Reshape : public Op {
+ public:
+  Reshape(int x, int y) : xi_(x), yi_(y) {}
+  void prepare(const PrepareArgs& args) override {
+    x_ = args.f32(xi_);
+    y_ = args.f32(yi_);
+    bytes_ = args.tensor(xi_).bytes;
+  }
+  void run(pthreadpool_t) override { std::memcpy(y_, x_, bytes_); }
+  std::string kernel() const override { return "copy"; }
+
+ private:
+  int xi_, yi_;
+  const float* x_ = nullptr;
+  float* y_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+std::unique_ptr<Op> create(const Model&, const OpDesc& op, const CreateOptions&) { return std::make_unique<Reshape>(op.inputs[0], op.outputs[0]); }
+
+}  // namespace
+
+const OpSpec kReshapeSpec = {fb::OpCode::RESHAPE, check, create};
+
+}  // namespace ternrt

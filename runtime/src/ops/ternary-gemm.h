@@ -1,0 +1,52 @@
+// Executes a ternary Conv2D or FullyConnected layer (architecture section 4, dynamic activation
+// mode): quantize the float input to int8 per tensor, gather k x k patches (im2col) when the
+// convolution is not a plain 1x1, run the ternary GEMM with the float epilogue, then any
+// activation XNNPACK-style clamping cannot express.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "ops/common.h"
+#include "ops/op.h"
+
+namespace ternrt {
+
+struct ConvGeometry {
+  size_t batch = 1, in_h = 1, in_w = 1, in_c = 0;
+  size_t out_h = 1, out_w = 1, out_c = 0;
+  size_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  size_t pad_top = 0, pad_left = 0;
+  bool is_pointwise() const {
+    return kernel_h == 1 && kernel_w == 1 && stride_h == 1 && stride_w == 1 && pad_top == 0 && pad_left == 0;
+  }
+};
+
+class TernaryGemmOp : public Op {
+ public:
+  TernaryGemmOp(const ConvGeometry& geometry, Activation activation, int input, int weights, int bias, int output)
+      : g_(geometry), act_(activation), input_(input), weights_(weights), bias_(bias), output_(output) {}
+  void prepare(const PrepareArgs& args) override;
+  void run(pthreadpool_t pool) override;
+  std::string kernel() const override;
+  size_t scratch_bytes() const override { return quantized_.size() + patches_.size(); }
+  size_t packed_weight_bytes() const override { return packed_ ? packed_->packed_bytes() : 0; }
+
+ private:
+  void gather_patches(int8_t zero_point);
+
+  ConvGeometry g_;
+  Activation act_;
+  int input_, weights_, bias_, output_;
+  std::unique_ptr<kernels::PackedTernaryWeights> packed_;
+  const float* x_ = nullptr;
+  float* y_ = nullptr;
+  const float* channel_scales_ = nullptr;
+  const float* bias_data_ = nullptr;
+  std::vector<int8_t> quantized_;  // the whole input as int8 (+ tail padding kernels may read)
+  std::vector<int8_t> patches_;    // im2col rows (M x K), empty for pointwise layers
+  size_t m_ = 0, k_ = 0;
+  PostActivation post_;
+};
+
+}  // namespace ternrt

@@ -1,0 +1,160 @@
+// Malformed models are rejected at load / interpreter creation with a precise status and
+// message; never a crash. (The full bad-input corpus and fuzzing extend this: issue 7.)
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+
+#include <doctest/doctest.h>
+
+#include "model-builder.h"
+#include "run-helpers.h"
+
+using namespace ternrt;
+using namespace ternrt::test;
+
+namespace {
+
+// x (1,4,4,3) -> ternary 3x3 conv (5 out) -> y (1,4,4,5)
+ModelBuilder small_model() {
+  ModelBuilder mb;
+  const int x = mb.activation("x", {1, 4, 4, 3});
+  std::vector<int8_t> trits(5 * 27);
+  for (size_t i = 0; i < trits.size(); ++i) trits[i] = static_cast<int8_t>(static_cast<int>(i % 3) - 1);
+  const int w = mb.ternary("w", {5, 3, 3, 3}, trits, {0.5f, 0.25f, 1.0f, 2.0f, 0.125f});
+  const int b = mb.constant("b", {5}, {0, 1, 2, 3, 4});
+  const int y = mb.activation("y", {1, 4, 4, 5});
+  mb.op(fb::OpCode::CONV_2D, {x, w, b}, {y}, conv_options(1, 1, 1, 1, 1));
+  mb.inputs({x});
+  mb.outputs({y});
+  return mb;
+}
+
+void expect_error(const std::function<void(ModelBuilder&)>& corrupt, ternrt_status status, const std::string& fragment) {
+  ModelBuilder mb = small_model();
+  corrupt(mb);
+  const LoadResult r = try_load(mb.finish());
+  CHECK_MESSAGE(r.status == status, "status " << ternrt_status_name(r.status) << ": " << r.message);
+  CHECK_MESSAGE(r.message.find(fragment) != std::string::npos, "message: '" << r.message << "' lacks '" << fragment << "'");
+}
+
+}  // namespace
+
+TEST_CASE("the small valid model loads and runs") {
+  const LoadResult r = try_load(small_model().finish());
+  CHECK_MESSAGE(r.status == TERNRT_OK, r.message);
+}
+
+TEST_CASE("truncation at every length is a clean INVALID_MODEL") {
+  const auto bytes = small_model().finish();
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + n);
+    if (cut.empty()) cut.reserve(1);
+    ternrt_model* m = nullptr;
+    const ternrt_status s = ternrt_model_load_memory(cut.empty() ? bytes.data() : cut.data(), n, &m);
+    if (s == TERNRT_OK) {  // a prefix can only be accepted if it still verifies; it must then run
+      ternrt_interpreter* it = nullptr;
+      if (ternrt_interpreter_create(m, nullptr, &it) == TERNRT_OK) ternrt_interpreter_delete(it);
+      ternrt_model_delete(m);
+      continue;
+    }
+    CHECK(m == nullptr);
+    CHECK(s == TERNRT_INVALID_MODEL);
+    CHECK(std::string(ternrt_last_error()).size() > 10);
+  }
+}
+
+TEST_CASE("header errors: identifier, version, buffer 0") {
+  auto bytes = small_model().finish();
+  bytes[4] = 'T', bytes[5] = 'F', bytes[6] = 'L', bytes[7] = '3';
+  LoadResult r = try_load(bytes);
+  CHECK(r.status == TERNRT_INVALID_MODEL);
+  CHECK(r.message.find("bad file identifier 'TFL3', expected 'TRNT'") != std::string::npos);
+
+  expect_error([](ModelBuilder& mb) { mb.model().version = std::make_unique<fb::FormatVersion>(2, 0); }, TERNRT_UNSUPPORTED,
+               "format version 2.0, this runtime reads major version 1");
+  expect_error([](ModelBuilder& mb) { mb.model().version.reset(); }, TERNRT_INVALID_MODEL, "missing format version");
+  expect_error([](ModelBuilder& mb) { mb.model().buffers[0]->data = {1, 2, 3}; }, TERNRT_INVALID_MODEL, "buffer 0 must be empty");
+}
+
+TEST_CASE("index, buffer and shape errors name the tensor or operator") {
+  expect_error([](ModelBuilder& mb) { mb.model().graph->operators[0]->inputs[0] = 999; }, TERNRT_INVALID_MODEL,
+               "operator 0 'CONV_2D_0' (CONV_2D) inputs 0: tensor index 999 out of range [0, 4)");
+  expect_error([](ModelBuilder& mb) { mb.model().graph->operators[0]->inputs[0] = -7; }, TERNRT_INVALID_MODEL, "tensor index -7");
+  expect_error([](ModelBuilder& mb) { mb.model().graph->outputs[0] = 12; }, TERNRT_INVALID_MODEL, "graph output 0: tensor index 12");
+  expect_error([](ModelBuilder& mb) { mb.model().graph->tensors[2]->buffer = 42; }, TERNRT_INVALID_MODEL,
+               "tensor 2 'b' refers to buffer 42, but the model has");
+  expect_error([](ModelBuilder& mb) { mb.model().graph->tensors[2]->shape = {6}; }, TERNRT_INVALID_MODEL,
+               "tensor 2 'b' of shape (6) and type F32 needs 24 bytes, but buffer");
+  expect_error([](ModelBuilder& mb) { mb.model().graph->tensors[0]->shape = {1, -4, 4, 3}; }, TERNRT_INVALID_MODEL,
+               "dimensions must be >= 1");
+  expect_error([](ModelBuilder& mb) { mb.model().graph->tensors[0]->shape = {65536, 65536, 65536, 65536}; }, TERNRT_INVALID_MODEL,
+               "element count of shape overflows");
+  expect_error([](ModelBuilder& mb) { mb.model().graph->tensors[3]->shape = {1, 4, 4, 6}; }, TERNRT_INVALID_MODEL,
+               "output tensor 3 'y' has shape (1, 4, 4, 6), expected (1, 4, 4, 5)");
+}
+
+TEST_CASE("ternary weight errors: packed length, invalid code, bad scales") {
+  expect_error([](ModelBuilder& mb) { mb.model().buffers[1]->data.pop_back(); }, TERNRT_INVALID_MODEL,
+               "tensor 1 'w': packed codes have 34 bytes, expected 35 for 5 rows of 27 trits");
+  expect_error([](ModelBuilder& mb) { mb.model().buffers[1]->data[9] |= 0x0c; }, TERNRT_INVALID_MODEL,
+               "tensor 1 'w': invalid trit code in row 1, byte 2");
+  expect_error([](ModelBuilder& mb) { mb.model().buffers[1]->data[6] |= 0xc0; }, TERNRT_INVALID_MODEL,  // row padding
+               "invalid trit code in row 0, byte 6");
+  for (float bad : {0.0f, -1.0f, NAN, INFINITY, 1e-40f}) {
+    expect_error([bad](ModelBuilder& mb) { mb.model().graph->tensors[1]->ternary->scales[3] = bad; }, TERNRT_INVALID_MODEL,
+                 "tensor 1 'w': scale 3 is");
+  }
+  expect_error([](ModelBuilder& mb) { mb.model().graph->tensors[1]->ternary->scales = {1, 2}; }, TERNRT_INVALID_MODEL,
+               "has 2 scales, expected 1 or 5");
+  expect_error([](ModelBuilder& mb) { mb.model().graph->tensors[1]->ternary->logical_shape = {5, 27}; }, TERNRT_INVALID_MODEL,
+               "ternary logical_shape (5, 27) differs from the tensor shape (5, 3, 3, 3)");
+}
+
+TEST_CASE("graph structure and operator parameter errors") {
+  expect_error([](ModelBuilder& mb) { mb.model().graph->operators[0]->outputs[0] = 0; }, TERNRT_INVALID_MODEL,
+               "is both an input and an output");
+  expect_error([](ModelBuilder& mb) { mb.model().graph->inputs = {3}; }, TERNRT_INVALID_MODEL,
+               "before any operator produces it");
+  expect_error([](ModelBuilder& mb) { mb.model().graph->operators[0]->options.AsConv2DOptions()->stride_h = 0; }, TERNRT_INVALID_MODEL,
+               "strides, dilations and groups must be in [1, 65536], got 0");
+  expect_error([](ModelBuilder& mb) { mb.model().graph->operators[0]->options = fc_options(); }, TERNRT_INVALID_MODEL,
+               "missing or wrong options table, expected Conv2DOptions");
+  expect_error([](ModelBuilder& mb) { mb.model().graph->operators[0]->opcode = static_cast<fb::OpCode>(77); }, TERNRT_UNSUPPORTED,
+               "unsupported opcode 77");
+  expect_error([](ModelBuilder& mb) { mb.model().graph->operators[0]->options.AsConv2DOptions()->activation->type = fb::Activation::CLIP;
+                                      mb.model().graph->operators[0]->options.AsConv2DOptions()->activation->clip_min = 3; },
+               TERNRT_INVALID_MODEL, "CLIP activation needs clip_min <= clip_max");
+  expect_error([](ModelBuilder& mb) { mb.model().graph->operators[0]->options.AsConv2DOptions()->groups = 3; }, TERNRT_INVALID_MODEL,
+               "groups 3 must divide input channels 3 and output channels 5");
+}
+
+TEST_CASE("files, arena cap and call-order errors") {
+  ternrt_model* m = nullptr;
+  CHECK(ternrt_model_load_file("/nonexistent/model.tern", &m) == TERNRT_IO_ERROR);
+  CHECK(std::string(ternrt_last_error()).find("/nonexistent/model.tern: cannot open") != std::string::npos);
+
+  const auto bytes = small_model().finish();
+  REQUIRE(ternrt_model_load_memory(bytes.data(), bytes.size(), &m) == TERNRT_OK);
+  ternrt_interpreter_options o;
+  ternrt_interpreter_options_init(&o);
+  o.max_arena_bytes = 100;
+  ternrt_interpreter* it = nullptr;
+  CHECK(ternrt_interpreter_create(m, &o, &it) == TERNRT_OUT_OF_MEMORY);
+  CHECK(std::string(ternrt_last_error()).find("above the limit of 100") != std::string::npos);
+  o.max_arena_bytes = 0;
+  o.isa = "sse9";
+  CHECK(ternrt_interpreter_create(m, &o, &it) == TERNRT_INVALID_ARGUMENT);
+  REQUIRE(ternrt_interpreter_create(m, nullptr, &it) == TERNRT_OK);
+  CHECK(ternrt_interpreter_invoke(it) == TERNRT_INVALID_STATE);
+  CHECK(std::string(ternrt_last_error()).find("input 0 'x' was never set") != std::string::npos);
+  std::vector<float> x(47);
+  CHECK(ternrt_interpreter_set_input(it, 0, x.data(), x.size() * 4) == TERNRT_INVALID_ARGUMENT);
+  CHECK(std::string(ternrt_last_error()).find("needs 192 bytes, got 188") != std::string::npos);
+  x.resize(48);
+  CHECK(ternrt_interpreter_set_input(it, 0, x.data(), x.size() * 4) == TERNRT_OK);
+  CHECK(ternrt_interpreter_invoke(it) == TERNRT_OK);
+  CHECK(ternrt_interpreter_set_input(it, 1, x.data(), x.size() * 4) == TERNRT_INVALID_ARGUMENT);
+  ternrt_interpreter_delete(it);
+  ternrt_model_delete(m);
+}

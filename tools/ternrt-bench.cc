@@ -1,0 +1,203 @@
+// ternrt-bench: end-to-end latency of a .tern model on this device (the counterpart of TFLite's
+// benchmark_model): latency percentiles, per-operator times, memory; and, for models with
+// ternary layers, the same model with those layers run in float through XNNPACK, for a ratio.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tool-common.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage: ternrt-bench MODEL.tern [--threads N] [--warmup W] [--runs R] [--isa ISA] [--no-float] [--json] [--verbose]\n"
+    "  --threads N  worker threads (default 1)\n"
+    "  --warmup W   untimed invokes first (default 5)\n"
+    "  --runs R     timed invokes (default 50); latency min / median / p90 / max over them\n"
+    "  --isa ISA    force the ternary kernels: scalar, avx2, avx512, avx512vnni, neon, neondot\n"
+    "  --no-float   skip the float comparison (ternary layers dequantized and run by XNNPACK)\n"
+    "  --json       print one JSON object instead of the tables\n"
+    "  --verbose    also list the kernel chosen for every operator\n";
+
+struct Latency {
+  double min = 0, median = 0, p90 = 0, max = 0;
+};
+
+Latency summarize(std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  auto pct = [&](double p) {
+    const double pos = p * static_cast<double>(ms.size() - 1);
+    const size_t lo = static_cast<size_t>(pos);
+    const size_t hi = std::min(lo + 1, ms.size() - 1);
+    return ms[lo] + (ms[hi] - ms[lo]) * (pos - static_cast<double>(lo));
+  };
+  return {ms.front(), pct(0.5), pct(0.9), ms.back()};
+}
+
+struct Result {
+  Latency latency;
+  std::vector<double> op_ms;  // mean per operator over the profiled runs
+  size_t arena = 0, packed = 0, scratch = 0;
+  std::string isa;
+};
+
+Result measure(const ternrt::ModelHandle& model, unsigned threads, const char* isa, uint32_t flags, long warmup, long runs) {
+  ternrt_interpreter_options o;
+  ternrt_interpreter_options_init(&o);
+  o.num_threads = threads;
+  o.isa = isa;
+  o.flags = flags;
+  ternrt_interpreter* raw = nullptr;
+  ternrt::check(ternrt_interpreter_create(model.get(), &o, &raw));
+  std::unique_ptr<ternrt_interpreter, void (*)(ternrt_interpreter*)> it(raw, &ternrt_interpreter_delete);
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  for (size_t i = 0; i < ternrt_interpreter_input_count(raw); ++i) {
+    ternrt_tensor_info info;
+    ternrt::check(ternrt_interpreter_input_info(raw, i, &info));
+    std::vector<float> x(info.bytes / 4);
+    for (float& v : x) v = dist(rng);
+    ternrt::check(ternrt_interpreter_set_input(raw, i, x.data(), info.bytes));
+  }
+  for (long i = 0; i < warmup; ++i) ternrt::check(ternrt_interpreter_invoke(raw));
+  std::vector<double> ms;
+  for (long i = 0; i < runs; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ternrt::check(ternrt_interpreter_invoke(raw));
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  Result r;
+  r.latency = summarize(ms);
+  // Per-operator times come from separate profiled runs so the timers do not touch the latencies.
+  ternrt_interpreter_set_profiling(raw, 1);
+  const size_t n_ops = ternrt_interpreter_op_count(raw);
+  r.op_ms.assign(n_ops, 0);
+  const long prof_runs = std::max<long>(1, std::min<long>(runs, 20));
+  for (long i = 0; i < prof_runs; ++i) {
+    ternrt::check(ternrt_interpreter_invoke(raw));
+    for (size_t k = 0; k < n_ops; ++k) r.op_ms[k] += static_cast<double>(ternrt_interpreter_op_time_ns(raw, k)) / 1e6 / static_cast<double>(prof_runs);
+  }
+  r.arena = ternrt_interpreter_arena_bytes(raw);
+  r.packed = ternrt_interpreter_packed_weight_bytes(raw);
+  r.scratch = ternrt_interpreter_scratch_bytes(raw);
+  r.isa = ternrt_interpreter_isa(raw);
+  return r;
+}
+
+std::string json_latency(const Latency& l) {
+  char b[160];
+  std::snprintf(b, sizeof b, "{\"min\": %.4f, \"median\": %.4f, \"p90\": %.4f, \"max\": %.4f}", l.min, l.median, l.p90, l.max);
+  return b;
+}
+
+std::string json_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    o += c;
+  }
+  return o;
+}
+
+int run(int argc, char** argv) {
+  std::string path, isa;
+  long threads = 1, warmup = 5, runs = 50;
+  bool with_float = true, json = false, verbose = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--threads") threads = ternrt::tools::parse_int_flag(a, value(), 1, 256);
+    else if (a == "--warmup") warmup = ternrt::tools::parse_int_flag(a, value(), 0, 1000000);
+    else if (a == "--runs") runs = ternrt::tools::parse_int_flag(a, value(), 1, 10000000);
+    else if (a == "--isa") isa = value();
+    else if (a == "--no-float") with_float = false;
+    else if (a == "--json") json = true;
+    else if (a == "--verbose") verbose = true;
+    else if (!a.empty() && a[0] == '-') throw std::runtime_error("unknown option '" + a + "'\n" + kUsage);
+    else if (path.empty()) path = a;
+    else throw std::runtime_error("unexpected argument '" + a + "'");
+  }
+  if (path.empty()) throw std::runtime_error(std::string("missing MODEL\n") + kUsage);
+
+  const auto model = ternrt::ModelHandle::load_file(path);
+  const Result t = measure(model, static_cast<unsigned>(threads), isa.empty() ? nullptr : isa.c_str(), 0, warmup, runs);
+
+  // Operator names, types and kernels from one interpreter (same for every run).
+  ternrt::InterpreterHandle probe(model, 1, isa.empty() ? nullptr : isa.c_str());
+  const size_t n_ops = ternrt_interpreter_op_count(probe.get());
+  std::vector<ternrt_op_info> ops(n_ops);
+  bool has_ternary = false;
+  for (size_t k = 0; k < n_ops; ++k) {
+    ternrt::check(ternrt_interpreter_op_info(probe.get(), k, &ops[k]));
+    has_ternary |= ops[k].ternary != 0;
+  }
+  const bool compare = with_float && has_ternary;
+  Result f;
+  if (compare) f = measure(model, static_cast<unsigned>(threads), nullptr, TERNRT_FLAG_TERNARY_AS_FLOAT, warmup, runs);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  const size_t peak_rss = static_cast<size_t>(ru.ru_maxrss) * 1024;
+  const size_t weight_bytes = model.weight_bytes();
+
+  if (json) {
+    std::printf("{\"model\": \"%s\", \"isa\": \"%s\", \"threads\": %ld, \"runs\": %ld, \"latency_ms\": %s", json_escape(path).c_str(),
+                t.isa.c_str(), threads, runs, json_latency(t.latency).c_str());
+    if (compare) std::printf(", \"float_latency_ms\": %s, \"speedup_vs_float\": %.4f", json_latency(f.latency).c_str(), f.latency.median / t.latency.median);
+    std::printf(", \"arena_bytes\": %zu, \"weight_bytes\": %zu, \"packed_weight_bytes\": %zu, \"scratch_bytes\": %zu, \"peak_rss_bytes\": %zu, \"ops\": [",
+                t.arena, weight_bytes, t.packed, t.scratch, peak_rss);
+    for (size_t k = 0; k < n_ops; ++k) {
+      std::printf("%s{\"index\": %zu, \"name\": \"%s\", \"type\": \"%s\", \"kernel\": \"%s\", \"ternary\": %s, \"ms\": %.5f", k ? ", " : "", k,
+                  json_escape(ops[k].name).c_str(), ops[k].type, json_escape(ops[k].kernel).c_str(), ops[k].ternary ? "true" : "false", t.op_ms[k]);
+      if (compare) std::printf(", \"float_ms\": %.5f", f.op_ms[k]);
+      std::printf("}");
+    }
+    std::printf("]}\n");
+    return 0;
+  }
+
+  std::printf("model     %s\nisa       %s (ternary kernels), threads %ld, %ld warmup + %ld timed runs\n", path.c_str(), t.isa.c_str(), threads,
+              warmup, runs);
+  std::printf("\n%-22s %9s %9s %9s %9s\n", "latency (ms)", "min", "median", "p90", "max");
+  std::printf("%-22s %9.3f %9.3f %9.3f %9.3f\n", has_ternary ? "ternary" : "model", t.latency.min, t.latency.median, t.latency.p90, t.latency.max);
+  if (compare) {
+    std::printf("%-22s %9.3f %9.3f %9.3f %9.3f\n", "same model in float", f.latency.min, f.latency.median, f.latency.p90, f.latency.max);
+    std::printf("speed-up vs float (median): %.2fx\n", f.latency.median / t.latency.median);
+  }
+  double total = 0;
+  for (double v : t.op_ms) total += v;
+  std::printf("\n%-4s %-16s %-26s %9s %6s%s%s\n", "#", "op", "name", "ms", "share", compare ? "  float ms" : "", verbose ? "  kernel" : "");
+  for (size_t k = 0; k < n_ops; ++k) {
+    std::printf("%-4zu %-16s %-26.26s %9.4f %5.1f%%", k, ops[k].type, ops[k].name, t.op_ms[k], total > 0 ? 100 * t.op_ms[k] / total : 0.0);
+    if (compare) std::printf("  %8.4f", f.op_ms[k]);
+    if (verbose) std::printf("  %s", ops[k].kernel);
+    std::printf("\n");
+  }
+  std::printf("\nmemory    arena %s, weights %s in the file, packed weights %s, scratch %s, peak RSS %s\n",
+              ternrt::tools::human_bytes(static_cast<double>(t.arena)).c_str(), ternrt::tools::human_bytes(static_cast<double>(weight_bytes)).c_str(),
+              ternrt::tools::human_bytes(static_cast<double>(t.packed)).c_str(), ternrt::tools::human_bytes(static_cast<double>(t.scratch)).c_str(),
+              ternrt::tools::human_bytes(static_cast<double>(peak_rss)).c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ternrt-bench: %s\n", e.what());
+    return 1;
+  }
+}
