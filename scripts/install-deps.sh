@@ -23,7 +23,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler flatbuffers-compiler-dev
   doctest-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
-  libstb-dev
+  libstb-dev zlib1g-dev
   python3 python3-numpy python3-torch python3-onnx
   dataset-fashion-mnist
 )
