@@ -41,20 +41,14 @@ Latency summarize(std::vector<double> ms) {
 
 struct Result {
   Latency latency;
-  std::vector<double> op_ms;  // mean per operator over the profiled runs
+  std::vector<double> op_ms;  // median per operator over the profiled runs
   size_t arena = 0, packed = 0, scratch = 0;
   std::string isa;
 };
 
 Result measure(const ternrt::ModelHandle& model, unsigned threads, const char* isa, uint32_t flags, long warmup, long runs) {
-  ternrt_interpreter_options o;
-  ternrt_interpreter_options_init(&o);
-  o.num_threads = threads;
-  o.isa = isa;
-  o.flags = flags;
-  ternrt_interpreter* raw = nullptr;
-  ternrt::check(ternrt_interpreter_create(model.get(), &o, &raw));
-  std::unique_ptr<ternrt_interpreter, void (*)(ternrt_interpreter*)> it(raw, &ternrt_interpreter_delete);
+  ternrt::InterpreterHandle it(model, threads, isa, 0, flags);
+  ternrt_interpreter* raw = it.get();
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> dist(-1, 1);
   for (size_t i = 0; i < ternrt_interpreter_input_count(raw); ++i) {
@@ -76,12 +70,13 @@ Result measure(const ternrt::ModelHandle& model, unsigned threads, const char* i
   // Per-operator times come from separate profiled runs so the timers do not touch the latencies.
   ternrt_interpreter_set_profiling(raw, 1);
   const size_t n_ops = ternrt_interpreter_op_count(raw);
-  r.op_ms.assign(n_ops, 0);
+  std::vector<std::vector<double>> samples(n_ops);
   const long prof_runs = std::max<long>(1, std::min<long>(runs, 20));
   for (long i = 0; i < prof_runs; ++i) {
     ternrt::check(ternrt_interpreter_invoke(raw));
-    for (size_t k = 0; k < n_ops; ++k) r.op_ms[k] += static_cast<double>(ternrt_interpreter_op_time_ns(raw, k)) / 1e6 / static_cast<double>(prof_runs);
+    for (size_t k = 0; k < n_ops; ++k) samples[k].push_back(static_cast<double>(ternrt_interpreter_op_time_ns(raw, k)) / 1e6);
   }
+  for (auto& v : samples) r.op_ms.push_back(summarize(v).median);  // medians: robust to a preempted run
   r.arena = ternrt_interpreter_arena_bytes(raw);
   r.packed = ternrt_interpreter_packed_weight_bytes(raw);
   r.scratch = ternrt_interpreter_scratch_bytes(raw);

@@ -131,34 +131,32 @@ size_t Interpreter::scratch_bytes() const {
   return total;
 }
 
-void Interpreter::set_input(size_t index, const void* data, size_t bytes) {
-  if (index >= model_.inputs().size()) {
-    fail(TERNRT_INVALID_ARGUMENT, "input index " + std::to_string(index) + " out of range (model has " +
-                                      std::to_string(model_.inputs().size()) + " inputs)");
+// The graph input/output `index` after checking the caller's index, pointer and byte count.
+static int checked_io_tensor(const Model& model, bool input, size_t index, const void* data, size_t bytes) {
+  const char* role = input ? "input" : "output";
+  const auto& list = input ? model.inputs() : model.outputs();
+  if (index >= list.size()) {
+    fail(TERNRT_INVALID_ARGUMENT, std::string(role) + " index " + std::to_string(index) + " out of range (model has " +
+                                      std::to_string(list.size()) + " " + role + "s)");
   }
-  const int t = model_.inputs()[index];
-  const TensorDesc& d = model_.tensors()[t];
-  if (data == nullptr) fail(TERNRT_INVALID_ARGUMENT, "input '" + d.name + "': null data");
+  const int t = list[index];
+  const TensorDesc& d = model.tensors()[t];
+  if (data == nullptr) fail(TERNRT_INVALID_ARGUMENT, std::string(role) + " '" + d.name + "': null data");
   if (bytes != d.bytes) {
-    fail(TERNRT_INVALID_ARGUMENT, "input '" + d.name + "' of shape " + shape_str(d.shape) + " needs " + std::to_string(d.bytes) +
-                                      " bytes, got " + std::to_string(bytes));
+    fail(TERNRT_INVALID_ARGUMENT, std::string(role) + " '" + d.name + "' of shape " + shape_str(d.shape) + " has " +
+                                      std::to_string(d.bytes) + " bytes, got " + std::to_string(bytes));
   }
-  if (tensor_data_[t] != nullptr) std::memcpy(tensor_data_[t], data, bytes);
+  return t;
+}
+
+void Interpreter::set_input(size_t index, const void* data, size_t bytes) {
+  const int t = checked_io_tensor(model_, true, index, data, bytes);
+  std::memcpy(tensor_data_[t], data, bytes);
   input_set_[index] = 1;
 }
 
 void Interpreter::get_output(size_t index, void* data, size_t bytes) const {
-  if (index >= model_.outputs().size()) {
-    fail(TERNRT_INVALID_ARGUMENT, "output index " + std::to_string(index) + " out of range (model has " +
-                                      std::to_string(model_.outputs().size()) + " outputs)");
-  }
-  const int t = model_.outputs()[index];
-  const TensorDesc& d = model_.tensors()[t];
-  if (data == nullptr) fail(TERNRT_INVALID_ARGUMENT, "output '" + d.name + "': null data");
-  if (bytes != d.bytes) {
-    fail(TERNRT_INVALID_ARGUMENT, "output '" + d.name + "' of shape " + shape_str(d.shape) + " has " + std::to_string(d.bytes) +
-                                      " bytes, got a buffer of " + std::to_string(bytes));
-  }
+  const int t = checked_io_tensor(model_, false, index, data, bytes);
   std::memcpy(data, tensor_data_[t], bytes);
 }
 

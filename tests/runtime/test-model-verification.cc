@@ -150,7 +150,7 @@ TEST_CASE("files, arena cap and call-order errors") {
   CHECK(std::string(ternrt_last_error()).find("input 0 'x' was never set") != std::string::npos);
   std::vector<float> x(47);
   CHECK(ternrt_interpreter_set_input(it, 0, x.data(), x.size() * 4) == TERNRT_INVALID_ARGUMENT);
-  CHECK(std::string(ternrt_last_error()).find("needs 192 bytes, got 188") != std::string::npos);
+  CHECK(std::string(ternrt_last_error()).find("has 192 bytes, got 188") != std::string::npos);
   x.resize(48);
   CHECK(ternrt_interpreter_set_input(it, 0, x.data(), x.size() * 4) == TERNRT_OK);
   CHECK(ternrt_interpreter_invoke(it) == TERNRT_OK);

@@ -60,13 +60,14 @@ struct TensorInfo {
 class InterpreterHandle {
  public:
   explicit InterpreterHandle(const ModelHandle& model, unsigned threads = 1, const char* isa = nullptr,
-                             uint64_t max_arena_bytes = 0)
+                             uint64_t max_arena_bytes = 0, uint32_t flags = 0)
       : model_(model), interp_(nullptr, &ternrt_interpreter_delete) {
     ternrt_interpreter_options o;
     ternrt_interpreter_options_init(&o);
     o.num_threads = threads;
     o.isa = isa;
     o.max_arena_bytes = max_arena_bytes;
+    o.flags = flags;
     ternrt_interpreter* it = nullptr;
     check(ternrt_interpreter_create(model.get(), &o, &it));
     interp_.reset(it);
