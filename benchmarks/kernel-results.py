@@ -34,6 +34,8 @@ def main(path):
             if backend.startswith("t2i8_gemm_"):
                 by_isa[backend.rsplit("__", 1)[1]] = v
         qs8, f32 = backends.get("xnnpack_qs8"), backends.get("xnnpack_f32")
+        if not by_isa or not qs8 or not f32:
+            continue   # incomplete run
         best_isa = max(by_isa, key=by_isa.get)
         best = by_isa[best_isa]
         peak = peak_for.get(best_isa)
