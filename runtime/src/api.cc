@@ -21,24 +21,37 @@ struct ternrt_interpreter {
 namespace {
 
 thread_local std::string g_last_error;
+// Set when even the message could not be stored (out of memory); ternrt_last_error returns it.
+thread_local const char* g_static_error = nullptr;
 
-ternrt_status set_error(ternrt_status status, const std::string& message) {
-  g_last_error = message;
+// Never throws: storing the message may allocate, and nothing may escape the C API.
+ternrt_status set_error(ternrt_status status, const char* prefix, const char* message = "") noexcept {
+  try {
+    g_last_error.assign(prefix).append(message);
+    g_static_error = nullptr;
+  } catch (...) {
+    g_static_error = "out of memory (while storing the error message)";
+  }
   return status;
 }
 
+ternrt_status set_error(ternrt_status status, const std::string& message) noexcept {
+  return set_error(status, message.c_str());
+}
+
 template <typename F>
-ternrt_status guarded(F&& body) {
+ternrt_status guarded(F&& body) noexcept {
   try {
     body();
     g_last_error.clear();
+    g_static_error = nullptr;
     return TERNRT_OK;
   } catch (const ternrt::Error& e) {
     return set_error(e.status(), e.what());
   } catch (const std::bad_alloc&) {
     return set_error(TERNRT_OUT_OF_MEMORY, "out of memory");
   } catch (const std::exception& e) {
-    return set_error(TERNRT_INTERNAL, std::string("internal error: ") + e.what());
+    return set_error(TERNRT_INTERNAL, "internal error: ", e.what());
   } catch (...) {
     return set_error(TERNRT_INTERNAL, "internal error: unknown exception");
   }
@@ -56,7 +69,7 @@ void fill_info(const ternrt::TensorDesc& d, ternrt_tensor_info* info) {
 
 extern "C" {
 
-const char* ternrt_version(void) { return "0.1.0"; }
+const char* ternrt_version(void) { return TERNRT_VERSION_STRING; }
 
 void ternrt_format_version(uint32_t* major, uint32_t* minor) {
   if (major) *major = TERNRT_FORMAT_VERSION_MAJOR;
@@ -77,7 +90,7 @@ const char* ternrt_status_name(ternrt_status status) {
   return "UNKNOWN";
 }
 
-const char* ternrt_last_error(void) { return g_last_error.c_str(); }
+const char* ternrt_last_error(void) { return g_static_error ? g_static_error : g_last_error.c_str(); }
 
 ternrt_status ternrt_model_load_file(const char* path, ternrt_model** model) {
   if (model == nullptr) return set_error(TERNRT_INVALID_ARGUMENT, "ternrt_model_load_file: model is NULL");
@@ -146,15 +159,16 @@ size_t ternrt_interpreter_output_count(const ternrt_interpreter* interpreter) {
 
 static ternrt_status io_info(const ternrt_interpreter* interpreter, size_t index, ternrt_tensor_info* info, bool input) {
   const char* what = input ? "input" : "output";
-  if (interpreter == nullptr || info == nullptr) return set_error(TERNRT_INVALID_ARGUMENT, std::string(what) + "_info: NULL argument");
-  const auto& model = interpreter->impl->model();
-  const auto& list = input ? model.inputs() : model.outputs();
-  if (index >= list.size()) {
-    return set_error(TERNRT_INVALID_ARGUMENT, std::string(what) + " index " + std::to_string(index) + " out of range (model has " +
-                                                  std::to_string(list.size()) + ")");
-  }
-  fill_info(model.tensors()[list[index]], info);
-  return TERNRT_OK;
+  if (interpreter == nullptr || info == nullptr) return set_error(TERNRT_INVALID_ARGUMENT, what, "_info: NULL argument");
+  return guarded([&] {
+    const auto& model = interpreter->impl->model();
+    const auto& list = input ? model.inputs() : model.outputs();
+    if (index >= list.size()) {
+      ternrt::fail(TERNRT_INVALID_ARGUMENT, std::string(what) + " index " + std::to_string(index) + " out of range (model has " +
+                                                std::to_string(list.size()) + ")");
+    }
+    fill_info(model.tensors()[list[index]], info);
+  });
 }
 
 ternrt_status ternrt_interpreter_input_info(const ternrt_interpreter* interpreter, size_t index, ternrt_tensor_info* info) {
@@ -180,6 +194,29 @@ ternrt_status ternrt_interpreter_get_output(const ternrt_interpreter* interprete
   return guarded([&] { interpreter->impl->get_output(index, data, bytes); });
 }
 
+size_t ternrt_interpreter_tensor_count(const ternrt_interpreter* interpreter) {
+  return interpreter ? interpreter->impl->model().tensors().size() : 0;
+}
+
+ternrt_status ternrt_interpreter_tensor(const ternrt_interpreter* interpreter, size_t index, ternrt_tensor_info* info,
+                                        const void** data) {
+  if (interpreter == nullptr || info == nullptr || data == nullptr) return set_error(TERNRT_INVALID_ARGUMENT, "tensor: NULL argument");
+  const auto& tensors = interpreter->impl->model().tensors();
+  if (index >= tensors.size()) {
+    return set_error(TERNRT_INVALID_ARGUMENT, "tensor index " + std::to_string(index) + " out of range (model has " +
+                                                  std::to_string(tensors.size()) + " tensors)");
+  }
+  const ternrt::TensorDesc& d = tensors[index];
+  if (d.ternary) return set_error(TERNRT_INVALID_ARGUMENT, d.label(static_cast<int>(index)) + " holds ternary weights, not a dense tensor");
+  if (!interpreter->impl->readable(index) || interpreter->impl->tensor_data(index) == nullptr) {
+    return set_error(TERNRT_INVALID_STATE, d.label(static_cast<int>(index)) +
+                                               " is an intermediate tensor; create the interpreter with TERNRT_FLAG_PRESERVE_ALL_TENSORS to read it");
+  }
+  fill_info(d, info);
+  *data = interpreter->impl->tensor_data(index);
+  return TERNRT_OK;
+}
+
 size_t ternrt_interpreter_arena_bytes(const ternrt_interpreter* interpreter) {
   return interpreter ? interpreter->impl->arena_bytes() : 0;
 }
@@ -190,9 +227,7 @@ size_t ternrt_interpreter_op_count(const ternrt_interpreter* interpreter) {
 
 ternrt_status ternrt_interpreter_op_info(const ternrt_interpreter* interpreter, size_t index, ternrt_op_info* info) {
   if (interpreter == nullptr || info == nullptr) return set_error(TERNRT_INVALID_ARGUMENT, "op_info: NULL argument");
-  if (index >= interpreter->impl->op_count()) {
-    return set_error(TERNRT_INVALID_ARGUMENT, "operator index " + std::to_string(index) + " out of range");
-  }
+  if (index >= interpreter->impl->op_count()) return set_error(TERNRT_INVALID_ARGUMENT, "operator index out of range");
   const auto& op = interpreter->impl->model().ops()[index];
   info->name = interpreter->op_names[index].c_str();
   info->type = ternrt::fb::EnumNameOpCode(op.opcode);
@@ -226,3 +261,6 @@ size_t ternrt_interpreter_scratch_bytes(const ternrt_interpreter* interpreter) {
 }
 
 }  // extern "C"
+
+// The header's version macros and the project version must agree.
+static_assert(sizeof(TERNRT_VERSION_STRING) > 1, "TERNRT_VERSION_STRING comes from CMake's PROJECT_VERSION");

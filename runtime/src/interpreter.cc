@@ -54,7 +54,8 @@ Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& o
       pool_ = pthreadpool_create(options.num_threads);
       if (pool_ == nullptr) fail(TERNRT_OUT_OF_MEMORY, "cannot create a pool of " + std::to_string(options.num_threads) + " threads");
     }
-    plan_and_allocate(options.max_arena_bytes);
+    preserve_all_ = (options.flags & TERNRT_FLAG_PRESERVE_ALL_TENSORS) != 0;
+    plan_and_allocate(options.max_arena_bytes, preserve_all_);
     ops_.reserve(model.ops().size());
     CreateOptions create_options;
     create_options.ternary_as_float = (options.flags & TERNRT_FLAG_TERNARY_AS_FLOAT) != 0;
@@ -79,7 +80,7 @@ Interpreter::~Interpreter() {
   if (pool_) pthreadpool_destroy(pool_);
 }
 
-void Interpreter::plan_and_allocate(uint64_t max_arena_bytes) {
+void Interpreter::plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all) {
   const auto& tensors = model_.tensors();
   const int n_ops = static_cast<int>(model_.ops().size());
   std::vector<int> first(tensors.size(), n_ops), last(tensors.size(), -2);
@@ -94,12 +95,24 @@ void Interpreter::plan_and_allocate(uint64_t max_arena_bytes) {
       last[t] = std::max(last[t], op.index);
     }
   }
-  for (int t : model_.inputs()) first[t] = -1;              // written by set_input before any operator
+  // Inputs are written by set_input before any operator and stay valid across invokes, so they
+  // are never shared with other tensors.
+  for (int t : model_.inputs()) {
+    first[t] = -1;
+    last[t] = n_ops;
+  }
   for (int t : model_.outputs()) last[t] = n_ops;           // read by get_output after the last one
+  is_graph_io_.assign(tensors.size(), 0);
+  for (int t : model_.inputs()) is_graph_io_[t] = 1;
+  for (int t : model_.outputs()) is_graph_io_[t] = 1;
   std::vector<BufferRequest> requests;
   std::vector<int> owners;
   for (size_t t = 0; t < tensors.size(); ++t) {
     if (tensors[t].is_constant() || last[t] == -2) continue;  // constants live in the model; unused tensors need nothing
+    if (preserve_all) {  // alive for the whole invoke: nothing is shared
+      first[t] = -1;
+      last[t] = n_ops;
+    }
     requests.push_back({tensors[t].bytes, std::min(first[t], last[t]), last[t]});
     owners.push_back(static_cast<int>(t));
   }

@@ -30,6 +30,9 @@ class Interpreter {
   void invoke();
 
   size_t arena_bytes() const { return arena_bytes_; }
+  // Tensor memory after invoke; nullptr when the planner may have reused it (see readable()).
+  const void* tensor_data(size_t index) const { return tensor_data_[index]; }
+  bool readable(size_t index) const { return preserve_all_ || model_.tensors()[index].data != nullptr || is_graph_io_[index]; }
   size_t packed_weight_bytes() const;
   size_t scratch_bytes() const;
   kernels::Isa isa() const { return isa_; }
@@ -39,7 +42,7 @@ class Interpreter {
   uint64_t op_time_ns(size_t i) const { return op_ns_[i]; }
 
  private:
-  void plan_and_allocate(uint64_t max_arena_bytes);
+  void plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all);
 
   const Model& model_;
   kernels::Isa isa_ = kernels::Isa::scalar;
@@ -51,6 +54,8 @@ class Interpreter {
   std::vector<std::string> kernels_;
   std::vector<char> input_set_;
   bool profiling_ = false;
+  bool preserve_all_ = false;
+  std::vector<char> is_graph_io_;
   std::vector<uint64_t> op_ns_;
 };
 

@@ -1,7 +1,9 @@
 #include "model.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <limits>
 #include <unordered_set>
 
 #include "error.h"
@@ -29,6 +31,41 @@ size_t type_size(fb::TensorType type) {
     case fb::TensorType::TERNARY2: return 0;
   }
   return 0;
+}
+
+// Quantization parameters are not used by format-1.0 operators, but they come from the file and
+// are shown by tools: check them like everything else (research B5 class 10).
+void check_quantization(const std::string& what, const fb::Quantization& q, const std::vector<int32_t>& shape) {
+  const size_t ns = q.scale() ? q.scale()->size() : 0;
+  const size_t nz = q.zero_point() ? q.zero_point()->size() : 0;
+  const int axis = q.axis();
+  if (axis != -1 && (axis < 0 || static_cast<size_t>(axis) >= shape.size())) {
+    fail(TERNRT_INVALID_MODEL, what + ": quantization axis " + std::to_string(axis) + " is out of range for rank " +
+                                   std::to_string(shape.size()));
+  }
+  const size_t channels = axis == -1 ? 1 : static_cast<size_t>(shape[axis]);
+  if (ns != 1 && ns != channels) {
+    fail(TERNRT_INVALID_MODEL, what + ": " + std::to_string(ns) + " quantization scales, expected 1" +
+                                   (axis == -1 ? std::string(" (axis is -1)")
+                                               : " or " + std::to_string(channels) + " (the size of axis " + std::to_string(axis) + ")"));
+  }
+  if (nz != 0 && nz != 1 && nz != ns) {
+    fail(TERNRT_INVALID_MODEL, what + ": " + std::to_string(nz) + " quantization zero points for " + std::to_string(ns) + " scales");
+  }
+  for (size_t i = 0; i < ns; ++i) {
+    const float s = q.scale()->Get(static_cast<flatbuffers::uoffset_t>(i));
+    if (!std::isfinite(s) || !(s >= std::numeric_limits<float>::min())) {
+      fail(TERNRT_INVALID_MODEL, what + ": quantization scale " + std::to_string(i) + " is " + std::to_string(s) +
+                                     ", expected a finite, positive, normal number");
+    }
+  }
+  for (size_t i = 0; i < nz; ++i) {
+    const int64_t z = q.zero_point()->Get(static_cast<flatbuffers::uoffset_t>(i));
+    if (z < -128 || z > 255) {
+      fail(TERNRT_INVALID_MODEL, what + ": quantization zero point " + std::to_string(i) + " is " + std::to_string(z) +
+                                     ", outside [-128, 255]");
+    }
+  }
 }
 
 }  // namespace
@@ -98,7 +135,9 @@ void Model::verify_header() {
     std::string id;
     for (int i = 4; i < 8; ++i) {
       char c = static_cast<char>(data_[i]);
-      id += (c >= 32 && c < 127) ? std::string(1, c) : "\\x" + std::to_string(static_cast<unsigned>(data_[i]));
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned>(data_[i]));  // hex, as the escape says
+      id += (c >= 32 && c < 127) ? std::string(1, c) : std::string(hex);
     }
     fail(TERNRT_INVALID_MODEL, where() + "bad file identifier '" + id + "', expected '" +
                                    fb::ModelIdentifier() + "' (not a ternrt model)");
@@ -209,6 +248,7 @@ void Model::decode_tensors() {
       }
     }
     d.elements = elements;
+    if (t.quantization() != nullptr) check_quantization(where() + what, *t.quantization(), d.shape);
     if (d.type == fb::TensorType::TERNARY2) {
       decode_ternary(static_cast<int>(i), t, d);
       continue;

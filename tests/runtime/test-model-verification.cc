@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <tuple>
 
 #include <doctest/doctest.h>
 
@@ -157,4 +158,84 @@ TEST_CASE("files, arena cap and call-order errors") {
   CHECK(ternrt_interpreter_set_input(it, 1, x.data(), x.size() * 4) == TERNRT_INVALID_ARGUMENT);
   ternrt_interpreter_delete(it);
   ternrt_model_delete(m);
+}
+
+TEST_CASE("intermediate tensors are readable only with TERNRT_FLAG_PRESERVE_ALL_TENSORS") {
+  // x -> relu6 -> a -> relu -> y ; a is intermediate.
+  ModelBuilder mb;
+  const int x = mb.activation("x", {1, 2, 2, 3});
+  const int a = mb.activation("a", {1, 2, 2, 3});
+  const int y = mb.activation("y", {1, 2, 2, 3});
+  for (auto [in, out, act] : {std::tuple{x, a, fb::Activation::RELU6}, std::tuple{a, y, fb::Activation::RELU}}) {
+    fb::ActivationOptionsT o;
+    o.activation = std::make_unique<fb::FusedActivationT>();
+    o.activation->type = act;
+    mb.op(fb::OpCode::ACTIVATION, {in, }, {out}, options(std::move(o)));
+  }
+  mb.inputs({x});
+  mb.outputs({y});
+  const auto bytes = mb.finish();
+  ternrt_model* m = nullptr;
+  REQUIRE(ternrt_model_load_memory(bytes.data(), bytes.size(), &m) == TERNRT_OK);
+  std::vector<float> in(12);
+  for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<float>(i) - 4.0f;
+  for (uint32_t flags : {0u, static_cast<uint32_t>(TERNRT_FLAG_PRESERVE_ALL_TENSORS)}) {
+    ternrt_interpreter_options o;
+    ternrt_interpreter_options_init(&o);
+    o.flags = flags;
+    ternrt_interpreter* it = nullptr;
+    REQUIRE(ternrt_interpreter_create(m, &o, &it) == TERNRT_OK);
+    REQUIRE(ternrt_interpreter_set_input(it, 0, in.data(), 48) == TERNRT_OK);
+    REQUIRE(ternrt_interpreter_invoke(it) == TERNRT_OK);
+    CHECK(ternrt_interpreter_tensor_count(it) == 3);
+    ternrt_tensor_info info;
+    const void* data = nullptr;
+    const ternrt_status s = ternrt_interpreter_tensor(it, static_cast<size_t>(a), &info, &data);
+    if (flags == 0) {
+      CHECK(s == TERNRT_INVALID_STATE);
+    } else {
+      REQUIRE(s == TERNRT_OK);
+      CHECK(std::string(info.name) == "a");
+      const float* v = static_cast<const float*>(data);
+      for (size_t i = 0; i < 12; ++i) CHECK(v[i] == std::min(6.0f, std::max(0.0f, in[i])));
+    }
+    CHECK(ternrt_interpreter_tensor(it, static_cast<size_t>(y), &info, &data) == TERNRT_OK);
+    CHECK(ternrt_interpreter_tensor(it, 99, &info, &data) == TERNRT_INVALID_ARGUMENT);
+    ternrt_interpreter_delete(it);
+  }
+  ternrt_model_delete(m);
+}
+
+TEST_CASE("inputs persist across invokes and the version strings agree") {
+  // x -> relu -> a -> relu6 -> y: the planner must not reuse x's memory for y.
+  ModelBuilder mb;
+  const int x = mb.activation("x", {1, 4, 4, 3});
+  const int a = mb.activation("a", {1, 4, 4, 3});
+  const int y = mb.activation("y", {1, 4, 4, 3});
+  for (auto [in, out, act] : {std::tuple{x, a, fb::Activation::RELU}, std::tuple{a, y, fb::Activation::HARD_SWISH}}) {
+    fb::ActivationOptionsT o;
+    o.activation = std::make_unique<fb::FusedActivationT>();
+    o.activation->type = act;
+    mb.op(fb::OpCode::ACTIVATION, {in}, {out}, options(std::move(o)));
+  }
+  mb.inputs({x});
+  mb.outputs({y});
+  const auto bytes = mb.finish();
+  ternrt_model* m = nullptr;
+  REQUIRE(ternrt_model_load_memory(bytes.data(), bytes.size(), &m) == TERNRT_OK);
+  ternrt_interpreter* it = nullptr;
+  REQUIRE(ternrt_interpreter_create(m, nullptr, &it) == TERNRT_OK);
+  std::vector<float> in(48), first(48), second(48);
+  for (size_t i = 0; i < in.size(); ++i) in[i] = 0.25f * static_cast<float>(i) - 3.0f;
+  REQUIRE(ternrt_interpreter_set_input(it, 0, in.data(), 192) == TERNRT_OK);
+  REQUIRE(ternrt_interpreter_invoke(it) == TERNRT_OK);
+  REQUIRE(ternrt_interpreter_get_output(it, 0, first.data(), 192) == TERNRT_OK);
+  REQUIRE(ternrt_interpreter_invoke(it) == TERNRT_OK);  // same input, not set again
+  REQUIRE(ternrt_interpreter_get_output(it, 0, second.data(), 192) == TERNRT_OK);
+  CHECK(first == second);
+  ternrt_interpreter_delete(it);
+  ternrt_model_delete(m);
+  char expected[32];
+  std::snprintf(expected, sizeof expected, "%d.%d.%d", TERNRT_VERSION_MAJOR, TERNRT_VERSION_MINOR, TERNRT_VERSION_PATCH);
+  CHECK(std::string(ternrt_version()) == expected);
 }

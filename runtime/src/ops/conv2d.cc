@@ -81,10 +81,6 @@ void check(const Model& model, const OpDesc& op) {
       op_fail(model, op, "bias '" + b.name + "' must be a constant of shape (" + std::to_string(p.g.out_c) + "), got " + shape_str(b.shape));
     }
   }
-  if (w.type == fb::TensorType::TERNARY2 && p.groups != 1) {
-    fail(TERNRT_UNSUPPORTED, model.source() + ": " + op.label() + ": ternary weights with groups = " + std::to_string(p.groups) +
-                                 " are not supported (keep grouped/depthwise convolutions float)");
-  }
   const auto& o = *op.fb->options_as_Conv2DOptions();
   check_activation(model, op, o.activation());
   f32_output(model, op, 0);
@@ -115,7 +111,10 @@ class FloatConv2D : public Op {
     run_xnn(op_.get(), pool, "conv2d");
     post_.run(pool);
   }
-  std::string kernel() const override { return p_.groups == p_.g.in_c && p_.groups > 1 ? "xnnpack f32 dwconv" : "xnnpack f32 conv"; }
+  std::string kernel() const override {
+    std::string k = p_.groups == p_.g.in_c && p_.groups > 1 ? "xnnpack f32 dwconv" : "xnnpack f32 conv";
+    return dequantized_.empty() ? k : k + " (ternary weights expanded)";
+  }
 
  private:
   ConvParams p_;
@@ -132,7 +131,10 @@ std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOpt
   const auto& o = *op.fb->options_as_Conv2DOptions();
   const Activation act = activation_of(o.activation());
   const int bias = op.inputs.size() == 3 ? op.inputs[2] : -1;
-  if (model.tensors()[op.inputs[1]].type == fb::TensorType::TERNARY2 && !options.ternary_as_float) {
+  // Grouped / depthwise convolutions with ternary weights run in float with the weights expanded to
+  // scale * trit: K per group is tiny (e.g. 9), so an int8 GEMM per group cannot pay for quantizing.
+  const bool ternary = model.tensors()[op.inputs[1]].type == fb::TensorType::TERNARY2;
+  if (ternary && p.groups == 1 && !options.ternary_as_float) {
     return std::make_unique<TernaryGemmOp>(p.g, act, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
   }
   return std::make_unique<FloatConv2D>(p, act, o, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
