@@ -84,7 +84,11 @@ def main():
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
     args = parser.parse_args()
 
-    images, labels = load_split("test", args.data_dir)
+    try:
+        images, labels = load_split("test", args.data_dir)
+    except (OSError, ValueError) as e:
+        print(f"fashion_mnist_npy.py: error: {e}", file=sys.stderr)
+        return 1
     os.makedirs(args.out_dir, exist_ok=True)
     images_path = os.path.join(args.out_dir, "test_images.npy")
     labels_path = os.path.join(args.out_dir, "test_labels.npy")

@@ -299,6 +299,12 @@ def main():
         parser.error("--out must end in .onnx")
 
     torch.set_num_threads(args.threads)
+    try:
+        for split in ("train", "test"):   # fail before any training on missing data
+            fmnist.load_split(split, args.data_dir)
+    except (OSError, ValueError) as e:
+        print(f"train_fashion_mnist.py: error: {e}", file=sys.stderr)
+        return 1
     model, accuracy, seconds, params, test_x, test_y = train(args)
     out_dir = os.path.dirname(os.path.abspath(args.out))
     os.makedirs(out_dir, exist_ok=True)
