@@ -1,5 +1,6 @@
 #include "npy.h"
 
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -80,7 +81,7 @@ NpyArray read_npy(const std::string& path) {
   const char kind = descr[1];
   const int width = std::stoi(descr.substr(2));
   const size_t n = a.elements();
-  if (n > (size_t{1} << 34)) throw npy_error(path, "array too large");
+  if (static_cast<uint64_t>(n) > (uint64_t{1} << 34) || n > SIZE_MAX / 8) throw npy_error(path, "array too large");
   std::vector<char> raw(n * static_cast<size_t>(width));
   if (!f.read(raw.data(), static_cast<std::streamsize>(raw.size()))) {
     throw npy_error(path, "truncated data: expected " + std::to_string(raw.size()) + " bytes for shape " + shape_s);

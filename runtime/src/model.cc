@@ -20,7 +20,7 @@ constexpr size_t kMaxTensors = 1u << 20;
 constexpr size_t kMaxOperators = 1u << 20;
 constexpr size_t kMaxRank = 8;
 constexpr size_t kMaxOpInputs = 64;
-constexpr size_t kMaxElements = size_t{1} << 40;
+constexpr uint64_t kMaxElements = uint64_t{1} << 40;  // also on 32-bit targets
 
 size_t type_size(fb::TensorType type) {
   switch (type) {
@@ -254,7 +254,9 @@ void Model::decode_tensors() {
       continue;
     }
     if (t.ternary() != nullptr) fail(TERNRT_INVALID_MODEL, where() + what + " has ternary weights but type " + fb::EnumNameTensorType(d.type));
-    d.bytes = elements * type_size(d.type);  // cannot overflow: elements <= 2^40
+    if (mul_overflows(elements, type_size(d.type), &d.bytes)) {  // possible on 32-bit targets
+      fail(TERNRT_INVALID_MODEL, where() + what + ": byte size of shape " + shape_str(d.shape) + " overflows");
+    }
     if (t.buffer() != 0) {
       size_t size = 0;
       const uint8_t* bytes = buffer_bytes(t.buffer(), &size, what);

@@ -1,0 +1,173 @@
+// Kernel dispatch: the ternary kernel family an interpreter picks is the one expected on the CPU
+// the test runs on. ctest sets TERNRT_EXPECT_ISA per emulated CPU (scripts/cross-test.sh and the
+// aarch64/armhf test presets: neondot under qemu -cpu max, neon under -cpu cortex-a72, scalar on
+// armhf); without it the expectation is kernels::default_isa(), i.e. only consistency is checked.
+#include <cstdlib>
+#include <cstring>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "model-builder.h"
+#include "run-helpers.h"
+#include "ternrt/kernels/t2i8-gemm.h"
+
+using namespace ternrt;
+using namespace ternrt::test;
+
+namespace {
+
+constexpr kernels::Isa kAllIsas[] = {kernels::Isa::scalar,     kernels::Isa::avx2, kernels::Isa::avx512bw,
+                                     kernels::Isa::avx512vnni, kernels::Isa::neon, kernels::Isa::neondot};
+
+// Dispatch must be observed, not forced: TERNRT_ISA is cleared for the test and restored after.
+class ClearedIsaOverride {
+ public:
+  ClearedIsaOverride() {
+    const char* v = std::getenv("TERNRT_ISA");
+    had_ = v != nullptr;
+    if (had_) saved_ = v;
+    unsetenv("TERNRT_ISA");
+  }
+  ~ClearedIsaOverride() {
+    if (had_) setenv("TERNRT_ISA", saved_.c_str(), 1);
+  }
+
+ private:
+  bool had_ = false;
+  std::string saved_;
+};
+
+// Kernel names end in "__<isa>" (kernels/NAMING.md); the AVX-512 family is spelled avx512bw there
+// while isa_name() says "avx512".
+std::string kernel_suffix(kernels::Isa isa) {
+  return isa == kernels::Isa::avx512bw ? "__avx512bw" : std::string("__") + kernels::isa_name(isa);
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// Two ternary FULLY_CONNECTED layers (K = 37 and 24: not multiples of any tile) on a batch of 3,
+// so both the GEMM and the epilogue of the chosen family run.
+std::vector<uint8_t> tiny_ternary_model(std::mt19937& rng) {
+  std::uniform_int_distribution<int> trit(-1, 1);
+  auto trits = [&](size_t n) {
+    std::vector<int8_t> t(n);
+    for (auto& v : t) v = static_cast<int8_t>(trit(rng));
+    return t;
+  };
+  ModelBuilder mb;
+  const int x = mb.activation("x", {3, 37});
+  const int w1 = mb.ternary("w1", {24, 37}, trits(24 * 37), random_floats(rng, 24, 0.05f, 0.5f));
+  const int h = mb.activation("h", {3, 24});
+  const int w2 = mb.ternary("w2", {10, 24}, trits(10 * 24), random_floats(rng, 1, 0.05f, 0.5f));
+  const int y = mb.activation("y", {3, 10});
+  mb.op(fb::OpCode::FULLY_CONNECTED, {x, w1, -1}, {h}, fc_options(fb::Activation::RELU));
+  mb.op(fb::OpCode::FULLY_CONNECTED, {h, w2, -1}, {y}, fc_options());
+  mb.inputs({x});
+  mb.outputs({y});
+  return mb.finish();
+}
+
+struct Dispatch {
+  ternrt_status status = TERNRT_OK;
+  std::string error;
+  std::string isa;                           // ternrt_interpreter_isa
+  std::vector<std::string> ternary_kernels;  // ternrt_op_info.kernel of every ternary operator
+  std::vector<float> output;
+};
+
+// isa == nullptr: let the runtime choose.
+Dispatch create_and_run(const std::vector<uint8_t>& model_bytes, const std::vector<float>& input, const char* isa) {
+  Dispatch d;
+  ternrt_model* model = nullptr;
+  REQUIRE_MESSAGE(ternrt_model_load_memory(model_bytes.data(), model_bytes.size(), &model) == TERNRT_OK, ternrt_last_error());
+  ternrt_interpreter_options options;
+  ternrt_interpreter_options_init(&options);
+  options.isa = isa;
+  ternrt_interpreter* it = nullptr;
+  d.status = ternrt_interpreter_create(model, &options, &it);
+  if (d.status != TERNRT_OK) {
+    d.error = ternrt_last_error();
+    ternrt_model_delete(model);
+    return d;
+  }
+  d.isa = ternrt_interpreter_isa(it);
+  for (size_t i = 0; i < ternrt_interpreter_op_count(it); ++i) {
+    ternrt_op_info info;
+    REQUIRE(ternrt_interpreter_op_info(it, i, &info) == TERNRT_OK);
+    if (info.ternary) d.ternary_kernels.push_back(info.kernel ? info.kernel : "");
+  }
+  REQUIRE_MESSAGE(ternrt_interpreter_set_input(it, 0, input.data(), input.size() * sizeof(float)) == TERNRT_OK, ternrt_last_error());
+  REQUIRE_MESSAGE(ternrt_interpreter_invoke(it) == TERNRT_OK, ternrt_last_error());
+  d.output.resize(3 * 10);
+  REQUIRE(ternrt_interpreter_get_output(it, 0, d.output.data(), d.output.size() * sizeof(float)) == TERNRT_OK);
+  ternrt_interpreter_delete(it);
+  ternrt_model_delete(model);
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("dispatch picks the ternary kernel family expected on this CPU (TERNRT_EXPECT_ISA)") {
+  ClearedIsaOverride cleared;
+  kernels::Isa expected = kernels::Isa::scalar;
+  const char* expect_env = std::getenv("TERNRT_EXPECT_ISA");
+  if (expect_env != nullptr && expect_env[0] != '\0') {
+    REQUIRE_MESSAGE(kernels::parse_isa(expect_env, &expected),
+                    "TERNRT_EXPECT_ISA='" << std::string(expect_env) << "' is not an ISA name (scalar, avx2, avx512, avx512vnni, neon, neondot)");
+    MESSAGE("TERNRT_EXPECT_ISA=" << std::string(expect_env));
+  } else {
+    expected = kernels::default_isa();
+    MESSAGE("TERNRT_EXPECT_ISA unset: checking consistency with kernels::default_isa() = " << std::string(kernels::isa_name(expected)));
+  }
+  // Every AArch64 Linux CPU has Advanced SIMD: scalar here means detection or the build is broken.
+#if defined(__aarch64__)
+  CHECK_MESSAGE(kernels::isa_supported(kernels::Isa::neon), "cpuinfo reports no NEON on an AArch64 CPU");
+#endif
+
+  std::mt19937 rng(test_seed());
+  const auto model = tiny_ternary_model(rng);
+  const auto input = random_floats(rng, 3 * 37, -2.0f, 2.0f);
+  const Dispatch chosen = create_and_run(model, input, nullptr);
+  REQUIRE_MESSAGE(chosen.status == TERNRT_OK, chosen.error);
+  CHECK(chosen.isa == std::string(kernels::isa_name(expected)));
+  REQUIRE(chosen.ternary_kernels.size() == 2);
+  for (const std::string& kernel : chosen.ternary_kernels) {
+    INFO("kernel " << kernel << ", expected family " << kernel_suffix(expected));
+    CHECK(kernel.rfind("t2i8_gemm_", 0) == 0);
+    CHECK(ends_with(kernel, kernel_suffix(expected)));
+  }
+  // The chosen family really runs on this CPU (an instruction it lacks would kill the test with
+  // SIGILL) and, as every family must, matches the scalar reference bit for bit.
+  const Dispatch reference = create_and_run(model, input, "scalar");
+  REQUIRE_MESSAGE(reference.status == TERNRT_OK, reference.error);
+  CHECK(chosen.output == reference.output);
+}
+
+TEST_CASE("forcing an ISA: supported ones run their own family, unsupported ones are refused by name") {
+  ClearedIsaOverride cleared;
+  std::mt19937 rng(test_seed());
+  const auto model = tiny_ternary_model(rng);
+  const auto input = random_floats(rng, 3 * 37, -2.0f, 2.0f);
+  const Dispatch reference = create_and_run(model, input, "scalar");
+  REQUIRE_MESSAGE(reference.status == TERNRT_OK, reference.error);
+  for (kernels::Isa isa : kAllIsas) {
+    const std::string name = kernels::isa_name(isa);
+    CAPTURE(name);
+    const Dispatch forced = create_and_run(model, input, name.c_str());
+    if (kernels::isa_supported(isa)) {
+      REQUIRE_MESSAGE(forced.status == TERNRT_OK, forced.error);
+      CHECK(forced.isa == name);
+      for (const std::string& kernel : forced.ternary_kernels) CHECK(ends_with(kernel, kernel_suffix(isa)));
+      CHECK(forced.output == reference.output);
+    } else {
+      // e.g. neondot under qemu -cpu cortex-a72: refusing is what keeps sdot from raising SIGILL.
+      CHECK(forced.status == TERNRT_UNSUPPORTED);
+      CHECK(forced.error.find("'" + name + "'") != std::string::npos);
+    }
+  }
+}
