@@ -1,6 +1,8 @@
 #include "converter.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <sstream>
 
@@ -54,9 +56,16 @@ std::string summary_json(const Summary3& s) {
 
 void convert_graph(Graph& graph, const ConvertOptions& options, ConversionReport* report,
                    const std::function<void(const std::string&)>& progress) {
+  // BatchNorm statistics (data-free ranges) and the source input shape are gone after the passes.
+  const ptq::PtqContext ptq_context = ptq::prepare_ptq(graph, options.ptq);
   run_float_passes(graph);
   std::vector<LayerChoice> layers = choose_layers(graph, options.ternary);
+  const bool calibrate = options.ternary.enabled && options.ptq.calibrating();
+  const Graph float_graph = calibrate ? graph : Graph{};
   std::vector<LayerResult> results = ternarize_layers(graph, layers, options.ternary, progress);
+  if (options.ternary.enabled) {
+    ptq::run_ptq(graph, float_graph, results, options.ptq, options.metadata, ptq_context, report ? &report->ptq : nullptr);
+  }
   if (options.ternary.enabled) {
     graph.metadata["ternary.method"] = quantize::method_name(options.ternary.quant.method);
     graph.metadata["ternary.per_channel"] = options.ternary.quant.per_channel ? "true" : "false";
@@ -78,11 +87,62 @@ void convert_graph(Graph& graph, const ConvertOptions& options, ConversionReport
   }
 }
 
+void add_metadata_flag(const std::string& key_value, std::map<std::string, std::string>* metadata) {
+  const size_t eq = key_value.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw ConvertError("--metadata: expected KEY=VALUE with a non-empty KEY, got '" + key_value + "'");
+  }
+  (*metadata)[key_value.substr(0, eq)] = key_value.substr(eq + 1);
+}
+
+std::string channel_values_flag(const std::string& flag, const std::string& list, bool positive) {
+  std::string out;
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    const size_t comma = std::min(list.find(',', pos), list.size());
+    const std::string item = list.substr(pos, comma - pos);
+    char* end = nullptr;
+    const double v = std::strtod(item.c_str(), &end);
+    if (item.empty() || *end != '\0' || !std::isfinite(v)) {
+      throw ConvertError(flag + ": expected comma-separated numbers (one per input channel), got '" + list + "'");
+    }
+    if (positive && !(v > 0)) throw ConvertError(flag + ": values must be positive, got '" + item + "' in '" + list + "'");
+    out += (out.empty() ? "" : ",") + num(v);
+    pos = comma + 1;
+  }
+  return out;
+}
+
+namespace {
+
+// User metadata must not hide what the converter records, and per-channel values must fit the input.
+void apply_user_metadata(Graph& graph, const std::map<std::string, std::string>& metadata, const std::string& input_path) {
+  for (const auto& [key, value] : metadata) {
+    if (key == "producer" || key == "source_model" || key == "source_layout" || key.rfind("ternary.", 0) == 0) {
+      throw ConvertError("--metadata: key '" + key + "' is written by the converter itself");
+    }
+    if ((key == "input.mean" || key == "input.std") && graph.inputs.size() == 1) {
+      const Shape& shape = graph.tensors[graph.inputs[0]].shape;
+      const size_t count = static_cast<size_t>(std::count(value.begin(), value.end(), ',')) + 1;
+      const int64_t channels = shape.size() == 4 ? shape[1] : 1;
+      if (count != 1 && static_cast<int64_t>(count) != channels) {
+        throw ConvertError(key + " has " + std::to_string(count) + " values but input '" + graph.tensors[graph.inputs[0]].name +
+                           "' of " + input_path + " has shape " + shape_string(shape) + " (" + std::to_string(channels) +
+                           " channel(s) in NCHW)");
+      }
+    }
+    graph.metadata[key] = value;
+  }
+}
+
+}  // namespace
+
 ConversionReport convert_file(const std::string& input_path, const std::string& output_path,
                               const ConvertOptions& options,
                               const std::function<void(const std::string&)>& progress) {
   Graph graph = import_onnx_file(input_path, options.import);
   graph.metadata["source_model"] = base_name(input_path);
+  apply_user_metadata(graph, options.metadata, input_path);
   ConversionReport report;
   convert_graph(graph, options, &report, progress);
   const std::vector<uint8_t> bytes = serialize_model(graph);
@@ -117,7 +177,7 @@ std::string report_json(const ConversionReport& report) {
       << ", \"parameters\": " << report.parameters << ", \"ternary_parameters\": " << report.ternary_parameters
       << ", \"model_bytes_float\": " << report.model_bytes_float
       << ", \"model_bytes_ternary\": " << report.model_bytes_ternary << ", \"compression_ratio\": " << num(ratio)
-      << ", \"file_bytes\": " << report.file_bytes << "}\n}\n";
+      << ", \"file_bytes\": " << report.file_bytes << "},\n  \"ptq\": " << ptq::report_json(report.ptq) << "\n}\n";
   return out.str();
 }
 
@@ -146,6 +206,7 @@ std::string report_table(const ConversionReport& report) {
                 report.parameters, report.ternary_parameters, report.ternary.size(), report.layers.size(),
                 report.model_bytes_float, report.model_bytes_ternary, ratio);
   out << line;
+  out << ptq::report_table(report.ptq);
   return out.str();
 }
 

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "ir/graph.h"
 #include "onnx/onnx_importer.h"
+#include "ptq/ptq.h"
 #include "ternary/ternarize_layers.h"
 
 namespace ternrt::convert {
@@ -15,7 +17,18 @@ namespace ternrt::convert {
 struct ConvertOptions {
   ImportOptions import;
   TernaryConfig ternary;
+  // Extra model metadata (--metadata, --input-mean/--input-std). Keys the converter writes itself
+  // (producer, source_model, source_layout, ternary.*) are rejected by convert_file.
+  std::map<std::string, std::string> metadata;
+  // Post-training quantization with calibration data (--calibrate ...): docs/ptq.md.
+  ptq::PtqOptions ptq;
 };
+
+// "KEY=VALUE" (--metadata) into `metadata`; throws ConvertError naming the flag on a bad form.
+void add_metadata_flag(const std::string& key_value, std::map<std::string, std::string>* metadata);
+// "M[,M...]" (--input-mean / --input-std) checked and rewritten as comma-separated floats ("%.9g").
+// Throws ConvertError naming `flag`; with `positive`, every value must be > 0 (a std).
+std::string channel_values_flag(const std::string& flag, const std::string& list, bool positive);
 
 struct ConversionReport {
   std::vector<LayerChoice> layers;     // every Conv/FC layer, ternary or not
@@ -25,6 +38,7 @@ struct ConversionReport {
   size_t model_bytes_float = 0;        // constant data bytes with every weight float
   size_t model_bytes_ternary = 0;      // constant data bytes as written (packed codes + scales)
   size_t file_bytes = 0;               // size of the written .tern file
+  ptq::PtqReport ptq;                  // calibration: per-layer SQNR per step, input ranges
 };
 
 // Float passes + ternarization on an imported graph (what convert_file does between import and

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "converter.h"
+#include "ptq/ptq_flags.h"
 #include "writer/tern_writer.h"
 
 namespace {
@@ -20,11 +21,14 @@ const char kUsage[] =
     "  --mquant-quantiles Q      empirical (default) | gaussian\n"
     "  --pack P                  2 (2-bit canonical, default) | 1.6 (5 trits per byte)\n"
     "  --report FILE             per-layer quantization report as JSON\n"
+    "  --metadata KEY=VALUE      store KEY=VALUE in the model's metadata (repeatable)\n"
+    "  --input-mean M[,M...]     input normalization mean per channel (metadata input.mean, used by ternrt-eval)\n"
+    "  --input-std S[,S...]      input normalization std per channel (metadata input.std)\n"
     "  --quiet                   no summary table on stdout, no progress on stderr\n"
     "  --version, --help\n";
 
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "ternrt-convert: %s\n%s", message.c_str(), kUsage);
+  std::fprintf(stderr, "ternrt-convert: %s\n%s%s", message.c_str(), kUsage, ternrt::ptq::kPtqUsage);
   return 2;
 }
 
@@ -43,8 +47,14 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     auto needs = [&](const char* v) { return v ? 0 : usage_error(arg + " needs a value"); };
+    std::string ptq_error;
+    if (ternrt::ptq::parse_ptq_flag(argc, argv, &i, &options.ptq, &ptq_error)) {
+      if (!ptq_error.empty()) return usage_error(ptq_error);
+      continue;
+    }
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
+      std::fputs(ternrt::ptq::kPtqUsage, stdout);
       return 0;
     } else if (arg == "--version") {
       std::printf("%s\n", producer_string().c_str());
@@ -92,6 +102,15 @@ int main(int argc, char** argv) {
       const char* v = value("--report");
       if (!v) return needs(v);
       report_path = v;
+    } else if (arg == "--metadata" || arg == "--input-mean" || arg == "--input-std") {
+      const char* v = value(arg.c_str());
+      if (!v) return needs(v);
+      try {
+        if (arg == "--metadata") add_metadata_flag(v, &options.metadata);
+        else options.metadata[arg == "--input-mean" ? "input.mean" : "input.std"] = channel_values_flag(arg, v, arg == "--input-std");
+      } catch (const ConvertError& e) {
+        return usage_error(e.what());
+      }
     } else if (arg == "--quiet" || arg == "-q") {
       quiet = true;
     } else if (!arg.empty() && arg[0] == '-') {
@@ -104,6 +123,7 @@ int main(int argc, char** argv) {
   }
   if (input.empty()) return usage_error("no input model");
   if (output.empty()) return usage_error("no output file (-o out.tern)");
+  if (const std::string e = ternrt::ptq::check_ptq_options(options.ptq); !e.empty()) return usage_error(e);
   if (method == "none") {
     options.ternary.enabled = false;
   } else if (!ternrt::quantize::parse_method(method, &options.ternary.quant.method)) {
@@ -112,6 +132,7 @@ int main(int argc, char** argv) {
 
   try {
     options.ternary.keep = parse_keep_float(keep);
+    options.ptq.progress = !quiet;
     auto progress = [&](const std::string& line) {
       if (!quiet) std::fprintf(stderr, "ternrt-convert: ternarizing %s\n", line.c_str());
     };

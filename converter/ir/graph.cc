@@ -150,8 +150,14 @@ void Graph::check_topological() const {
 }
 
 int64_t num_elements(const Shape& shape) {
+  // Shapes come from untrusted ONNX files: a product that overflows (signed overflow is undefined
+  // behaviour) or exceeds what the runtime accepts (2^40 elements) is an error, not a wrapped value.
+  constexpr int64_t kMaxElements = int64_t{1} << 40;
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) {
+    if (__builtin_mul_overflow(n, d, &n) || n > kMaxElements || n < -kMaxElements)
+      throw ConvertError("shape " + shape_string(shape) + " has more than 2^40 elements");
+  }
   return n;
 }
 

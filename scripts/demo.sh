@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The main job: convert the bundled Fashion-MNIST model to ternary with the default method, then
+# show the per-layer quantization report, model size, test accuracy and latency, float vs ternary.
+#
+#   scripts/demo.sh                      # expects a build in build/release (scripts/build.sh release)
+#   BUILD_DIR=build/debug scripts/demo.sh
+#
+# Builds nothing itself. Environment: BUILD_DIR (default build/release), MODEL (default
+# examples/models/fmnist_resnet.onnx), DATA_DIR (default /usr/share/datasets/fashion-mnist),
+# OUT_DIR (default $BUILD_DIR/demo), LIMIT (evaluate only the first N test images), THREADS (1).
+# About 1-2 minutes on 2 cores, mostly the two passes over the 10k test images.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build/release}
+case $BUILD_DIR in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
+MODEL=${MODEL:-$ROOT/examples/models/fmnist_resnet.onnx}
+DATA_DIR=${DATA_DIR:-/usr/share/datasets/fashion-mnist}
+OUT_DIR=${OUT_DIR:-$BUILD_DIR/demo}
+THREADS=${THREADS:-1}
+LIMIT=${LIMIT:-}
+
+CONVERT=$BUILD_DIR/converter/ternrt-convert
+EVAL=$BUILD_DIR/tools/ternrt-eval
+BENCH=$BUILD_DIR/tools/ternrt-bench
+IMAGES=$DATA_DIR/t10k-images-idx3-ubyte.gz
+LABELS=$DATA_DIR/t10k-labels-idx1-ubyte.gz
+
+die() { echo "demo.sh: $*" >&2; exit 1; }
+for exe in "$CONVERT" "$EVAL" "$BENCH"; do
+  [[ -x $exe ]] || die "$exe not found: build first (scripts/build.sh release) or set BUILD_DIR"
+done
+[[ -f $MODEL ]] || die "$MODEL not found (scripts/train_fashion_mnist.py writes the bundled models)"
+[[ -f $IMAGES && -f $LABELS ]] || die "Fashion-MNIST test set not found in $DATA_DIR (Debian package dataset-fashion-mnist)"
+
+# Normalization the model was trained with: from its sidecar JSON when present.
+MEAN=0.2860
+STD=0.3530
+SIDECAR=${MODEL%.onnx}.json
+if [[ -f $SIDECAR ]]; then
+  MEAN=$(sed -n 's/^ *"mean": *\([0-9.eE+-]*\).*/\1/p' "$SIDECAR" | head -1)
+  STD=$(sed -n 's/^ *"std": *\([0-9.eE+-]*\).*/\1/p' "$SIDECAR" | head -1)
+  [[ -n $MEAN && -n $STD ]] || die "$SIDECAR: no \"mean\"/\"std\" entries"
+fi
+
+mkdir -p "$OUT_DIR"
+NAME=$(basename "${MODEL%.onnx}")
+FLOAT=$OUT_DIR/$NAME.float.tern
+TERN=$OUT_DIR/$NAME.tern
+EVAL_ARGS=(--idx-images "$IMAGES" --idx-labels "$LABELS" --threads "$THREADS")
+[[ -n $LIMIT ]] && EVAL_ARGS+=(--limit "$LIMIT")
+section() { printf '\n=== %s ===\n' "$*"; }
+json_field() { sed -n "s/.*\"$2\": \([^,}]*\).*/\1/p" <<<"$1"; }
+percent() { awk -v v="$1" 'BEGIN { if (v == "null") print "-"; else printf "%.2f%%", 100 * v }'; }
+start=$(date +%s)
+
+section "1. Convert $(basename "$MODEL") (ternary with the default method; float for reference)"
+echo "\$ ternrt-convert $(basename "$MODEL") -o $(basename "$TERN") --input-mean $MEAN --input-std $STD --report $NAME.report.json"
+"$CONVERT" "$MODEL" -o "$TERN" --input-mean "$MEAN" --input-std "$STD" --report "$OUT_DIR/$NAME.report.json" \
+  2>/dev/null >"$OUT_DIR/$NAME.convert.txt" || { cat "$OUT_DIR/$NAME.convert.txt"; die "conversion failed"; }
+echo "\$ ternrt-convert $(basename "$MODEL") -o $(basename "$FLOAT") --method none --input-mean $MEAN --input-std $STD"
+"$CONVERT" "$MODEL" -o "$FLOAT" --method none --input-mean "$MEAN" --input-std "$STD" --quiet
+method=$(sed -n 's/.*"method": "\([a-z0-9]*\)".*/\1/p' "$OUT_DIR/$NAME.report.json" | head -1)
+echo "method: ${method:-none (no ternary layer)}"
+
+section "2. Per-layer quantization report (weights; SQNR = 10 log10 |W|^2 / |W - Q(W)|^2)"
+grep -v '^wrote ' "$OUT_DIR/$NAME.convert.txt"
+
+section "3. Model size"
+onnx_bytes=$(stat -c %s "$MODEL")
+float_bytes=$(stat -c %s "$FLOAT")
+tern_bytes=$(stat -c %s "$TERN")
+printf '%-28s %10s\n' "ONNX (float32)" "$(numfmt --to=iec-i --suffix=B "$onnx_bytes")"
+printf '%-28s %10s\n' ".tern float" "$(numfmt --to=iec-i --suffix=B "$float_bytes")"
+printf '%-28s %10s   (%.1fx smaller than the float .tern)\n' ".tern ternary" "$(numfmt --to=iec-i --suffix=B "$tern_bytes")" \
+  "$(awk -v a="$float_bytes" -v b="$tern_bytes" 'BEGIN { print a / b }')"
+
+section "4. Test accuracy on Fashion-MNIST (${LIMIT:-10000} test images, ternrt-eval)"
+# One pass of the float model (its top-1 classes saved), one of the ternary model compared with them.
+float_json=$("$EVAL" "$FLOAT" "${EVAL_ARGS[@]}" --save-top1 "$OUT_DIR/$NAME.float.top1.npy" --json)
+tern_json=$("$EVAL" "$TERN" "${EVAL_ARGS[@]}" --reference "$OUT_DIR/$NAME.float.top1.npy" --json)
+printf '%-10s %9s %9s %12s %12s\n' "model" "top-1" "top-5" "agreement" "images/s"
+printf '%-10s %9s %9s %12s %12s\n' "float" "$(percent "$(json_field "$float_json" top1)")" \
+  "$(percent "$(json_field "$float_json" top5)")" "-" "$(json_field "$float_json" images_per_s)"
+printf '%-10s %9s %9s %12s %12s\n' "ternary" "$(percent "$(json_field "$tern_json" top1)")" \
+  "$(percent "$(json_field "$tern_json" top5)")" "$(percent "$(json_field "$tern_json" agreement)")" \
+  "$(json_field "$tern_json" images_per_s)"
+echo "(agreement: share of test images where the ternary model predicts the same class as the float one)"
+
+section "5. Latency (ternrt-bench, batch 1, $THREADS thread(s), median of 50 runs)"
+tern_bench=$("$BENCH" "$TERN" --threads "$THREADS" --json)
+float_bench=$("$BENCH" "$FLOAT" --threads "$THREADS" --no-float --json)
+median() { sed -n "s/.*\"$2\": {\"min\": [0-9.]*, \"median\": \([0-9.]*\).*/\1/p" <<<"$1"; }
+tern_ms=$(median "$tern_bench" latency_ms)
+float_ms=$(median "$float_bench" latency_ms)
+asfloat_ms=$(median "$tern_bench" float_latency_ms)
+printf '%-44s %8s ms\n' "float model (.tern float, XNNPACK)" "$float_ms"
+printf '%-44s %8s ms\n' "ternary model (ternary kernels: $(json_field "$tern_bench" isa | tr -d '"'))" "$tern_ms"
+[[ -n $asfloat_ms ]] && printf '%-44s %8s ms\n' "ternary model, ternary layers run as float" "$asfloat_ms"
+printf 'speed-up ternary vs float model: %sx\n' "$(awk -v a="$float_ms" -v b="$tern_ms" 'BEGIN { printf "%.2f", a / b }')"
+
+section "Done in $(( $(date +%s) - start )) s; files in ${OUT_DIR#$ROOT/}"
