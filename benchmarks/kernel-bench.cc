@@ -97,23 +97,59 @@ std::vector<int8_t> random_s8(size_t count, std::mt19937& rng) {
   return v;
 }
 
+// What the runtime does for a layer of this shape: pack with rows_hint = M, then
+// t2i8_gemm_s32 with a workspace allocated once.
+PackOptions pack_options_for(const Shape& s) {
+  PackOptions options;
+  options.rows_hint = s.m;
+  return options;
+}
+
 void bench_ternary(benchmark::State& state, Shape s, Isa isa) {
   std::mt19937 rng(42);
   const std::vector<uint8_t> codes = random_codes(s.n, s.k, rng);
   const std::vector<int8_t> a = random_s8(s.m * s.k + 16, rng);
   std::vector<std::unique_ptr<PackedTernaryWeights>> weights;
-  weights.push_back(PackedTernaryWeights::pack(codes.data(), s.n, s.k, isa));
+  weights.push_back(PackedTernaryWeights::pack(codes.data(), s.n, s.k, isa, pack_options_for(s)));
   const size_t copies = weight_copies(s, weights[0]->packed_bytes());
-  while (weights.size() < copies) weights.push_back(PackedTernaryWeights::pack(codes.data(), s.n, s.k, isa));
+  while (weights.size() < copies)
+    weights.push_back(PackedTernaryWeights::pack(codes.data(), s.n, s.k, isa, pack_options_for(s)));
   std::vector<int32_t> c(s.m * s.n);
+  std::vector<int32_t> workspace(t2i8_gemm_workspace_bytes(*weights[0], s.m) / sizeof(int32_t) + 1);
   size_t index = 0;
   for (auto _ : state) {
-    t2i8_gemm_s32(*weights[index], s.m, a.data(), s.k, c.data(), s.n, nullptr);
+    t2i8_gemm_s32(*weights[index], s.m, a.data(), s.k, c.data(), s.n, nullptr, workspace.data());
     benchmark::DoNotOptimize(c.data());
     if (++index == weights.size()) index = 0;
   }
   set_counters(state, s);
   state.counters["copies"] = double(copies);
+  state.counters["packed_bytes"] = double(weights[0]->packed_bytes());
+}
+
+// One micro-kernel of the list called directly over all MR x NR tiles (rows outside, channels
+// inside), whether or not the dispatch would pick it: compares alternative tiles and layouts.
+void bench_ukernel(benchmark::State& state, Shape s, const T2I8GemmUkernel* ukernel) {
+  std::mt19937 rng(42);
+  const std::vector<uint8_t> codes = random_codes(s.n, s.k, rng);
+  const std::vector<int8_t> a = random_s8(s.m * s.k + 16, rng);
+  std::vector<uint8_t> packed(t2i8_packed_bytes(*ukernel, s.n, s.k));
+  t2i8_pack_weights(*ukernel, codes.data(), s.n, s.k, packed.data());
+  std::vector<int32_t> sums(s.m), c(s.m * s.n);
+  t2i8_activation_sums(s.m, s.k, a.data(), s.k, sums.data());
+  const size_t tile_bytes = t2i8_packed_tile_bytes(*ukernel, s.k);
+  for (auto _ : state) {
+    for (size_t m0 = 0; m0 < s.m; m0 += ukernel->mr) {
+      const size_t mt = std::min(ukernel->mr, s.m - m0);
+      for (size_t n0 = 0; n0 < s.n; n0 += ukernel->nr) {
+        ukernel->fn(mt, std::min(ukernel->nr, s.n - n0), s.k, a.data() + m0 * s.k, s.k,
+                    packed.data() + n0 / ukernel->nr * tile_bytes, sums.data() + m0, c.data() + m0 * s.n + n0, s.n);
+      }
+    }
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_counters(state, s);
+  state.counters["packed_bytes"] = double(packed.size());
 }
 
 void bench_xnnpack_f32(benchmark::State& state, Shape s) {
@@ -208,7 +244,8 @@ int main(int argc, char** argv) {
 #endif
 
   // Ternary backends: one per supported ISA, named after the kernel the API picks for the shape
-  // (the mr == 1 GEMV kernel for M == 1).
+  // (the mr == 1 GEMV kernel for M == 1). Every micro-kernel of the list also runs alone under
+  // "<kernel>/direct/<list>/M:../N:../K:.." (select with --benchmark_filter=direct; GEMM shapes only).
   std::vector<Isa> isas;
   for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512bw, Isa::avx512vnni, Isa::neon, Isa::neondot})
     if (isa_supported(isa)) isas.push_back(isa);
@@ -216,8 +253,16 @@ int main(int argc, char** argv) {
   for (const char* list : {"resnet18", "mobilenetv2", "fc"}) {
     for (const Shape& s : read_shapes(dir, list)) {
       for (Isa isa : isas) {
-        const T2I8GemmUkernel* ukernel = t2i8_gemm_ukernel_for(isa, s.m == 1);
+        const T2I8GemmUkernel* gemm = t2i8_gemm_choose_ukernel(isa, s.n, s.k, pack_options_for(s));
+        const T2I8GemmUkernel* ukernel = s.m == 1 ? t2i8_gemm_ukernel_for(isa, true, gemm->nr, gemm->layout) : gemm;
         benchmark::RegisterBenchmark((std::string(ukernel->name) + shape_name(s)).c_str(), bench_ternary, s, isa);
+      }
+      size_t count = 0;
+      const T2I8GemmUkernel* all = t2i8_gemm_ukernels(&count);
+      for (size_t i = 0; i < count && s.m > 1; ++i) {
+        if (all[i].mr == 1 || !isa_supported(all[i].isa) || all[i].isa == Isa::scalar) continue;
+        benchmark::RegisterBenchmark((std::string(all[i].name) + "/direct" + shape_name(s)).c_str(), bench_ukernel, s,
+                                     &all[i]);
       }
       benchmark::RegisterBenchmark(("xnnpack_qs8" + shape_name(s)).c_str(), bench_xnnpack_qs8, s);
       benchmark::RegisterBenchmark(("xnnpack_f32" + shape_name(s)).c_str(), bench_xnnpack_f32, s);

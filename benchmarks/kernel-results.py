@@ -15,10 +15,14 @@ def main(path):
         median[b["run_name"]] = b["GMACs"]
     peaks = {n: v for n, v in median.items() if n.startswith("peak_")}
     rows = {}
+    direct = {}
     for name, gmacs in median.items():
         if name.startswith("peak_"):
             continue
         backend, shape = name.split("/", 1)
+        if shape.startswith("direct/"):
+            direct.setdefault(shape[len("direct/"):], {})[backend[len("t2i8_gemm_"):]] = gmacs
+            continue
         rows.setdefault(shape, {})[backend] = gmacs
     print("| probe | GMAC/s |\n|---|---|")
     for n, v in peaks.items():
@@ -43,6 +47,14 @@ def main(path):
         avx2 = f"{by_isa['avx2'] / qs8:.2f}x" if "avx2" in by_isa and qs8 else "-"
         print(f"| {shape} | " + " | ".join(cells) + f" | {qs8:.1f} | {f32:.1f} | {best / qs8:.2f}x | {best / f32:.2f}x | {avx2} | "
               + (f"{100 * best / peak:.0f}% ({best_isa})" if peak and shape.split('/')[1] != 'M:1' else "-") + " |")
+    if direct:
+        # Every GEMM micro-kernel of the list alone (ternrt-kernel-bench --benchmark_filter=direct).
+        kernels = sorted({k for r in direct.values() for k in r}, key=lambda k: (k.rsplit("__", 1)[1], k))
+        print()
+        print("| shape (list/M/N/K) | " + " | ".join(kernels) + " |")
+        print("|---|" + "---|" * len(kernels))
+        for shape, r in direct.items():
+            print(f"| {shape} | " + " | ".join(f"{r[k]:.0f}" if k in r else "-" for k in kernels) + " |")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,66 @@
 
 namespace ternrt::kernels {
 
+// Float epilogue of one tile of accumulators (t2i8-gemm.h): per channel j,
+//   c[r][j] = clamp(float(acc[r][j] - correction[j]) * multiplier[j] + offset[j], out_min, out_max)
+// with clamp = (y < out_min ? out_min : y) then (out_max < y ? out_max : y). Every implementation
+// performs exactly these IEEE operations (no FMA), so all give the same bits.
+using EpilogueFn = void (*)(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                            const float* multiplier, const float* offset, float out_min, float out_max, float* c,
+                            size_t c_stride);
+using ActivationSumsFn = void (*)(size_t m, size_t k, const int8_t* a, size_t a_stride, int32_t* sums);
+
+#if defined(__x86_64__) || defined(_M_X64)
+// In t2i8-gemm/t2i8-gemm-avx2.cc and -avx512bw.cc.
+void t2i8_activation_sums__avx2(size_t m, size_t k, const int8_t* a, size_t a_stride, int32_t* sums);
+void t2i8_activation_sums__avx512(size_t m, size_t k, const int8_t* a, size_t a_stride, int32_t* sums);
+void t2i8_epilogue_f32__avx2(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                             const float* multiplier, const float* offset, float out_min, float out_max, float* c,
+                             size_t c_stride);
+void t2i8_epilogue_f32__avx512(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                               const float* multiplier, const float* offset, float out_min, float out_max, float* c,
+                               size_t c_stride);
+#endif
+
+namespace {
+
+void t2i8_epilogue_f32__scalar(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                               const float* multiplier, const float* offset, float out_min, float out_max, float* c,
+                               size_t c_stride) {
+  for (size_t r = 0; r < mt; ++r) {
+    for (size_t j = 0; j < nt; ++j) {
+      float y = float(acc[r * acc_stride + j] - correction[j]) * multiplier[j];
+      y = y + offset[j];
+      y = y < out_min ? out_min : y;
+      c[r * c_stride + j] = out_max < y ? out_max : y;
+    }
+  }
+}
+
+EpilogueFn epilogue_for(Isa isa) {
+  switch (isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::avx2: return t2i8_epilogue_f32__avx2;
+    case Isa::avx512bw:
+    case Isa::avx512vnni: return t2i8_epilogue_f32__avx512;
+#endif
+    default: return t2i8_epilogue_f32__scalar;
+  }
+}
+
+ActivationSumsFn activation_sums_for(Isa isa) {
+  switch (isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::avx2: return t2i8_activation_sums__avx2;
+    case Isa::avx512bw:
+    case Isa::avx512vnni: return t2i8_activation_sums__avx512;
+#endif
+    default: return t2i8_activation_sums;
+  }
+}
+
+}  // namespace
+
 namespace {
 
 const T2I8GemmUkernel kUkernels[] = {
@@ -19,6 +79,20 @@ const T2I8GemmUkernel kUkernels[] = {
 #undef TERNRT_UKERNEL
 };
 constexpr size_t kUkernelCount = sizeof(kUkernels) / sizeof(kUkernels[0]);
+
+constexpr size_t kTileElements[] = {
+#define TERNRT_UKERNEL(isa, name, mr, nr, kr, layout, vec_cols) (mr) * (nr),
+#include "ternrt/kernels/t2i8-gemm.inc"
+#undef TERNRT_UKERNEL
+};
+constexpr size_t max_tile_elements() {
+  size_t most = 0;
+  for (size_t elements : kTileElements) most = elements > most ? elements : most;
+  return most;
+}
+// t2i8_gemm_f32 keeps one tile of accumulators on the stack.
+constexpr size_t kMaxTileElements = 16 * 32;
+static_assert(max_tile_elements() <= kMaxTileElements, "a micro-kernel tile exceeds t2i8_gemm_f32's tile buffer");
 
 size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
 
@@ -34,15 +108,57 @@ const T2I8GemmUkernel* t2i8_gemm_ukernels(size_t* count) {
   return kUkernels;
 }
 
-const T2I8GemmUkernel* t2i8_gemm_ukernel_for(Isa isa, bool gemv) {
+const T2I8GemmUkernel* t2i8_gemm_ukernel_for(Isa isa, bool gemv, size_t nr, WeightLayout layout) {
   for (const T2I8GemmUkernel& ukernel : kUkernels) {
-    if (ukernel.isa == isa && (ukernel.mr == 1) == gemv) return &ukernel;
+    if (ukernel.isa == isa && (ukernel.mr == 1) == gemv && ukernel.nr == nr && ukernel.layout == layout) return &ukernel;
   }
   return nullptr;
 }
 
+const T2I8GemmUkernel* t2i8_gemm_ukernel_for(Isa isa, bool gemv, size_t nr) {
+  const WeightLayout layout = isa == Isa::scalar ? WeightLayout::trits_s8_rows : WeightLayout::code_planes_c4;
+  if (nr == 0) {
+    for (const T2I8GemmUkernel& ukernel : kUkernels) {
+      if (ukernel.isa == isa && ukernel.layout == layout) nr = std::max(nr, ukernel.nr);
+    }
+  }
+  return t2i8_gemm_ukernel_for(isa, gemv, nr, layout);
+}
+
+const T2I8GemmUkernel* t2i8_gemm_choose_ukernel(Isa isa, size_t n, size_t /*k*/, const PackOptions& options) {
+  WeightLayout layout = isa == Isa::scalar ? WeightLayout::trits_s8_rows : WeightLayout::code_planes_c4;
+  if (options.allow_expanded && options.rows_hint >= options.expand_min_rows) {
+    for (const T2I8GemmUkernel& ukernel : kUkernels) {
+      if (ukernel.isa == isa && ukernel.layout == WeightLayout::codes_u8_c4) layout = WeightLayout::codes_u8_c4;
+    }
+  }
+  size_t widest = 0;
+  for (const T2I8GemmUkernel& ukernel : kUkernels) {
+    if (ukernel.isa == isa && ukernel.layout == layout) widest = std::max(widest, ukernel.nr);
+  }
+  // Padded work round_up(n, nr), with narrower tiles charged 30% for their lower throughput per
+  // channel (more activation broadcasts per multiply; measured 0.7-0.9x on this family of x86
+  // kernels): n = 16 takes a 16-wide tile over a half-empty 32-wide one, n = 24 or 64 not.
+  const T2I8GemmUkernel* best = nullptr;
+  double best_cost = 0.0;
+  for (const T2I8GemmUkernel& ukernel : kUkernels) {
+    if (ukernel.isa != isa || ukernel.layout != layout || ukernel.mr == 1) continue;
+    if (t2i8_gemm_ukernel_for(isa, false, ukernel.nr, layout) != &ukernel) continue;   // first per nr only
+    const double cost = double(round_up(n, ukernel.nr)) * (ukernel.nr == widest ? 1.0 : 1.3);
+    if (best == nullptr || cost < best_cost || (cost == best_cost && ukernel.nr > best->nr)) {
+      best = &ukernel;
+      best_cost = cost;
+    }
+  }
+  return best;
+}
+
 size_t t2i8_packed_tile_bytes(const T2I8GemmUkernel& ukernel, size_t k) {
-  if (ukernel.layout == WeightLayout::trits_s8_rows) return ukernel.nr * k;
+  switch (ukernel.layout) {
+    case WeightLayout::trits_s8_rows: return ukernel.nr * k;
+    case WeightLayout::codes_u8_c4: return ukernel.nr * round_up(k, 4);
+    case WeightLayout::code_planes_c4: break;
+  }
   return ukernel.nr * round_up(k, 16) / 4;
 }
 
@@ -63,6 +179,21 @@ void t2i8_pack_weights(const T2I8GemmUkernel& ukernel, const uint8_t* codes, siz
     return;
   }
   const size_t nr = ukernel.nr, vec_cols = ukernel.vec_cols;
+  if (ukernel.layout == WeightLayout::codes_u8_c4) {
+    const size_t steps = round_up(k, 4) / 4;
+    uint8_t* out = packed;
+    for (size_t tile = 0; tile < n_padded; tile += nr) {
+      for (size_t step = 0; step < steps; ++step) {
+        for (size_t v = 0; v < nr / vec_cols; ++v) {
+          for (size_t b = 0; b < 4 * vec_cols; ++b) {
+            const size_t j = tile + v * vec_cols + b / 4, kk = 4 * step + b % 4;
+            *out++ = (j < n && kk < k) ? canonical_code(codes, row_bytes, j, kk) : 0;
+          }
+        }
+      }
+    }
+    return;
+  }
   const size_t chunks = round_up(k, 16) / 16;
   const size_t vec_bytes = 4 * vec_cols;
   uint8_t* out = packed;
@@ -94,12 +225,17 @@ void t2i8_activation_sums(size_t m, size_t k, const int8_t* a, size_t a_stride, 
   }
 }
 
+void t2i8_activation_sums_isa(Isa isa, size_t m, size_t k, const int8_t* a, size_t a_stride, int32_t* sums) {
+  activation_sums_for(isa_supported(isa) ? isa : Isa::scalar)(m, k, a, a_stride, sums);
+}
+
 namespace {
 
 class PackedWeightsImpl final : public PackedTernaryWeights {
  public:
   PackedWeightsImpl(size_t n, size_t k, Isa isa, const T2I8GemmUkernel* gemm, const T2I8GemmUkernel* gemv)
-      : n_(n), k_(k), isa_(isa), gemm_(gemm), gemv_(gemv) {}
+      : n_(n), k_(k), isa_(isa), gemm_(gemm), gemv_(gemv), epilogue_(epilogue_for(isa)),
+        activation_sums_(activation_sums_for(isa)) {}
 
   size_t n() const override { return n_; }
   size_t k() const override { return k_; }
@@ -112,6 +248,8 @@ class PackedWeightsImpl final : public PackedTernaryWeights {
   Isa isa_;
   const T2I8GemmUkernel* gemm_;
   const T2I8GemmUkernel* gemv_;
+  EpilogueFn epilogue_;
+  ActivationSumsFn activation_sums_;
   std::vector<uint8_t> data_;
   std::vector<int32_t> row_sums_;
 };
@@ -121,10 +259,15 @@ const PackedWeightsImpl& impl(const PackedTernaryWeights& w) { return static_cas
 }  // namespace
 
 std::unique_ptr<PackedTernaryWeights> PackedTernaryWeights::pack(const uint8_t* codes, size_t n, size_t k, Isa isa) {
+  return pack(codes, n, k, isa, PackOptions());
+}
+
+std::unique_ptr<PackedTernaryWeights> PackedTernaryWeights::pack(const uint8_t* codes, size_t n, size_t k, Isa isa,
+                                                                 const PackOptions& options) {
   // An ISA this CPU cannot run falls back to the scalar reference; isa() reports what was chosen.
   if (!isa_supported(isa)) isa = Isa::scalar;
-  const T2I8GemmUkernel* gemm = t2i8_gemm_ukernel_for(isa, false);
-  const T2I8GemmUkernel* gemv = t2i8_gemm_ukernel_for(isa, true);
+  const T2I8GemmUkernel* gemm = t2i8_gemm_choose_ukernel(isa, n, k, options);
+  const T2I8GemmUkernel* gemv = t2i8_gemm_ukernel_for(isa, true, gemm->nr, gemm->layout);
   try {
     auto packed = std::make_unique<PackedWeightsImpl>(n, k, isa, gemm, gemv);
     packed->data_.resize(t2i8_packed_bytes(*gemm, n, k));
@@ -144,39 +287,89 @@ std::unique_ptr<PackedTernaryWeights> PackedTernaryWeights::pack(const uint8_t* 
 
 namespace {
 
-// Runs body(m0, mt, n0, nt, ukernel, tile weights, a_sums) over MR x NR tiles. Tiles are split over
-// output channels first so a weight tile stays in L1 while the rows pass; each output element is
+// Weights up to this size stay cache-resident across a whole row panel: then the tile loop runs
+// over rows outside and output channels inside, so each panel of MR activation rows is read from
+// memory once and stays in L1 while all weight tiles pass. Larger weights run channels outside, so
+// a weight tile stays in L1 while the rows pass.
+constexpr size_t kRowsOuterMaxWeightBytes = 256 * 1024;
+
+const T2I8GemmUkernel& ukernel_for_rows(const PackedWeightsImpl& w, size_t m) { return m == 1 ? *w.gemv_ : *w.gemm_; }
+
+// Runs body(m0, mt, n0, nt, ukernel, tile weights, a_sums) over MR x NR tiles. Each output element is
 // computed by exactly one task with the same arithmetic, so results do not depend on threads.
+// a_sums: workspace of m int32 (code_planes_c4 / codes_u8_c4 kernels), filled first.
 template <class Body>
-void for_each_tile(const PackedWeightsImpl& w, size_t m, const int8_t* a, size_t a_stride,
-                   pthreadpool_t pool, const Body& body) {
-  const T2I8GemmUkernel& ukernel = m == 1 ? *w.gemv_ : *w.gemm_;
-  std::vector<int32_t> a_sums;
-  if (ukernel.layout == WeightLayout::code_planes_c4) {
-    a_sums.resize(m);
-    const size_t rows_per_task = 64;
-    pthreadpool_parallelize_1d_tile_1d(
-        pool,
-        [&](size_t r0, size_t rows) { t2i8_activation_sums(rows, w.k_, a + r0 * a_stride, a_stride, a_sums.data() + r0); },
-        m, rows_per_task);
+void for_each_tile(const PackedWeightsImpl& w, size_t m, const int8_t* a, size_t a_stride, pthreadpool_t pool,
+                   int32_t* a_sums, const Body& body) {
+  const T2I8GemmUkernel& ukernel = ukernel_for_rows(w, m);
+  if (ukernel.layout != WeightLayout::trits_s8_rows) {
+    const size_t rows_per_task = 256;
+    if (m <= rows_per_task || pool == nullptr) {
+      w.activation_sums_(m, w.k_, a, a_stride, a_sums);
+    } else {
+      pthreadpool_parallelize_1d_tile_1d(
+          pool,
+          [&](size_t r0, size_t rows) { w.activation_sums_(rows, w.k_, a + r0 * a_stride, a_stride, a_sums + r0); },
+          m, rows_per_task);
+    }
+  } else {
+    a_sums = nullptr;
   }
   const size_t tile_bytes = t2i8_packed_tile_bytes(ukernel, w.k_);
-  const int32_t* sums = a_sums.empty() ? nullptr : a_sums.data();
-  pthreadpool_parallelize_2d_tile_2d(
-      pool,
-      [&](size_t n0, size_t m0, size_t nt, size_t mt) {
-        body(m0, mt, n0, nt, ukernel, w.data_.data() + n0 / ukernel.nr * tile_bytes, sums ? sums + m0 : nullptr);
-      },
-      w.n_, m, ukernel.nr, ukernel.mr);
+  const uint8_t* data = w.data_.data();
+  if (pool == nullptr || pthreadpool_get_threads_count(pool) <= 1) {
+    // Same tiles, no task dispatch.
+    if (w.data_.size() <= kRowsOuterMaxWeightBytes) {
+      for (size_t m0 = 0; m0 < m; m0 += ukernel.mr) {
+        const size_t mt = std::min(ukernel.mr, m - m0);
+        for (size_t n0 = 0; n0 < w.n_; n0 += ukernel.nr) {
+          body(m0, mt, n0, std::min(ukernel.nr, w.n_ - n0), ukernel, data + n0 / ukernel.nr * tile_bytes,
+               a_sums ? a_sums + m0 : nullptr);
+        }
+      }
+    } else {
+      for (size_t n0 = 0; n0 < w.n_; n0 += ukernel.nr) {
+        const size_t nt = std::min(ukernel.nr, w.n_ - n0);
+        for (size_t m0 = 0; m0 < m; m0 += ukernel.mr) {
+          body(m0, std::min(ukernel.mr, m - m0), n0, nt, ukernel, data + n0 / ukernel.nr * tile_bytes,
+               a_sums ? a_sums + m0 : nullptr);
+        }
+      }
+    }
+    return;
+  }
+  if (w.data_.size() <= kRowsOuterMaxWeightBytes) {
+    pthreadpool_parallelize_2d_tile_2d(
+        pool,
+        [&](size_t m0, size_t n0, size_t mt, size_t nt) {
+          body(m0, mt, n0, nt, ukernel, data + n0 / ukernel.nr * tile_bytes, a_sums ? a_sums + m0 : nullptr);
+        },
+        m, w.n_, ukernel.mr, ukernel.nr);
+  } else {
+    pthreadpool_parallelize_2d_tile_2d(
+        pool,
+        [&](size_t n0, size_t m0, size_t nt, size_t mt) {
+          body(m0, mt, n0, nt, ukernel, data + n0 / ukernel.nr * tile_bytes, a_sums ? a_sums + m0 : nullptr);
+        },
+        w.n_, m, ukernel.nr, ukernel.mr);
+  }
 }
 
 }  // namespace
 
+// Workspace: [m activation sums (int32; not for trits_s8_rows)] [n corrections (int32)]
+// [n multipliers (float)] [n offsets (float)]; the per-channel arrays are for t2i8_gemm_f32.
+size_t t2i8_gemm_workspace_bytes(const PackedTernaryWeights& weights, size_t m) {
+  const PackedWeightsImpl& w = impl(weights);
+  const size_t sums = ukernel_for_rows(w, m).layout == WeightLayout::trits_s8_rows ? 0 : m;
+  return (sums + 3 * w.n_) * sizeof(int32_t);
+}
+
 void t2i8_gemm_s32(const PackedTernaryWeights& weights, size_t m, const int8_t* a, size_t a_stride,
-                   int32_t* c, size_t c_stride, pthreadpool_t pool) {
+                   int32_t* c, size_t c_stride, pthreadpool_t pool, void* workspace) {
   const PackedWeightsImpl& w = impl(weights);
   if (m == 0 || w.n_ == 0) return;
-  for_each_tile(w, m, a, a_stride, pool,
+  for_each_tile(w, m, a, a_stride, pool, static_cast<int32_t*>(workspace),
                 [&](size_t m0, size_t mt, size_t n0, size_t nt, const T2I8GemmUkernel& ukernel,
                     const uint8_t* tile, const int32_t* a_sums) {
                   ukernel.fn(mt, nt, w.k_, a + m0 * a_stride, a_stride, tile, a_sums, c + m0 * c_stride + n0, c_stride);
@@ -185,30 +378,53 @@ void t2i8_gemm_s32(const PackedTernaryWeights& weights, size_t m, const int8_t* 
 
 void t2i8_gemm_f32(const PackedTernaryWeights& weights, size_t m, const int8_t* a, size_t a_stride,
                    float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
-                   float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool) {
+                   float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool, void* workspace) {
   const PackedWeightsImpl& w = impl(weights);
   if (m == 0 || w.n_ == 0) return;
-  const int32_t* row_sums = w.row_sums_.data();
-  for_each_tile(w, m, a, a_stride, pool,
+  // Per-channel terms once per call, so each tile's epilogue is a plain vector loop.
+  const size_t sums = ukernel_for_rows(w, m).layout == WeightLayout::trits_s8_rows ? 0 : m;
+  int32_t* a_sums = static_cast<int32_t*>(workspace);
+  int32_t* correction = a_sums + sums;
+  float* multiplier = reinterpret_cast<float*>(correction + w.n_);
+  float* offset = multiplier + w.n_;
+  for (size_t j = 0; j < w.n_; ++j) {
+    correction[j] = a_zero_point * w.row_sums_[j];
+    multiplier[j] = channel_scale[j] * a_scale;
+    offset[j] = bias ? bias[j] : 0.0f;
+  }
+  const EpilogueFn epilogue = w.epilogue_;
+  for_each_tile(w, m, a, a_stride, pool, a_sums,
                 [&](size_t m0, size_t mt, size_t n0, size_t nt, const T2I8GemmUkernel& ukernel,
-                    const uint8_t* tile, const int32_t* a_sums) {
-                  constexpr size_t kMaxTile = 8 * 32;
-                  int32_t acc[kMaxTile];
-                  ukernel.fn(mt, nt, w.k_, a + m0 * a_stride, a_stride, tile, a_sums, acc, nt);
-                  // Fixed order: (float)acc * (scale_n * s_a) + bias_n, then clamp; no FMA
-                  // contraction (this file is compiled with -ffp-contract=off).
-                  for (size_t r = 0; r < mt; ++r) {
-                    float* c_row = c + (m0 + r) * c_stride + n0;
-                    for (size_t j = 0; j < nt; ++j) {
-                      const size_t n = n0 + j;
-                      const int32_t corrected = acc[r * nt + j] - a_zero_point * row_sums[n];
-                      const float multiplier = channel_scale[n] * a_scale;
-                      float y = float(corrected) * multiplier;
-                      y = y + (bias ? bias[n] : 0.0f);
-                      c_row[j] = std::min(std::max(y, out_min), out_max);
-                    }
-                  }
+                    const uint8_t* tile, const int32_t* tile_sums) {
+                  alignas(64) int32_t acc[kMaxTileElements];
+                  ukernel.fn(mt, nt, w.k_, a + m0 * a_stride, a_stride, tile, tile_sums, acc, nt);
+                  epilogue(mt, nt, acc, nt, correction + n0, multiplier + n0, offset + n0, out_min, out_max,
+                           c + m0 * c_stride + n0, c_stride);
                 });
+}
+
+namespace {
+
+// Per-call workspace for the overloads without one; reused by the calling thread, so repeated calls
+// of one size do not allocate.
+void* thread_workspace(size_t bytes) {
+  thread_local std::vector<int32_t> storage;
+  if (storage.size() * sizeof(int32_t) < bytes) storage.resize((bytes + sizeof(int32_t) - 1) / sizeof(int32_t));
+  return storage.data();
+}
+
+}  // namespace
+
+void t2i8_gemm_s32(const PackedTernaryWeights& w, size_t m, const int8_t* a, size_t a_stride,
+                   int32_t* c, size_t c_stride, pthreadpool_t pool) {
+  t2i8_gemm_s32(w, m, a, a_stride, c, c_stride, pool, thread_workspace(t2i8_gemm_workspace_bytes(w, m)));
+}
+
+void t2i8_gemm_f32(const PackedTernaryWeights& w, size_t m, const int8_t* a, size_t a_stride,
+                   float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
+                   float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool) {
+  t2i8_gemm_f32(w, m, a, a_stride, a_scale, a_zero_point, channel_scale, bias, out_min, out_max, c, c_stride, pool,
+                thread_workspace(t2i8_gemm_workspace_bytes(w, m)));
 }
 
 bool quantize_f32_s8_dynamic_isa(Isa isa, const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point) {

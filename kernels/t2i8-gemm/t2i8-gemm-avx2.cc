@@ -1,10 +1,14 @@
-// AVX2 t2i8 GEMM / GEMV: t2i8_gemm_{1,4}x16c4__avx2 (compiled with -mavx2 only).
-// Weights: code_planes_c4 with vec_cols = 8 (one ymm = 8 channels x 4 k of u = t + 1 in {0,1,2}),
-// read as 2-bit planes and unpacked in registers with shift + and (once per MR rows).
+// AVX2 t2i8 GEMM / GEMV (compiled with -mavx2 only), one template for every tile:
+//   t2i8_gemm_{1,4}x16c4__avx2, t2i8_gemm_{1,8}x8c4__avx2    code_planes_c4, vec_cols = 8: one ymm =
+//     8 channels x 4 k of u = t + 1 in {0,1,2}, read as 2-bit planes and unpacked in registers with
+//     shift + and (once per MR rows);
+//   t2i8_gemm_{1,4}x16c4u8__avx2                            codes_u8_c4: the same ymm stored
+//     pre-expanded, one byte per u (4x the weight bytes, no unpacking: compute-bound layers).
 // vpmaddubsw(u8 u, s8 a): each int16 lane is u0*a0 + u1*a1 in [-512, 508], so 64 additions stay
-// inside int16 ([-32768, 32512]); a block of 16 chunks = 64 steps per lane is widened with
+// inside int16 ([-32768, 32512]); a block of 64 steps of 4 k per lane is widened with
 // vpmaddwd(ones), which also sums the two lanes of a channel. Finally sum_k a is subtracted.
-// Reads a rows up to round_up(k, 16) bytes.
+// Reads a rows up to round_up(k, 16) bytes (planes) or round_up(k, 4) bytes (u8).
+// Also the AVX2 activation row sums (vpsadbw).
 #include <immintrin.h>
 
 #include <cstring>
@@ -15,7 +19,7 @@ namespace ternrt::kernels {
 
 namespace {
 
-constexpr size_t kChunksPerBlock = 16;   // 16 chunks x 4 maddubs steps = 64 int16 additions
+constexpr size_t kStepsPerBlock = 64;   // 64 vpmaddubsw results per int16 lane cannot overflow
 
 inline __m256i broadcast_4bytes(const int8_t* p) {
   int32_t value;
@@ -23,70 +27,255 @@ inline __m256i broadcast_4bytes(const int8_t* p) {
   return _mm256_set1_epi32(value);
 }
 
-template <size_t MR>
+// MR rows x NV vectors of 8 channels. kExpanded: codes_u8_c4, else code_planes_c4.
+template <size_t MR, size_t NV, bool kExpanded>
 inline void gemm_avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
                       const int32_t* a_sums, int32_t* c, size_t c_stride) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const __m256i mask = _mm256_set1_epi8(3);
   const __m256i ones = _mm256_set1_epi16(1);
-  __m256i acc32[MR][2];
-  for (size_t r = 0; r < MR; ++r) acc32[r][0] = acc32[r][1] = _mm256_setzero_si256();
+  __m256i acc32[MR][NV];
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm256_setzero_si256();
 
-  const size_t chunks = (k + 15) / 16;
-  size_t kk = 0;
-  for (size_t chunk = 0; chunk < chunks;) {
-    const size_t block_end = chunk + kChunksPerBlock < chunks ? chunk + kChunksPerBlock : chunks;
-    __m256i acc16[MR][2];
-    for (size_t r = 0; r < MR; ++r) acc16[r][0] = acc16[r][1] = _mm256_setzero_si256();
-    for (; chunk < block_end; ++chunk, kk += 16, w += 64) {
-      const __m256i planes0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
-      const __m256i planes1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32));
-#pragma GCC unroll 4
-      for (int g = 0; g < 4; ++g) {
-        const __m256i u0 = _mm256_and_si256(_mm256_srli_epi16(planes0, 2 * g), mask);
-        const __m256i u1 = _mm256_and_si256(_mm256_srli_epi16(planes1, 2 * g), mask);
-#pragma GCC unroll 8
+  // Plain loops over local arrays (no lambdas, no pointers to the accumulators) so every int16
+  // accumulator stays in a register.
+  const size_t steps = kExpanded ? (k + 3) / 4 : (k + 15) / 16 * 4;
+  size_t s = 0;
+  while (s < steps) {
+    const size_t block_end = s + kStepsPerBlock < steps ? s + kStepsPerBlock : steps;
+    __m256i acc16[MR][NV];
+    for (size_t r = 0; r < MR; ++r)
+      for (size_t v = 0; v < NV; ++v) acc16[r][v] = _mm256_setzero_si256();
+    if (kExpanded) {
+      // Local cursors: GCC otherwise keeps s and w in memory, a store-forwarding chain per step.
+      const uint8_t* wb = w;
+      const size_t block_steps = block_end - s;
+      const size_t k0 = 4 * s;
+      for (size_t i = 0; i < block_steps; ++i, wb += 32 * NV) {
+        __m256i u[NV];
+        for (size_t v = 0; v < NV; ++v) u[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 32 * v));
+#pragma GCC unroll 16
         for (size_t r = 0; r < MR; ++r) {
-          const __m256i x = broadcast_4bytes(a_rows[r] + kk + 4 * g);
-          acc16[r][0] = _mm256_add_epi16(acc16[r][0], _mm256_maddubs_epi16(u0, x));
-          acc16[r][1] = _mm256_add_epi16(acc16[r][1], _mm256_maddubs_epi16(u1, x));
+          const __m256i x = broadcast_4bytes(a_rows[r] + k0 + 4 * i);
+#pragma GCC unroll 2
+          for (size_t v = 0; v < NV; ++v) {
+            acc16[r][v] = _mm256_add_epi16(acc16[r][v], _mm256_maddubs_epi16(u[v], x));
+            __asm__("" : "+x"(acc16[r][v]));   // pins the update order: see gemm_4x16_avx2
+          }
         }
       }
+      w = wb;
+      s = block_end;
+    } else {
+      // Blocks are whole 16-k chunks (64 steps is a multiple of 4).
+      const uint8_t* wb = w;
+      const size_t block_chunks = (block_end - s) / 4;
+      const size_t k0 = 4 * s;
+      for (size_t i = 0; i < block_chunks; ++i, wb += 32 * NV) {
+        __m256i planes[NV];
+        for (size_t v = 0; v < NV; ++v) planes[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 32 * v));
+#pragma GCC unroll 4
+        for (size_t g = 0; g < 4; ++g) {
+          __m256i u[NV];
+          for (size_t v = 0; v < NV; ++v) u[v] = _mm256_and_si256(_mm256_srli_epi16(planes[v], int(2 * g)), mask);
+#pragma GCC unroll 16
+          for (size_t r = 0; r < MR; ++r) {
+            const __m256i x = broadcast_4bytes(a_rows[r] + k0 + 16 * i + 4 * g);
+#pragma GCC unroll 2
+            for (size_t v = 0; v < NV; ++v) {
+              acc16[r][v] = _mm256_add_epi16(acc16[r][v], _mm256_maddubs_epi16(u[v], x));
+              __asm__("" : "+x"(acc16[r][v]));   // pins the update order: see gemm_4x16_avx2
+            }
+          }
+        }
+      }
+      w = wb;
+      s = block_end;
     }
-    for (size_t r = 0; r < MR; ++r) {
-      acc32[r][0] = _mm256_add_epi32(acc32[r][0], _mm256_madd_epi16(acc16[r][0], ones));
-      acc32[r][1] = _mm256_add_epi32(acc32[r][1], _mm256_madd_epi16(acc16[r][1], ones));
-    }
+    for (size_t r = 0; r < MR; ++r)
+      for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm256_add_epi32(acc32[r][v], _mm256_madd_epi16(acc16[r][v], ones));
   }
 
   for (size_t r = 0; r < mr; ++r) {
     const __m256i sum = _mm256_set1_epi32(a_sums[r]);
-    const __m256i lo = _mm256_sub_epi32(acc32[r][0], sum);
-    const __m256i hi = _mm256_sub_epi32(acc32[r][1], sum);
     int32_t* c_row = c + r * c_stride;
-    if (nc == 16) {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(c_row), lo);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(c_row + 8), hi);
+    if (nc == 8 * NV) {
+      for (size_t v = 0; v < NV; ++v)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c_row + 8 * v), _mm256_sub_epi32(acc32[r][v], sum));
     } else {
-      alignas(32) int32_t tmp[16];
-      _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), lo);
-      _mm256_store_si256(reinterpret_cast<__m256i*>(tmp + 8), hi);
+      alignas(32) int32_t tmp[8 * NV];
+      for (size_t v = 0; v < NV; ++v)
+        _mm256_store_si256(reinterpret_cast<__m256i*>(tmp + 8 * v), _mm256_sub_epi32(acc32[r][v], sum));
       std::memcpy(c_row, tmp, nc * sizeof(int32_t));
     }
   }
 }
 
+// The 4 x 16 tiles with named accumulators. GCC 12 otherwise hoists all broadcasts and products
+// of a step ahead of the additions, which needs more than the 16 ymm registers: accumulators spill
+// to the stack inside the inner loop. The empty asm after each row's additions pins the update
+// order (it emits no instruction), so a step needs 8 accumulators + 2 weights + 1-2 temporaries.
+#define TERNRT_AVX2_ROW4(c0, c1, u0, u1, p)                                     \
+  {                                                                             \
+    const __m256i x = broadcast_4bytes(p);                                      \
+    c0 = _mm256_add_epi16(c0, _mm256_maddubs_epi16(u0, x));                     \
+    c1 = _mm256_add_epi16(c1, _mm256_maddubs_epi16(u1, x));                     \
+    __asm__("" : "+x"(c0), "+x"(c1));                                           \
+  }
+
+template <bool kExpanded>
+inline void gemm_4x16_avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
+                           const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  const int8_t* a0 = a;
+  const int8_t* a1 = a + (mr > 1 ? 1 : 0) * a_stride;
+  const int8_t* a2 = a + (mr > 2 ? 2 : mr - 1) * a_stride;
+  const int8_t* a3 = a + (mr > 3 ? 3 : mr - 1) * a_stride;
+  const __m256i mask = _mm256_set1_epi8(3);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i d00 = _mm256_setzero_si256(), d01 = d00, d10 = d00, d11 = d00, d20 = d00, d21 = d00, d30 = d00, d31 = d00;
+  const size_t chunks = (k + 15) / 16;             // planes: 16 k per chunk
+  const size_t steps = (k + 3) / 4;                // u8: 4 k per step
+  const size_t total = kExpanded ? steps : chunks;
+  const size_t per_block = kExpanded ? kStepsPerBlock : kStepsPerBlock / 4;
+  size_t done = 0;
+  while (done < total) {
+    const size_t block = total - done < per_block ? total - done : per_block;
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    if (kExpanded) {
+      size_t kk = 4 * done;
+      for (size_t i = 0; i < block; ++i, kk += 4, w += 64) {
+        const __m256i u0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+        const __m256i u1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32));
+        TERNRT_AVX2_ROW4(c00, c01, u0, u1, a0 + kk)
+        TERNRT_AVX2_ROW4(c10, c11, u0, u1, a1 + kk)
+        TERNRT_AVX2_ROW4(c20, c21, u0, u1, a2 + kk)
+        TERNRT_AVX2_ROW4(c30, c31, u0, u1, a3 + kk)
+      }
+    } else {
+      size_t kk = 16 * done;
+      for (size_t i = 0; i < block; ++i, kk += 16, w += 64) {
+        const __m256i p0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+        const __m256i p1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32));
+#pragma GCC unroll 4
+        for (int g = 0; g < 4; ++g) {
+          const __m256i u0 = _mm256_and_si256(_mm256_srli_epi16(p0, 2 * g), mask);
+          const __m256i u1 = _mm256_and_si256(_mm256_srli_epi16(p1, 2 * g), mask);
+          TERNRT_AVX2_ROW4(c00, c01, u0, u1, a0 + kk + 4 * g)
+          TERNRT_AVX2_ROW4(c10, c11, u0, u1, a1 + kk + 4 * g)
+          TERNRT_AVX2_ROW4(c20, c21, u0, u1, a2 + kk + 4 * g)
+          TERNRT_AVX2_ROW4(c30, c31, u0, u1, a3 + kk + 4 * g)
+        }
+      }
+    }
+    done += block;
+    d00 = _mm256_add_epi32(d00, _mm256_madd_epi16(c00, ones));
+    d01 = _mm256_add_epi32(d01, _mm256_madd_epi16(c01, ones));
+    d10 = _mm256_add_epi32(d10, _mm256_madd_epi16(c10, ones));
+    d11 = _mm256_add_epi32(d11, _mm256_madd_epi16(c11, ones));
+    d20 = _mm256_add_epi32(d20, _mm256_madd_epi16(c20, ones));
+    d21 = _mm256_add_epi32(d21, _mm256_madd_epi16(c21, ones));
+    d30 = _mm256_add_epi32(d30, _mm256_madd_epi16(c30, ones));
+    d31 = _mm256_add_epi32(d31, _mm256_madd_epi16(c31, ones));
+  }
+  const __m256i acc[4][2] = {{d00, d01}, {d10, d11}, {d20, d21}, {d30, d31}};
+  for (size_t r = 0; r < mr; ++r) {
+    const __m256i sum = _mm256_set1_epi32(a_sums[r]);
+    int32_t* c_row = c + r * c_stride;
+    if (nc == 16) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(c_row), _mm256_sub_epi32(acc[r][0], sum));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(c_row + 8), _mm256_sub_epi32(acc[r][1], sum));
+    } else {
+      alignas(32) int32_t tmp[16];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), _mm256_sub_epi32(acc[r][0], sum));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(tmp + 8), _mm256_sub_epi32(acc[r][1], sum));
+      std::memcpy(c_row, tmp, nc * sizeof(int32_t));
+    }
+  }
+}
+#undef TERNRT_AVX2_ROW4
+
 }  // namespace
 
-void t2i8_gemm_1x16c4__avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
-                            const int32_t* a_sums, int32_t* c, size_t c_stride) {
-  gemm_avx2<1>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
-}
-
+#define TERNRT_AVX2_UKERNEL(name, MR, NV, EXPANDED)                                                       \
+  void name(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,            \
+            const int32_t* a_sums, int32_t* c, size_t c_stride) {                                          \
+    gemm_avx2<MR, NV, EXPANDED>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);                           \
+  }
+TERNRT_AVX2_UKERNEL(t2i8_gemm_1x16c4__avx2, 1, 2, false)
 void t2i8_gemm_4x16c4__avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
                             const int32_t* a_sums, int32_t* c, size_t c_stride) {
-  gemm_avx2<4>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+  gemm_4x16_avx2<false>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+}
+TERNRT_AVX2_UKERNEL(t2i8_gemm_1x8c4__avx2, 1, 1, false)
+TERNRT_AVX2_UKERNEL(t2i8_gemm_8x8c4__avx2, 8, 1, false)
+TERNRT_AVX2_UKERNEL(t2i8_gemm_1x16c4u8__avx2, 1, 2, true)
+void t2i8_gemm_4x16c4u8__avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
+                              const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  gemm_4x16_avx2<true>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+}
+#undef TERNRT_AVX2_UKERNEL
+
+// sum_k a[r][k] via vpsadbw: bytes biased by +128 (xor 0x80) become unsigned, 32 at a time are
+// summed into 4 u64 lanes; the bias (128 per byte) is removed at the end. Exact for any k < 2^24.
+void t2i8_activation_sums__avx2(size_t m, size_t k, const int8_t* a, size_t a_stride, int32_t* sums) {
+  const __m256i bias = _mm256_set1_epi8(int8_t(0x80));
+  const __m256i zero = _mm256_setzero_si256();
+  for (size_t r = 0; r < m; ++r) {
+    const int8_t* row = a + r * a_stride;
+    __m256i acc = zero;
+    size_t kk = 0;
+    for (; kk + 32 <= k; kk += 32) {
+      const __m256i x = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + kk)), bias);
+      acc = _mm256_add_epi64(acc, _mm256_sad_epu8(x, zero));
+    }
+    const __m128i folded = _mm_add_epi64(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    int64_t total = _mm_cvtsi128_si64(folded) + _mm_extract_epi64(folded, 1) - int64_t(128) * int64_t(kk);
+    for (; kk < k; ++kk) total += row[kk];
+    sums[r] = int32_t(total);
+  }
+}
+
+}  // namespace ternrt::kernels
+
+namespace ternrt::kernels {
+
+// Float epilogue of one tile (see t2i8_epilogue_f32__scalar) on 8 lanes, same operations and order
+// (this file is compiled with -ffp-contract=off); vmaxps(lo, y) / vminps(hi, y) keep NaN like the
+// scalar comparisons. Partial vectors go through a small buffer (AVX2 has no byte-exact masks).
+void t2i8_epilogue_f32__avx2(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                             const float* multiplier, const float* offset, float out_min, float out_max, float* c,
+                             size_t c_stride) {
+  const __m256 lo = _mm256_set1_ps(out_min), hi = _mm256_set1_ps(out_max);
+  size_t j = 0;
+  for (; j + 8 <= nt; j += 8) {
+    const __m256i corr = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(correction + j));
+    const __m256 mul = _mm256_loadu_ps(multiplier + j), add = _mm256_loadu_ps(offset + j);
+    for (size_t r = 0; r < mt; ++r) {
+      const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + r * acc_stride + j));
+      __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(x, corr)), mul);
+      y = _mm256_add_ps(y, add);
+      _mm256_storeu_ps(c + r * c_stride + j, _mm256_min_ps(hi, _mm256_max_ps(lo, y)));
+    }
+  }
+  if (j == nt) return;
+  const size_t left = nt - j;
+  alignas(32) int32_t corr_buf[8] = {}, x_buf[8] = {};
+  alignas(32) float mul_buf[8] = {}, add_buf[8] = {}, y_buf[8];
+  std::memcpy(corr_buf, correction + j, left * sizeof(int32_t));
+  std::memcpy(mul_buf, multiplier + j, left * sizeof(float));
+  std::memcpy(add_buf, offset + j, left * sizeof(float));
+  const __m256i corr = _mm256_load_si256(reinterpret_cast<const __m256i*>(corr_buf));
+  const __m256 mul = _mm256_load_ps(mul_buf), add = _mm256_load_ps(add_buf);
+  for (size_t r = 0; r < mt; ++r) {
+    std::memcpy(x_buf, acc + r * acc_stride + j, left * sizeof(int32_t));
+    const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i*>(x_buf));
+    __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(x, corr)), mul);
+    y = _mm256_add_ps(y, add);
+    _mm256_store_ps(y_buf, _mm256_min_ps(hi, _mm256_max_ps(lo, y)));
+    std::memcpy(c + r * c_stride + j, y_buf, left * sizeof(float));
+  }
 }
 
 }  // namespace ternrt::kernels

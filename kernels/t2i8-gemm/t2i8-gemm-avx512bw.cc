@@ -1,8 +1,14 @@
-// AVX-512BW t2i8 GEMM / GEMV: t2i8_gemm_{1,6}x32c4__avx512bw (compiled with -mavx512f -mavx512bw
-// -mavx512vl only). Weights: code_planes_c4 with vec_cols = 16 (one zmm = 16 channels x 4 k).
+// AVX-512BW t2i8 GEMM / GEMV: t2i8_gemm_{1,6}x32c4__avx512bw and t2i8_gemm_{1,12}x16c4__avx512bw
+// (compiled with -mavx512f -mavx512bw -mavx512vl only). Weights: code_planes_c4 with vec_cols = 16
+// (one zmm = 16 channels x 4 k); NV = nr / 16 weight vectors per chunk.
 // Same arithmetic as the AVX2 kernel: vpmaddubsw(u8 u, s8 a) lanes are in [-512, 508], so 64 int16
 // additions (16 chunks) cannot overflow before vpmaddwd(ones) widens them; then sum_k a is
 // subtracted. Reads a rows up to round_up(k, 16) bytes.
+// Also the AVX-512 float epilogue and activation row sums (used by the avx512bw and avx512vnni paths).
+// GCC 12's AVX-512 intrinsics self-initialise an "undefined" operand and warn about it when inlined
+// (GCC bug 105593, a false positive); silence only that here.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 #include <cstring>
@@ -21,63 +27,129 @@ inline __m512i broadcast_4bytes(const int8_t* p) {
   return _mm512_set1_epi32(value);
 }
 
-template <size_t MR>
+inline __mmask16 lane_mask(size_t nc, size_t v) {
+  const size_t first = 16 * v;
+  if (nc >= first + 16) return __mmask16(0xFFFF);
+  if (nc <= first) return __mmask16(0);
+  return __mmask16((1u << (nc - first)) - 1);
+}
+
+template <size_t MR, size_t NV>
 inline void gemm_avx512bw(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
                           const int32_t* a_sums, int32_t* c, size_t c_stride) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const __m512i mask = _mm512_set1_epi8(3);
   const __m512i ones = _mm512_set1_epi16(1);
-  __m512i acc32[MR][2];
-  for (size_t r = 0; r < MR; ++r) acc32[r][0] = acc32[r][1] = _mm512_setzero_si512();
+  __m512i acc32[MR][NV];
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm512_setzero_si512();
 
   const size_t chunks = (k + 15) / 16;
   size_t kk = 0;
   for (size_t chunk = 0; chunk < chunks;) {
     const size_t block_end = chunk + kChunksPerBlock < chunks ? chunk + kChunksPerBlock : chunks;
-    __m512i acc16[MR][2];
-    for (size_t r = 0; r < MR; ++r) acc16[r][0] = acc16[r][1] = _mm512_setzero_si512();
-    for (; chunk < block_end; ++chunk, kk += 16, w += 128) {
-      const __m512i planes0 = _mm512_loadu_si512(w);
-      const __m512i planes1 = _mm512_loadu_si512(w + 64);
+    __m512i acc16[MR][NV];
+    for (size_t r = 0; r < MR; ++r)
+      for (size_t v = 0; v < NV; ++v) acc16[r][v] = _mm512_setzero_si512();
+    for (; chunk < block_end; ++chunk, kk += 16, w += 64 * NV) {
+      __m512i planes[NV];
+      for (size_t v = 0; v < NV; ++v) planes[v] = _mm512_loadu_si512(w + 64 * v);
 #pragma GCC unroll 4
       for (int g = 0; g < 4; ++g) {
-        const __m512i u0 = _mm512_and_si512(_mm512_srli_epi16(planes0, 2 * g), mask);
-        const __m512i u1 = _mm512_and_si512(_mm512_srli_epi16(planes1, 2 * g), mask);
-#pragma GCC unroll 8
+        __m512i u[NV];
+        for (size_t v = 0; v < NV; ++v) u[v] = _mm512_and_si512(_mm512_srli_epi16(planes[v], 2 * g), mask);
+#pragma GCC unroll 16
         for (size_t r = 0; r < MR; ++r) {
           const __m512i x = broadcast_4bytes(a_rows[r] + kk + 4 * g);
-          acc16[r][0] = _mm512_add_epi16(acc16[r][0], _mm512_maddubs_epi16(u0, x));
-          acc16[r][1] = _mm512_add_epi16(acc16[r][1], _mm512_maddubs_epi16(u1, x));
+#pragma GCC unroll 2
+          for (size_t v = 0; v < NV; ++v) acc16[r][v] = _mm512_add_epi16(acc16[r][v], _mm512_maddubs_epi16(u[v], x));
         }
       }
     }
-    for (size_t r = 0; r < MR; ++r) {
-      acc32[r][0] = _mm512_add_epi32(acc32[r][0], _mm512_madd_epi16(acc16[r][0], ones));
-      acc32[r][1] = _mm512_add_epi32(acc32[r][1], _mm512_madd_epi16(acc16[r][1], ones));
-    }
+    for (size_t r = 0; r < MR; ++r)
+      for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm512_add_epi32(acc32[r][v], _mm512_madd_epi16(acc16[r][v], ones));
   }
 
-  const __mmask16 mask_lo = nc >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << nc) - 1);
-  const __mmask16 mask_hi = nc >= 32 ? __mmask16(0xFFFF) : nc <= 16 ? __mmask16(0) : __mmask16((1u << (nc - 16)) - 1);
   for (size_t r = 0; r < mr; ++r) {
     const __m512i sum = _mm512_set1_epi32(a_sums[r]);
     int32_t* c_row = c + r * c_stride;
-    _mm512_mask_storeu_epi32(c_row, mask_lo, _mm512_sub_epi32(acc32[r][0], sum));
-    _mm512_mask_storeu_epi32(c_row + 16, mask_hi, _mm512_sub_epi32(acc32[r][1], sum));
+    for (size_t v = 0; v < NV; ++v) _mm512_mask_storeu_epi32(c_row + 16 * v, lane_mask(nc, v), _mm512_sub_epi32(acc32[r][v], sum));
   }
 }
 
 }  // namespace
 
-void t2i8_gemm_1x32c4__avx512bw(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride,
-                                const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
-  gemm_avx512bw<1>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+#define TERNRT_AVX512BW_UKERNEL(name, MR, NV)                                                             \
+  void name(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,            \
+            const int32_t* a_sums, int32_t* c, size_t c_stride) {                                          \
+    gemm_avx512bw<MR, NV>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);                                 \
+  }
+TERNRT_AVX512BW_UKERNEL(t2i8_gemm_1x32c4__avx512bw, 1, 2)
+TERNRT_AVX512BW_UKERNEL(t2i8_gemm_6x32c4__avx512bw, 6, 2)
+TERNRT_AVX512BW_UKERNEL(t2i8_gemm_1x16c4__avx512bw, 1, 1)
+TERNRT_AVX512BW_UKERNEL(t2i8_gemm_12x16c4__avx512bw, 12, 1)
+#undef TERNRT_AVX512BW_UKERNEL
+
+}  // namespace ternrt::kernels
+
+namespace ternrt::kernels {
+
+// Float epilogue of one tile (see t2i8_epilogue_f32__scalar): the same IEEE operations in the same
+// order on 16 lanes (this file is compiled with -ffp-contract=off, so no FMA). vmaxps(lo, y) and
+// vminps(hi, y) return y when y is NaN, exactly like the scalar (y < lo ? lo : y) and (hi < y ? hi : y).
+void t2i8_epilogue_f32__avx512(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                               const float* multiplier, const float* offset, float out_min, float out_max, float* c,
+                               size_t c_stride) {
+  const __m512 lo = _mm512_set1_ps(out_min), hi = _mm512_set1_ps(out_max);
+  for (size_t j = 0; j < nt; j += 16) {
+    const __mmask16 lanes = lane_mask(nt - j, 0);
+    const __m512i corr = _mm512_maskz_loadu_epi32(lanes, correction + j);
+    const __m512 mul = _mm512_maskz_loadu_ps(lanes, multiplier + j);
+    const __m512 add = _mm512_maskz_loadu_ps(lanes, offset + j);
+    for (size_t r = 0; r < mt; ++r) {
+      const __m512i x = _mm512_maskz_loadu_epi32(lanes, acc + r * acc_stride + j);
+      __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(x, corr)), mul);
+      y = _mm512_add_ps(y, add);
+      y = _mm512_min_ps(hi, _mm512_max_ps(lo, y));
+      _mm512_mask_storeu_ps(c + r * c_stride + j, lanes, y);
+    }
+  }
 }
 
-void t2i8_gemm_6x32c4__avx512bw(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride,
-                                const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
-  gemm_avx512bw<6>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+// sum_k a[r][k] with vpsadbw on 64 (or, for short rows, 16) bytes at a time: bytes biased by +128
+// (xor 0x80) are unsigned; masked tails load 0x80, which the xor turns into 0. Exact for k < 2^24.
+void t2i8_activation_sums__avx512(size_t m, size_t k, const int8_t* a, size_t a_stride, int32_t* sums) {
+  const int64_t bias_total = int64_t(128) * int64_t(k);
+  if (k <= 16) {
+    const __m128i bias = _mm_set1_epi8(int8_t(0x80));
+    const __mmask16 lanes = __mmask16((1u << k) - 1);
+    for (size_t r = 0; r < m; ++r) {
+      const __m128i x = _mm_xor_si128(_mm_mask_loadu_epi8(bias, lanes, a + r * a_stride), bias);
+      const __m128i s = _mm_sad_epu8(x, _mm_setzero_si128());
+      sums[r] = int32_t(_mm_cvtsi128_si64(s) + _mm_extract_epi64(s, 1) - bias_total);
+    }
+    return;
+  }
+  const __m512i bias = _mm512_set1_epi8(int8_t(0x80));
+  const size_t tail = k % 64;
+  const __mmask64 tail_lanes = tail ? (__mmask64(1) << tail) - 1 : 0;
+  for (size_t r = 0; r < m; ++r) {
+    const int8_t* row = a + r * a_stride;
+    __m512i acc = _mm512_setzero_si512();
+    size_t kk = 0;
+    for (; kk + 64 <= k; kk += 64) {
+      const __m512i x = _mm512_xor_si512(_mm512_loadu_si512(row + kk), bias);
+      acc = _mm512_add_epi64(acc, _mm512_sad_epu8(x, _mm512_setzero_si512()));
+    }
+    if (tail) {
+      const __m512i x = _mm512_xor_si512(_mm512_mask_loadu_epi8(bias, tail_lanes, row + kk), bias);
+      acc = _mm512_add_epi64(acc, _mm512_sad_epu8(x, _mm512_setzero_si512()));
+    }
+    const __m256i half = _mm256_add_epi64(_mm512_castsi512_si256(acc), _mm512_extracti64x4_epi64(acc, 1));
+    const __m128i quarter = _mm_add_epi64(_mm256_castsi256_si128(half), _mm256_extracti128_si256(half, 1));
+    sums[r] = int32_t(_mm_cvtsi128_si64(quarter) + _mm_extract_epi64(quarter, 1) - bias_total);
+  }
 }
 
 }  // namespace ternrt::kernels

@@ -34,6 +34,10 @@ class GemmTester {
   GemmTester& activations(ActFill v) { acts_ = v; return *this; }
   GemmTester& seed(uint32_t v) { seed_ = v; return *this; }
   GemmTester& threads(size_t v) { threads_ = v; return *this; }
+  // Public-API runs: PackOptions::rows_hint (with allow_expanded when set), and the caller-workspace overload instead of the
+  // convenience one (the workspace is filled with junk first: it must be scratch only).
+  GemmTester& rows_hint(size_t v) { rows_hint_ = v; return *this; }
+  GemmTester& workspace(bool v) { workspace_ = v; return *this; }
 
   size_t get_a_stride() const { return a_stride_ ? a_stride_ : k_; }
   size_t get_c_stride() const { return c_stride_ ? c_stride_ : n_; }
@@ -130,14 +134,23 @@ class GemmTester {
   // The public API: t2i8_gemm_s32 for isa with threads_ threads (0 = no pool).
   std::vector<int32_t> run_s32(Isa isa, const std::vector<uint8_t>& codes, const std::vector<int8_t>& a,
                                std::string* kernel_name = nullptr) const {
-    auto w = PackedTernaryWeights::pack(codes.data(), n_, k_, isa);
+    PackOptions options;
+    options.rows_hint = rows_hint_;
+    options.allow_expanded = rows_hint_ != 0;
+    auto w = PackedTernaryWeights::pack(codes.data(), n_, k_, isa, options);
     REQUIRE(w != nullptr);
     CHECK(w->isa() == isa);
     if (kernel_name) *kernel_name = w->kernel_name();
+    INFO("kernel ", std::string(w->kernel_name()));
     pthreadpool_t pool = threads_ ? pthreadpool_create(threads_) : nullptr;
     const size_t c_stride = get_c_stride();
     std::vector<int32_t> c(m_ * c_stride, 0x5EED5EED);
-    t2i8_gemm_s32(*w, m_, a.data(), get_a_stride(), c.data(), c_stride, pool);
+    if (workspace_) {
+      std::vector<int32_t> scratch(t2i8_gemm_workspace_bytes(*w, m_) / sizeof(int32_t) + 1, 0x7A7A7A7A);
+      t2i8_gemm_s32(*w, m_, a.data(), get_a_stride(), c.data(), c_stride, pool, scratch.data());
+    } else {
+      t2i8_gemm_s32(*w, m_, a.data(), get_a_stride(), c.data(), c_stride, pool);
+    }
     if (pool) pthreadpool_destroy(pool);
     std::vector<int32_t> dense(m_ * n_);
     for (size_t r = 0; r < m_; ++r)
@@ -162,7 +175,8 @@ class GemmTester {
   }
 
  private:
-  size_t m_ = 1, n_ = 1, k_ = 1, a_stride_ = 0, c_stride_ = 0, threads_ = 0;
+  size_t m_ = 1, n_ = 1, k_ = 1, a_stride_ = 0, c_stride_ = 0, threads_ = 0, rows_hint_ = 0;
+  bool workspace_ = false;
   WeightFill weights_ = WeightFill::random;
   ActFill acts_ = ActFill::random;
   uint32_t seed_ = 1;

@@ -95,3 +95,49 @@ TEST_CASE("quantize_f32_s8_dynamic: range ends map to -128 / 127, zero is exact"
   CHECK(q[1] == zero_point);
   CHECK(std::abs((float(q[3]) - zero_point) * scale - 1.0f) <= scale / 2 + 1e-6f);
 }
+
+TEST_CASE("quantize_f32_s8_dynamic: values next to rounding ties, scales across magnitudes, every ISA") {
+  // Vector paths may divide by other means than vdivps (e.g. a corrected reciprocal); the result of
+  // round(x / scale) must still be exactly the division's. Values one and two ulp around (j + 0.5) *
+  // scale and j * scale hit the cases where a quotient 1 ulp off would round the other way.
+  std::mt19937 rng(ternrt_test::test_seed());
+  std::uniform_real_distribution<float> mantissa(1.0f, 2.0f);
+  std::uniform_int_distribution<int> exponent(-70, 70);
+  size_t cases = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    // Ranges with random magnitude and mantissa, sometimes with an all-ones scale mantissa.
+    const float span = std::ldexp(trial % 50 == 0 ? std::nextafter(2.0f, 0.0f) : mantissa(rng), exponent(rng));
+    const float min = -span * float(rng() % 256) / 255.0f, max = min + span;
+    std::vector<float> x = {min, max};
+    const float scale = (std::max(max, 0.0f) - std::min(min, 0.0f)) / 255.0f;
+    for (int j = -128; j <= 128; ++j) {
+      for (float center : {(float(j) + 0.5f) * scale, float(j) * scale}) {
+        float below = center, above = center;
+        for (int step = 0; step < 3; ++step) {
+          for (float v : {below, above})
+            if (v >= min && v <= max) x.push_back(v);
+          below = std::nextafter(below, -INFINITY);
+          above = std::nextafter(above, INFINITY);
+        }
+      }
+    }
+    const Quantized expected = reference_quantize(x);
+    for (Isa isa : {Isa::avx2, Isa::avx512bw, Isa::neon}) {
+      if (!isa_supported(isa)) continue;
+      Quantized got;
+      got.q.resize(x.size());
+      REQUIRE(quantize_f32_s8_dynamic_isa(isa, x.data(), x.size(), got.q.data(), &got.scale, &got.zero_point));
+      INFO("isa ", std::string(isa_name(isa)), " trial ", trial, " span ", span, " min ", min);
+      CHECK(got.scale == expected.scale);
+      CHECK(got.zero_point == expected.zero_point);
+      size_t mismatches = 0;
+      for (size_t i = 0; i < x.size(); ++i) {
+        if (got.q[i] != expected.q[i] && ++mismatches <= 3)
+          FAIL_CHECK("x = ", x[i], " (", x[i] / expected.scale, " scales): got ", int(got.q[i]), " expected ", int(expected.q[i]));
+      }
+      CHECK(mismatches == 0);
+      ++cases;
+    }
+  }
+  MESSAGE("tie-neighbourhood quantize cases: " << cases);
+}

@@ -99,22 +99,77 @@ TEST_CASE("t2i8 ukernels: random sweep") {
   }
 }
 
-TEST_CASE("t2i8 ukernel list: GEMM and GEMV of one ISA share a packing") {
+TEST_CASE("t2i8 ukernel list: every GEMM kernel has a GEMV partner sharing its packing") {
   size_t count = 0;
   const T2I8GemmUkernel* all = t2i8_gemm_ukernels(&count);
   REQUIRE(count >= 2);
   for (size_t i = 0; i < count; ++i) {
-    const T2I8GemmUkernel* gemm = t2i8_gemm_ukernel_for(all[i].isa, false);
-    const T2I8GemmUkernel* gemv = t2i8_gemm_ukernel_for(all[i].isa, true);
+    INFO(all[i].name);
+    const T2I8GemmUkernel* gemm = t2i8_gemm_ukernel_for(all[i].isa, false, all[i].nr, all[i].layout);
+    const T2I8GemmUkernel* gemv = t2i8_gemm_ukernel_for(all[i].isa, true, all[i].nr, all[i].layout);
     REQUIRE(gemm != nullptr);
     REQUIRE(gemv != nullptr);
     CHECK(gemv->mr == 1);
     CHECK(gemm->mr > 1);
-    CHECK(gemm->nr == gemv->nr);
-    CHECK(gemm->layout == gemv->layout);
     CHECK(gemm->vec_cols == gemv->vec_cols);
+    CHECK(all[i].vec_cols == gemm->vec_cols);
+    if (all[i].layout != WeightLayout::trits_s8_rows) CHECK(all[i].nr % all[i].vec_cols == 0);
     CHECK(std::strstr(all[i].name, "t2i8_gemm_") == all[i].name);
-    CHECK(std::strstr(all[i].name, isa_name(all[i].isa) ) != nullptr);
+    const std::string name = all[i].name, suffix = std::string("__") + (all[i].isa == Isa::avx512bw ? "avx512bw" : isa_name(all[i].isa));
+    CHECK(name.size() > suffix.size());
+    CHECK(name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0);
+  }
+  // The default (nr = 0) is the widest 2-bit tile of the ISA.
+  for (size_t i = 0; i < count; ++i) {
+    const T2I8GemmUkernel* widest = t2i8_gemm_ukernel_for(all[i].isa, false);
+    REQUIRE(widest != nullptr);
+    if (all[i].layout == widest->layout) CHECK(all[i].nr <= widest->nr);
+  }
+}
+
+TEST_CASE("t2i8_gemm_choose_ukernel: narrow tiles for few channels, u8 layout only for many rows") {
+  for (Isa isa : {Isa::avx2, Isa::avx512bw, Isa::avx512vnni}) {
+    if (t2i8_gemm_ukernel_for(isa, false) == nullptr) continue;   // not compiled in (ARM build)
+    INFO("isa ", isa_name(isa));
+    const T2I8GemmUkernel* widest = t2i8_gemm_ukernel_for(isa, false);
+    const T2I8GemmUkernel* wide_n = t2i8_gemm_choose_ukernel(isa, 4 * widest->nr, 576, PackOptions());
+    REQUIRE(wide_n != nullptr);
+    CHECK(wide_n->nr == widest->nr);
+    CHECK(wide_n->layout == WeightLayout::code_planes_c4);
+    const T2I8GemmUkernel* narrow = t2i8_gemm_choose_ukernel(isa, widest->nr / 2, 576, PackOptions());
+    REQUIRE(narrow != nullptr);
+    CHECK(narrow->nr == widest->nr / 2);   // every x86 family has a half-width tile
+    PackOptions many_rows;
+    many_rows.rows_hint = 3136;
+    CHECK(t2i8_gemm_choose_ukernel(isa, 64, 576, many_rows)->layout == WeightLayout::code_planes_c4);   // not opted in
+    many_rows.allow_expanded = true;
+    const T2I8GemmUkernel* compute_bound = t2i8_gemm_choose_ukernel(isa, 64, 576, many_rows);
+    REQUIRE(compute_bound != nullptr);
+    CHECK(compute_bound->layout == (isa == Isa::avx2 ? WeightLayout::codes_u8_c4 : WeightLayout::code_planes_c4));
+    PackOptions one_row;
+    one_row.rows_hint = 1;
+    one_row.allow_expanded = true;
+    CHECK(t2i8_gemm_choose_ukernel(isa, 64, 576, one_row)->layout == WeightLayout::code_planes_c4);
+  }
+}
+
+TEST_CASE("t2i8 activation sums: every ISA equals the definition") {
+  std::mt19937 rng(test_seed());
+  for (Isa isa : supported_isas()) {
+    for (size_t k : {size_t(1), size_t(31), size_t(32), size_t(33), size_t(96), size_t(577), size_t(4099)}) {
+      for (ActFill fill : {ActFill::random, ActFill::min_values, ActFill::max_values}) {
+        const size_t m = 5, stride = k + 3;
+        std::vector<int8_t> a(m * stride);
+        for (auto& v : a) v = int8_t(int(rng() % 256) - 128);
+        if (fill != ActFill::random) std::fill(a.begin(), a.end(), int8_t(fill == ActFill::min_values ? -128 : 127));
+        std::vector<int32_t> expected(m), got(m, 0x5EED);
+        for (size_t r = 0; r < m; ++r)
+          for (size_t kk = 0; kk < k; ++kk) expected[r] += a[r * stride + kk];
+        t2i8_activation_sums_isa(isa, m, k, a.data(), stride, got.data());
+        INFO("isa ", isa_name(isa), " k ", k);
+        CHECK(got == expected);
+      }
+    }
   }
 }
 
@@ -126,6 +181,8 @@ TEST_CASE("t2i8_gemm_s32: every supported ISA, GEMV and GEMM, many tiles") {
     for (const auto& s : shapes) {
       GemmTester().m(s.m).n(s.n).k(s.k).seed(test_seed() + ++index).test_gemm(isa);
       GemmTester().m(s.m).n(s.n).k(s.k).a_stride(s.k + 5).c_stride(s.n + 3).seed(test_seed() + ++index).test_gemm(isa);
+      // Packed for many rows (the u8 layout where the ISA has one), run through the workspace overload.
+      GemmTester().m(s.m).n(s.n).k(s.k).rows_hint(1000).workspace(true).seed(test_seed() + ++index).test_gemm(isa);
     }
   }
 }
@@ -140,7 +197,8 @@ TEST_CASE("t2i8_gemm_s32: 1, 2 and 3 threads give identical output") {
     const std::vector<int32_t> expected = tester.reference(codes, a);
     for (size_t threads : {0, 1, 2, 3}) {
       INFO("isa ", std::string(isa_name(isa)), " threads ", threads);
-      CHECK(tester.threads(threads).run_s32(isa, codes, a) == expected);
+      CHECK(tester.threads(threads).rows_hint(0).run_s32(isa, codes, a) == expected);
+      CHECK(tester.threads(threads).rows_hint(1000).workspace(true).run_s32(isa, codes, a) == expected);
     }
   }
 }

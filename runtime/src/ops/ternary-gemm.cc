@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "ternrt/kernels/t2i8-gemm-ukernels.h"
+
 namespace ternrt {
 
 // Kernels may read up to this many bytes past the end of an activation row.
@@ -10,59 +12,42 @@ constexpr size_t kKernelReadPadding = 64;
 void TernaryGemmOp::prepare(const PrepareArgs& args) {
   const TensorDesc& w = args.tensor(weights_);
   const TernaryDesc& t = *w.ternary;
-  packed_ = kernels::PackedTernaryWeights::pack(t.codes, t.n, t.k, args.isa);
+  k_ = t.k;
+  m_ = g_.batch * g_.out_h * g_.out_w;
+  // The row count is a layout hint for the kernels (the expanded u8 layout stays opt-in: off here).
+  kernels::PackOptions pack_options;
+  pack_options.rows_hint = m_;
+  packed_ = kernels::PackedTernaryWeights::pack(t.codes, t.n, t.k, args.isa, pack_options);
   if (!packed_) fail(TERNRT_OUT_OF_MEMORY, args.model.source() + ": " + args.op.label() + ": cannot allocate packed weights");
   channel_scales_ = t.channel_scales.data();
   bias_data_ = bias_ >= 0 ? reinterpret_cast<const float*>(args.tensor(bias_).data) : nullptr;
   x_ = args.f32(input_);
   y_ = args.f32(output_);
-  k_ = t.k;
-  m_ = g_.batch * g_.out_h * g_.out_w;
   quantized_.resize(args.tensor(input_).elements + kKernelReadPadding);
   if (!g_.is_pointwise()) patches_.resize(m_ * k_ + kKernelReadPadding);
+  const size_t workspace_bytes = kernels::t2i8_gemm_workspace_bytes(*packed_, m_);
+  workspace_.resize((workspace_bytes + sizeof(int32_t) - 1) / sizeof(int32_t));
   post_.prepare(act_, y_, m_ * g_.out_c, args.op.label());
-}
-
-void TernaryGemmOp::gather_patches(int8_t zero_point) {
-  // Row r = output pixel (b, oy, ox); column = (ky, kx, c), matching the (OC, KH, KW, IC) weights.
-  const size_t ic = g_.in_c;
-  int8_t* row = patches_.data();
-  for (size_t b = 0; b < g_.batch; ++b) {
-    const int8_t* image = quantized_.data() + b * g_.in_h * g_.in_w * ic;
-    for (size_t oy = 0; oy < g_.out_h; ++oy) {
-      for (size_t ox = 0; ox < g_.out_w; ++ox) {
-        int8_t* dst = row;
-        for (size_t ky = 0; ky < g_.kernel_h; ++ky) {
-          const ptrdiff_t iy = static_cast<ptrdiff_t>(oy * g_.stride_h + ky * g_.dilation_h) - static_cast<ptrdiff_t>(g_.pad_top);
-          for (size_t kx = 0; kx < g_.kernel_w; ++kx) {
-            const ptrdiff_t ix = static_cast<ptrdiff_t>(ox * g_.stride_w + kx * g_.dilation_w) - static_cast<ptrdiff_t>(g_.pad_left);
-            if (iy < 0 || iy >= static_cast<ptrdiff_t>(g_.in_h) || ix < 0 || ix >= static_cast<ptrdiff_t>(g_.in_w)) {
-              // Float zero padding is the quantized zero point.
-              std::memset(dst, zero_point, ic);
-            } else {
-              std::memcpy(dst, image + (static_cast<size_t>(iy) * g_.in_w + static_cast<size_t>(ix)) * ic, ic);
-            }
-            dst += ic;
-          }
-        }
-        row += k_;
-      }
-    }
-  }
 }
 
 void TernaryGemmOp::run(pthreadpool_t pool) {
   float scale = 1.0f;
   int32_t zero_point = 0;
   const size_t count = quantized_.size() - kKernelReadPadding;
-  kernels::quantize_f32_s8_dynamic(x_, count, quantized_.data(), &scale, &zero_point);
+  // The packed weights' ISA (all implementations give the same bits); skips default_isa()'s
+  // environment lookup on every call.
+  kernels::quantize_f32_s8_dynamic_isa(packed_->isa(), x_, count, quantized_.data(), &scale, &zero_point);
   const int8_t* a = quantized_.data();
   if (!patches_.empty()) {
-    gather_patches(static_cast<int8_t>(zero_point));
+    // Row = output pixel (b, oy, ox); column = (ky, kx, c), matching the (OC, KH, KW, IC) weights.
+    const kernels::Im2colGeometry geometry{g_.batch,    g_.in_h,     g_.in_w,       g_.in_c,       g_.out_h,
+                                           g_.out_w,    g_.kernel_h, g_.kernel_w,   g_.stride_h,   g_.stride_w,
+                                           g_.dilation_h, g_.dilation_w, g_.pad_top, g_.pad_left};
+    kernels::im2col_s8(geometry, quantized_.data(), static_cast<int8_t>(zero_point), patches_.data(), k_, pool);
     a = patches_.data();
   }
   kernels::t2i8_gemm_f32(*packed_, m_, a, k_, scale, zero_point, channel_scales_, bias_data_, act_.min, act_.max, y_,
-                         g_.out_c, pool);
+                         g_.out_c, pool, workspace_.data());
   post_.run(pool);
 }
 

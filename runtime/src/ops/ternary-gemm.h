@@ -1,7 +1,8 @@
 // Executes a ternary Conv2D or FullyConnected layer (architecture section 4, dynamic activation
-// mode): quantize the float input to int8 per tensor, gather k x k patches (im2col) when the
-// convolution is not a plain 1x1, run the ternary GEMM with the float epilogue, then any
-// activation XNNPACK-style clamping cannot express.
+// mode): quantize the float input to int8 per tensor (vectorized), gather k x k patches
+// (kernels::im2col_s8) when the convolution is not a plain 1x1, run the ternary GEMM with the float
+// epilogue, then any activation XNNPACK-style clamping cannot express. Every buffer (int8 input,
+// patches, GEMM workspace) is sized in prepare(): run() does not allocate.
 #pragma once
 
 #include <memory>
@@ -29,12 +30,12 @@ class TernaryGemmOp : public Op {
   void prepare(const PrepareArgs& args) override;
   void run(pthreadpool_t pool) override;
   std::string kernel() const override;
-  size_t scratch_bytes() const override { return quantized_.size() + patches_.size(); }
+  size_t scratch_bytes() const override {
+    return quantized_.size() + patches_.size() + workspace_.size() * sizeof(int32_t);
+  }
   size_t packed_weight_bytes() const override { return packed_ ? packed_->packed_bytes() : 0; }
 
  private:
-  void gather_patches(int8_t zero_point);
-
   ConvGeometry g_;
   Activation act_;
   int input_, weights_, bias_, output_;
@@ -45,6 +46,7 @@ class TernaryGemmOp : public Op {
   const float* bias_data_ = nullptr;
   std::vector<int8_t> quantized_;  // the whole input as int8 (+ tail padding kernels may read)
   std::vector<int8_t> patches_;    // im2col rows (M x K), empty for pointwise layers
+  std::vector<int32_t> workspace_; // kernels::t2i8_gemm_workspace_bytes for M rows
   size_t m_ = 0, k_ = 0;
   PostActivation post_;
 };

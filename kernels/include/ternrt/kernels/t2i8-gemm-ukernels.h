@@ -20,6 +20,12 @@ enum class WeightLayout : int {
   // so padded activation bytes never contribute; the kernel subtracts sum_k a[k] (over the real K)
   // to turn sum u*a into sum t*a.
   code_planes_c4 = 1,
+  // Like code_planes_c4 but one byte per multiplier u = t + 1 (4x the memory, no unpacking): tiles
+  // of nr channels; K runs in steps of 4; a step is nr / vec_cols vectors of 4 * vec_cols bytes,
+  // byte b of vector v = u of channel v * vec_cols + b / 4 at k = 4 * step + b % 4. Padding u = 0.
+  // For compute-bound layers (many rows per weight), where unpacking 2-bit planes costs more than
+  // reading 4x the weight bytes.
+  codes_u8_c4 = 2,
 };
 
 // Micro-kernel: c[r][j] = sum_{kk<k} t[j][kk] * a[r][kk] for r < mr (<= MR), j < nc (<= NR).
@@ -49,9 +55,15 @@ struct T2I8GemmUkernel {
 
 // Every micro-kernel compiled into this build (whether this CPU runs it or not), in list order.
 const T2I8GemmUkernel* t2i8_gemm_ukernels(size_t* count);
-// The kernel t2i8_gemm_* uses for isa: gemv (mr == 1) for m == 1, else the GEMM tile. isa must be
-// compiled in (isa_supported says whether the CPU runs it too); returns nullptr otherwise.
-const T2I8GemmUkernel* t2i8_gemm_ukernel_for(Isa isa, bool gemv);
+// The first kernel in list order for isa with the given class (gemv: mr == 1), tile width nr and
+// layout; nr == 0 means the ISA's widest tile, layout code_planes_c4 (trits_s8_rows for scalar).
+// Returns nullptr when there is none (e.g. isa not compiled in).
+const T2I8GemmUkernel* t2i8_gemm_ukernel_for(Isa isa, bool gemv, size_t nr = 0);
+const T2I8GemmUkernel* t2i8_gemm_ukernel_for(Isa isa, bool gemv, size_t nr, WeightLayout layout);
+// The GEMM kernel PackedTernaryWeights::pack picks for n channels, K = k and the options: the tile
+// width with the least padded work, and codes_u8_c4 where that layout exists and options allow it
+// (allow_expanded and rows_hint >= expand_min_rows). Its GEMV partner is t2i8_gemm_ukernel_for(isa, true, nr, layout).
+const T2I8GemmUkernel* t2i8_gemm_choose_ukernel(Isa isa, size_t n, size_t k, const PackOptions& options);
 
 // Packed weight bytes for one tile of nr channels, and for n channels (whole tiles).
 size_t t2i8_packed_tile_bytes(const T2I8GemmUkernel& ukernel, size_t k);
@@ -60,8 +72,10 @@ size_t t2i8_packed_bytes(const T2I8GemmUkernel& ukernel, size_t n, size_t k);
 // t2i8_packed_bytes(ukernel, n, k) bytes.
 void t2i8_pack_weights(const T2I8GemmUkernel& ukernel, const uint8_t* codes, size_t n, size_t k, uint8_t* packed);
 
-// sum_{kk<k} a[r][kk] for r < m (what code_planes_c4 kernels take as a_sums).
+// sum_{kk<k} a[r][kk] for r < m (what code_planes_c4 kernels take as a_sums): the scalar
+// definition, and the fastest implementation isa supports (bit-identical; falls back to scalar).
 void t2i8_activation_sums(size_t m, size_t k, const int8_t* a, size_t a_stride, int32_t* sums);
+void t2i8_activation_sums_isa(Isa isa, size_t m, size_t k, const int8_t* a, size_t a_stride, int32_t* sums);
 
 // quantize_f32_s8_dynamic with a given ISA's implementation (bit-identical to the scalar one);
 // false if the ISA is not supported here.

@@ -27,6 +27,17 @@ bool isa_supported(Isa isa);                   // compiled in and supported by t
 // unsupported ISA; the best ISA is returned then.
 Isa default_isa(const char** error = nullptr);
 
+// Hints for packing (all optional; defaults give the compact 2-bit layout).
+struct PackOptions {
+  // Rows (M) the layer multiplies per call, when known (a convolution: batch x out_h x out_w).
+  size_t rows_hint = 0;
+  // Opt-in: with rows_hint >= expand_min_rows, ISAs that have one (AVX2) use a 1-byte-per-weight
+  // layout (4x the packed memory of the 2-bit planes) that skips the in-register unpacking. Off by
+  // default: on the machine of benchmarks/RESULTS.md it was not consistently faster.
+  bool allow_expanded = false;
+  size_t expand_min_rows = 64;
+};
+
 // Ternary weights (N output channels x K) repacked once for the kernel chosen for `isa`.
 class PackedTernaryWeights {
  public:
@@ -35,6 +46,8 @@ class PackedTernaryWeights {
   // rows padded to whole bytes, i.e. (K + 3) / 4 bytes per row). Codes must already be validated
   // (no 0b11). Returns nullptr only when memory cannot be allocated.
   static std::unique_ptr<PackedTernaryWeights> pack(const uint8_t* codes, size_t n, size_t k, Isa isa);
+  static std::unique_ptr<PackedTernaryWeights> pack(const uint8_t* codes, size_t n, size_t k, Isa isa,
+                                                    const PackOptions& options);
 
   virtual size_t n() const = 0;
   virtual size_t k() const = 0;
@@ -44,16 +57,43 @@ class PackedTernaryWeights {
   virtual const int32_t* row_sums() const = 0;   // sum_k t[n][k], N values
 };
 
+// Scratch the workspace overloads below need for m rows (the per-row activation sums; 0 when the
+// packed kernel does not use them). Callers allocate it once (e.g. when preparing a layer) and pass
+// it to every call with at most m rows, so the hot path does not allocate. Any alignment of 4 works.
+size_t t2i8_gemm_workspace_bytes(const PackedTernaryWeights& w, size_t m);
+
 // Raw accumulators: c[m][n] = sum_k t[n][k] * a[m][k] (no zero-point term). Strides in elements.
 // a rows must be readable for k + 16 bytes (callers pad; kernels never write past their outputs).
+// workspace: t2i8_gemm_workspace_bytes(w, m) bytes, not shared with a concurrent call.
 void t2i8_gemm_s32(const PackedTernaryWeights& w, size_t m, const int8_t* a, size_t a_stride,
-                   int32_t* c, size_t c_stride, pthreadpool_t pool);
+                   int32_t* c, size_t c_stride, pthreadpool_t pool, void* workspace);
 
 // Full layer: accumulators with the zero-point correction and the float epilogue above.
-// bias may be null (zero). Strides in elements.
+// bias may be null (zero). Strides in elements. workspace as for t2i8_gemm_s32.
+void t2i8_gemm_f32(const PackedTernaryWeights& w, size_t m, const int8_t* a, size_t a_stride,
+                   float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
+                   float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool, void* workspace);
+
+// The same without a workspace argument: they use a buffer of the calling thread that grows when a
+// call needs more (so the first call of a size allocates; convenience for tests and one-off
+// callers; the runtime uses the overloads above).
+void t2i8_gemm_s32(const PackedTernaryWeights& w, size_t m, const int8_t* a, size_t a_stride,
+                   int32_t* c, size_t c_stride, pthreadpool_t pool);
 void t2i8_gemm_f32(const PackedTernaryWeights& w, size_t m, const int8_t* a, size_t a_stride,
                    float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
                    float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool);
+
+// Gathers convolution patches of an NHWC int8 image into im2col rows (row = output pixel (b, oy, ox),
+// column = (ky, kx, c), K = kernel_h * kernel_w * in_c); taps outside the image get pad_value (the
+// quantized float 0). rows: out_h * out_w * batch rows of row_stride bytes (>= K); bytes [0, K) of
+// every row are written, nothing else. image must be readable 16 bytes past its end (over-read).
+// Rows are split over the pool's threads.
+struct Im2colGeometry {
+  size_t batch, in_h, in_w, in_c, out_h, out_w, kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w,
+      pad_top, pad_left;
+};
+void im2col_s8(const Im2colGeometry& g, const int8_t* image, int8_t pad_value, int8_t* rows, size_t row_stride,
+               pthreadpool_t pool);
 
 // Dynamic per-tensor quantization of float activations to int8 (asymmetric, min/max of x with 0
 // included): scale = (max - min) / 255, zero_point in [-128, 127], q = clamp(round(x / scale) + zp).
