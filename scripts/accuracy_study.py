@@ -6,7 +6,8 @@
 For each bundled model (examples/models/fmnist_*.onnx): the float conversion (--method none), then
 every method (rtn, twn, tquant, mquant, l2opt) x {per-channel, per-tensor} x {first/last layers
 float (default), everything ternary (--keep-float none)}, data-free, with the runtime's dynamic
-int8 activations. Every cell is measured by the C++ tools only: ternrt-convert (+ --report for the
+int8 activations; then post-training quantization (tquant and mquant with 512 calibration images
+from the training set, --calibrate-idx) for both layer choices. Every cell is measured by the C++ tools only: ternrt-convert (+ --report for the
 per-layer SQNR), then ternrt-eval on the Fashion-MNIST test IDX files (top-1, top-5, agreement
 with the float model's top-1). No inference happens in Python.
 
@@ -26,6 +27,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 METHODS = ["rtn", "twn", "tquant", "mquant", "l2opt"]
+PTQ_METHODS = ["tquant", "mquant"]
+PTQ_SAMPLES = 512
 GRANULARITIES = [("per-channel", []), ("per-tensor", ["--per-tensor"])]
 KEEPS = [("first,last", []), ("none", ["--keep-float", "none"])]
 DEFAULT_MODELS = ["examples/models/fmnist_resnet.onnx", "examples/models/fmnist_mobilenet.onnx"]
@@ -104,6 +107,7 @@ class Study:
                 sys.exit(f"accuracy_study: {exe} not found; build first (scripts/build.sh release) or pass --build-dir")
         self.images = os.path.join(args.data_dir, "t10k-images-idx3-ubyte.gz")
         self.labels = os.path.join(args.data_dir, "t10k-labels-idx1-ubyte.gz")
+        self.train_images = os.path.join(args.data_dir, "train-images-idx3-ubyte.gz")  # calibration only
         for f in (self.images, self.labels):
             if not os.path.exists(f):
                 sys.exit(f"accuracy_study: {f} not found; install Debian's dataset-fashion-mnist")
@@ -185,6 +189,14 @@ class Study:
                     r = self.cell(name, onnx, sha, norm, method, gran_args + keep_args, reference, as_float)
                     r.update({"granularity": gran, "keep": keep})
                     result["cells"].append(r)
+        # Post-training quantization (issue 9): 512 calibration images from the training set.
+        for keep, keep_args in KEEPS:
+            for method in PTQ_METHODS:
+                name = f"{stem}.{method}.ptq{PTQ_SAMPLES}.keep-{keep.replace(',', '-')}"
+                extra = ["--calibrate-idx", self.train_images, "--calib-samples", str(PTQ_SAMPLES)] + keep_args
+                r = self.cell(name, onnx, sha, norm, method, extra, reference)
+                r.update({"method": f"{method} + PTQ", "granularity": f"per-channel, PTQ {PTQ_SAMPLES}", "keep": keep})
+                result["cells"].append(r)
         return result
 
 

@@ -7,7 +7,8 @@
 #
 # Builds nothing itself. Environment: BUILD_DIR (default build/release), MODEL (default
 # examples/models/fmnist_resnet.onnx), DATA_DIR (default /usr/share/datasets/fashion-mnist),
-# OUT_DIR (default $BUILD_DIR/demo), LIMIT (evaluate only the first N test images), THREADS (1).
+# OUT_DIR (default $BUILD_DIR/demo), LIMIT (evaluate only the first N test images), THREADS (1),
+# PTQ (default 1: also convert with 512 calibration images from the training set; 0 skips it).
 # About 1-2 minutes on 2 cores, mostly the two passes over the 10k test images.
 set -euo pipefail
 
@@ -19,12 +20,14 @@ DATA_DIR=${DATA_DIR:-/usr/share/datasets/fashion-mnist}
 OUT_DIR=${OUT_DIR:-$BUILD_DIR/demo}
 THREADS=${THREADS:-1}
 LIMIT=${LIMIT:-}
+PTQ=${PTQ:-1}
 
 CONVERT=$BUILD_DIR/converter/ternrt-convert
 EVAL=$BUILD_DIR/tools/ternrt-eval
 BENCH=$BUILD_DIR/tools/ternrt-bench
 IMAGES=$DATA_DIR/t10k-images-idx3-ubyte.gz
 LABELS=$DATA_DIR/t10k-labels-idx1-ubyte.gz
+TRAIN_IMAGES=$DATA_DIR/train-images-idx3-ubyte.gz
 
 die() { echo "demo.sh: $*" >&2; exit 1; }
 for exe in "$CONVERT" "$EVAL" "$BENCH"; do
@@ -47,6 +50,7 @@ mkdir -p "$OUT_DIR"
 NAME=$(basename "${MODEL%.onnx}")
 FLOAT=$OUT_DIR/$NAME.float.tern
 TERN=$OUT_DIR/$NAME.tern
+PTQ_TERN=$OUT_DIR/$NAME.ptq.tern
 EVAL_ARGS=(--idx-images "$IMAGES" --idx-labels "$LABELS" --threads "$THREADS")
 [[ -n $LIMIT ]] && EVAL_ARGS+=(--limit "$LIMIT")
 section() { printf '\n=== %s ===\n' "$*"; }
@@ -62,6 +66,11 @@ echo "\$ ternrt-convert $(basename "$MODEL") -o $(basename "$FLOAT") --method no
 "$CONVERT" "$MODEL" -o "$FLOAT" --method none --input-mean "$MEAN" --input-std "$STD" --quiet
 method=$(sed -n 's/.*"method": "\([a-z0-9]*\)".*/\1/p' "$OUT_DIR/$NAME.report.json" | head -1)
 echo "method: ${method:-none (no ternary layer)}"
+if [[ $PTQ == 1 ]]; then
+  echo "\$ ternrt-convert $(basename "$MODEL") -o $(basename "$PTQ_TERN") --input-mean $MEAN --input-std $STD --calibrate-idx $(basename "$TRAIN_IMAGES") --calib-samples 512"
+  "$CONVERT" "$MODEL" -o "$PTQ_TERN" --input-mean "$MEAN" --input-std "$STD" --calibrate-idx "$TRAIN_IMAGES" \
+    --calib-samples 512 --quiet || die "PTQ conversion failed"
+fi
 
 section "2. Per-layer quantization report (weights; SQNR = 10 log10 |W|^2 / |W - Q(W)|^2)"
 grep -v '^wrote ' "$OUT_DIR/$NAME.convert.txt"
@@ -85,7 +94,14 @@ printf '%-10s %9s %9s %12s %12s\n' "float" "$(percent "$(json_field "$float_json
 printf '%-10s %9s %9s %12s %12s\n' "ternary" "$(percent "$(json_field "$tern_json" top1)")" \
   "$(percent "$(json_field "$tern_json" top5)")" "$(percent "$(json_field "$tern_json" agreement)")" \
   "$(json_field "$tern_json" images_per_s)"
-echo "(agreement: share of test images where the ternary model predicts the same class as the float one)"
+if [[ $PTQ == 1 ]]; then
+  ptq_json=$("$EVAL" "$PTQ_TERN" "${EVAL_ARGS[@]}" --reference "$OUT_DIR/$NAME.float.top1.npy" --json)
+  printf '%-10s %9s %9s %12s %12s\n' "ternary+PTQ" "$(percent "$(json_field "$ptq_json" top1)")" \
+    "$(percent "$(json_field "$ptq_json" top5)")" "$(percent "$(json_field "$ptq_json" agreement)")" \
+    "$(json_field "$ptq_json" images_per_s)"
+fi
+echo "(ternary: data-free, the default method; ternary+PTQ: the same method refitted on 512 training images;"
+echo " agreement: share of test images where the model predicts the same class as the float one)"
 
 section "5. Latency (ternrt-bench, batch 1, $THREADS thread(s), median of 50 runs)"
 tern_bench=$("$BENCH" "$TERN" --threads "$THREADS" --json)
