@@ -188,11 +188,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ternrt-bench: %s\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return ternrt::tools::tool_main("ternrt-bench", run, argc, argv); }

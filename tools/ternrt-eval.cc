@@ -503,11 +503,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ternrt-eval: %s\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return ternrt::tools::tool_main("ternrt-eval", run, argc, argv); }

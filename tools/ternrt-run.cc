@@ -75,11 +75,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ternrt-run: %s\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return ternrt::tools::tool_main("ternrt-run", run, argc, argv); }

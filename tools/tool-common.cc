@@ -71,6 +71,15 @@ std::string human_bytes(double bytes) {
   return buf;
 }
 
+int tool_main(const char* name, int (*run)(int, char**), int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", name, e.what());
+    return 1;
+  }
+}
+
 long parse_int_flag(const std::string& flag, const std::string& value, long min, long max) {
   size_t used = 0;
   long v = 0;

@@ -29,6 +29,9 @@ std::string shape_string(const std::vector<int32_t>& shape);
 std::string shape_string(const std::vector<int64_t>& shape);
 std::string human_bytes(double bytes);
 
+// A tool's main(): runs `run` and turns any exception into "NAME: message" on stderr and exit 1.
+int tool_main(const char* name, int (*run)(int, char**), int argc, char** argv);
+
 // Strict integer parsing for flags; throws std::runtime_error naming the flag.
 long parse_int_flag(const std::string& flag, const std::string& value, long min, long max);
 
