@@ -24,6 +24,7 @@ packages=(
   doctest-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   libstb-dev zlib1g-dev
+  clang libclang-rt-14-dev
   python3 python3-numpy python3-torch python3-onnx
   dataset-fashion-mnist
 )

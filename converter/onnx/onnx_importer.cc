@@ -648,7 +648,8 @@ class Importer {
         fail("shape value " + std::to_string(d) + " at position " + std::to_string(i) + " is not supported");
       }
       out.push_back(d);
-      known *= d;
+      // Untrusted shape values: an overflowing product is an error, not undefined behaviour.
+      if (__builtin_mul_overflow(known, d, &known)) fail("shape " + shape_string(out) + " has too many elements");
     }
     if (infer >= 0) {
       if (known == 0 || num_elements(xs) % known != 0)

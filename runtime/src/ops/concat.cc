@@ -11,6 +11,8 @@ void check(const Model& model, const OpDesc& op) {
   const auto& o = options_or_fail(model, op, op.fb->options_as_ConcatOptions(), "ConcatOptions");
   const TensorDesc& first = f32_input(model, op, 0);
   const int rank = static_cast<int>(first.shape.size());
+  // The last axis must exist: with rank 0, out.back() below would write through a null pointer.
+  if (rank == 0) op_fail(model, op, "input 0 '" + first.name + "' has rank 0, expected rank >= 1");
   if (o.axis() != -1 && o.axis() != rank - 1) {
     op_fail(model, op, "axis " + std::to_string(o.axis()) + " is not supported, only the last axis (-1 or " + std::to_string(rank - 1) + ")");
   }

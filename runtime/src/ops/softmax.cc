@@ -14,6 +14,8 @@ void check(const Model& model, const OpDesc& op) {
   const auto& o = options_or_fail(model, op, op.fb->options_as_SoftmaxOptions(), "SoftmaxOptions");
   if (!std::isfinite(o.beta()) || o.beta() <= 0) op_fail(model, op, "beta must be finite and > 0, got " + std::to_string(o.beta()));
   f32_output(model, op, 0);
+  // Softmax runs over the last axis, which a rank-0 tensor lacks (prepare reads shape.back()).
+  if (x.shape.empty()) op_fail(model, op, "input '" + x.name + "' has rank 0, expected rank >= 1");
   check_output_shape(model, op, x.shape);
 }
 
