@@ -283,7 +283,7 @@ def write_doc(study, results, out_path, started, seconds):
               f" {pct(e['agreement'])} | {100 * delta:+.2f} | {pct(c.get('eval_as_float', {}).get('top1'))} |"
               f" {kib(rep['totals']['model_bytes_ternary'])} |"
               f" {kib(c['file_bytes'])} | {'-' if s is None else f'{s:.2f}'} |")
-            if c["keep"] == "first,last":
+            if c["keep"] == "first,last" and "PTQ" not in c["granularity"]:  # the data-free ranking
                 summary.setdefault((c["method"], c["granularity"]), []).append((delta, e["agreement"]))
         w("")
 
@@ -387,7 +387,7 @@ def write_doc(study, results, out_path, started, seconds):
         keep_mean = {}
         for res in results:
             for c in res["cells"]:
-                if "error" not in c:
+                if "error" not in c and "PTQ" not in c["granularity"]:
                     keep_mean.setdefault(c["keep"], []).append(c["eval"]["top1"] - res["float"]["eval"]["top1"])
         if "none" in keep_mean and "first,last" in keep_mean:
             a = sum(keep_mean["first,last"]) / len(keep_mean["first,last"])
@@ -397,6 +397,29 @@ def write_doc(study, results, out_path, started, seconds):
               + (", so keeping them float stays the default." if a >= b else
                  "; on these models everything-ternary is not worse, so `--keep-float none` is an option when size matters."))
     w("")
+    ptq = [(res, c) for res in results for c in res["cells"] if "error" not in c and "PTQ" in c["granularity"]]
+    if ptq:
+        w("## With calibration data (post-training quantization)")
+        w("")
+        w(f"The `+ PTQ` rows convert with `--calibrate-idx train-images-idx3-ubyte.gz --calib-samples {PTQ_SAMPLES}`"
+          " (unlabelled training images; per-layer least-squares scales, bias correction and threshold search,"
+          " [ptq.md](ptq.md)), same dynamic int8 runtime path:")
+        w("")
+        w("| model | method | float layers | top-1 % | vs float | data-free top-1 % | share of the data-free loss recovered |")
+        w("|---|---|---|---:|---:|---:|---:|")
+        for res, c in ptq:
+            fl = res["float"]["eval"]["top1"]
+            base = c["method"].replace(" + PTQ", "")
+            df = [d for d in res["cells"] if d["method"] == base and d["granularity"] == "per-channel" and d["keep"] == c["keep"]
+                  and "error" not in d]
+            df_top1 = df[0]["eval"]["top1"] if df else None
+            rec = "-" if df_top1 is None or fl == df_top1 else f"{100 * (c['eval']['top1'] - df_top1) / (fl - df_top1):.1f}%"
+            w(f"| {res['stem']} | {base} | {c['keep']} | {pct(c['eval']['top1'])} | {100 * (c['eval']['top1'] - fl):+.2f} |"
+              f" {pct(df_top1)} | {rec} |")
+        w("")
+        w("With `--keep-float none` the MobileNet's depthwise convolutions are ternary too; they run with expanded"
+          " weights and are not refitted by PTQ, which is why that row stays furthest from float.")
+        w("")
     w("## ImageNet CNNs from pip packages (issue 6)")
     w("")
     w(PIP_NOTES.rstrip())
