@@ -295,6 +295,19 @@ constexpr size_t kRowsOuterMaxWeightBytes = 256 * 1024;
 
 const T2I8GemmUkernel& ukernel_for_rows(const PackedWeightsImpl& w, size_t m) { return m == 1 ? *w.gemv_ : *w.gemm_; }
 
+// GEMV kernels take many tiles per call (t2i8-gemm-ukernels.h): channels per call without a pool
+// (the f32 path's accumulator buffer holds kMaxTileElements) and per task with one (enough tasks
+// to balance threads; 128 = one pass of the x86 kernels).
+constexpr size_t kGemvChannelsPerCall = 512;
+constexpr size_t kGemvChannelsPerTask = 128;
+
+// Output channels per call of ukernel: a tile, or for GEMV whole runs of tiles.
+size_t channels_per_call(const T2I8GemmUkernel& ukernel, bool threaded) {
+  if (ukernel.mr != 1) return ukernel.nr;
+  const size_t channels = threaded ? kGemvChannelsPerTask : kGemvChannelsPerCall;
+  return std::max(ukernel.nr, channels / ukernel.nr * ukernel.nr);
+}
+
 // Runs body(m0, mt, n0, nt, ukernel, tile weights, a_sums) over MR x NR tiles. Each output element is
 // computed by exactly one task with the same arithmetic, so results do not depend on threads.
 // a_sums: workspace of m int32 (code_planes_c4 / codes_u8_c4 kernels), filled first.
@@ -317,19 +330,21 @@ void for_each_tile(const PackedWeightsImpl& w, size_t m, const int8_t* a, size_t
   }
   const size_t tile_bytes = t2i8_packed_tile_bytes(ukernel, w.k_);
   const uint8_t* data = w.data_.data();
-  if (pool == nullptr || pthreadpool_get_threads_count(pool) <= 1) {
+  const bool threaded = pool != nullptr && pthreadpool_get_threads_count(pool) > 1;
+  const size_t nc_step = channels_per_call(ukernel, threaded);
+  if (!threaded) {
     // Same tiles, no task dispatch.
     if (w.data_.size() <= kRowsOuterMaxWeightBytes) {
       for (size_t m0 = 0; m0 < m; m0 += ukernel.mr) {
         const size_t mt = std::min(ukernel.mr, m - m0);
-        for (size_t n0 = 0; n0 < w.n_; n0 += ukernel.nr) {
-          body(m0, mt, n0, std::min(ukernel.nr, w.n_ - n0), ukernel, data + n0 / ukernel.nr * tile_bytes,
+        for (size_t n0 = 0; n0 < w.n_; n0 += nc_step) {
+          body(m0, mt, n0, std::min(nc_step, w.n_ - n0), ukernel, data + n0 / ukernel.nr * tile_bytes,
                a_sums ? a_sums + m0 : nullptr);
         }
       }
     } else {
-      for (size_t n0 = 0; n0 < w.n_; n0 += ukernel.nr) {
-        const size_t nt = std::min(ukernel.nr, w.n_ - n0);
+      for (size_t n0 = 0; n0 < w.n_; n0 += nc_step) {
+        const size_t nt = std::min(nc_step, w.n_ - n0);
         for (size_t m0 = 0; m0 < m; m0 += ukernel.mr) {
           body(m0, std::min(ukernel.mr, m - m0), n0, nt, ukernel, data + n0 / ukernel.nr * tile_bytes,
                a_sums ? a_sums + m0 : nullptr);
@@ -344,14 +359,14 @@ void for_each_tile(const PackedWeightsImpl& w, size_t m, const int8_t* a, size_t
         [&](size_t m0, size_t n0, size_t mt, size_t nt) {
           body(m0, mt, n0, nt, ukernel, data + n0 / ukernel.nr * tile_bytes, a_sums ? a_sums + m0 : nullptr);
         },
-        m, w.n_, ukernel.mr, ukernel.nr);
+        m, w.n_, ukernel.mr, nc_step);
   } else {
     pthreadpool_parallelize_2d_tile_2d(
         pool,
         [&](size_t n0, size_t m0, size_t nt, size_t mt) {
           body(m0, mt, n0, nt, ukernel, data + n0 / ukernel.nr * tile_bytes, a_sums ? a_sums + m0 : nullptr);
         },
-        w.n_, m, ukernel.nr, ukernel.mr);
+        w.n_, m, nc_step, ukernel.mr);
   }
 }
 

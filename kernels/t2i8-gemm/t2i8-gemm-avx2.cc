@@ -203,19 +203,29 @@ inline void gemm_4x16_avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size
             const int32_t* a_sums, int32_t* c, size_t c_stride) {                                          \
     gemm_avx2<MR, NV, EXPANDED>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);                           \
   }
-TERNRT_AVX2_UKERNEL(t2i8_gemm_1x16c4__avx2, 1, 2, false)
+// GEMV (mr == 1): any nc, one tile of 8 * NV channels after the other (tiles are consecutive).
+#define TERNRT_AVX2_GEMV_UKERNEL(name, NV, EXPANDED)                                                      \
+  void name(size_t /*mr*/, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,        \
+            const int32_t* a_sums, int32_t* c, size_t c_stride) {                                          \
+    const size_t tile_bytes = 8 * NV * (EXPANDED ? (k + 3) / 4 * 4 : (k + 15) / 16 * 16 / 4);             \
+    for (size_t j = 0; j < nc; j += 8 * NV, w += tile_bytes) {                                              \
+      gemm_avx2<1, NV, EXPANDED>(1, nc - j < 8 * NV ? nc - j : 8 * NV, k, a, a_stride, w, a_sums, c + j, c_stride); \
+    }                                                                                                      \
+  }
+TERNRT_AVX2_GEMV_UKERNEL(t2i8_gemm_1x16c4__avx2, 2, false)
 void t2i8_gemm_4x16c4__avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
                             const int32_t* a_sums, int32_t* c, size_t c_stride) {
   gemm_4x16_avx2<false>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
 }
-TERNRT_AVX2_UKERNEL(t2i8_gemm_1x8c4__avx2, 1, 1, false)
+TERNRT_AVX2_GEMV_UKERNEL(t2i8_gemm_1x8c4__avx2, 1, false)
 TERNRT_AVX2_UKERNEL(t2i8_gemm_8x8c4__avx2, 8, 1, false)
-TERNRT_AVX2_UKERNEL(t2i8_gemm_1x16c4u8__avx2, 1, 2, true)
+TERNRT_AVX2_GEMV_UKERNEL(t2i8_gemm_1x16c4u8__avx2, 2, true)
 void t2i8_gemm_4x16c4u8__avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
                               const int32_t* a_sums, int32_t* c, size_t c_stride) {
   gemm_4x16_avx2<true>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
 }
 #undef TERNRT_AVX2_UKERNEL
+#undef TERNRT_AVX2_GEMV_UKERNEL
 
 // sum_k a[r][k] via vpsadbw: bytes biased by +128 (xor 0x80) become unsigned, 32 at a time are
 // summed into 4 u64 lanes; the bias (128 per byte) is removed at the end. Exact for any k < 2^24.

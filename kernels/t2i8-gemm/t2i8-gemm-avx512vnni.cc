@@ -3,6 +3,10 @@
 // vec_cols = 16 (one zmm = 16 channels x 4 k); NV = nr / 16 weight vectors per chunk.
 // vpdpbusd(acc, u8 u, s8 a) adds u0*a0 + .. + u3*a3 straight into int32 (no saturation, no int16
 // stage); sum_k a is subtracted at the end. Reads a rows up to round_up(k, 16) bytes.
+// The GEMV kernels (1x..) take any nc (consecutive tiles, see T2I8GemmUkernelFn) and run
+// 128 channels at a time as separate weight streams with software prefetch: at batch 1 the weights
+// come from DRAM, and one sequential stream left to the hardware prefetcher reached ~6 GB/s on the
+// machine of benchmarks/RESULTS.md, four prefetched streams ~12 GB/s.
 #include <immintrin.h>
 
 #include <cstring>
@@ -60,16 +64,87 @@ inline void gemm_avx512vnni(size_t mr, size_t nc, size_t k, const int8_t* a, siz
   }
 }
 
+// Bytes ahead of each weight stream to prefetch (into L1): 1 KiB per stream was the best of
+// 512 / 1024 / 1536 / 2048 with 4 streams (benchmarks/RESULTS.md).
+constexpr size_t kGemvPrefetchBytes = 1024;
+
+// GEMV over `tiles` consecutive tiles (T of NV vectors each, tile_bytes apart) as T streams; nc
+// channels are written (nc <= 16 * NV * T). Each channel's arithmetic is that of gemm_avx512vnni.
+template <size_t NV, size_t T>
+inline void gemv_tiles_avx512vnni(size_t nc, size_t k, const int8_t* a, const uint8_t* w, size_t tile_bytes,
+                                  int32_t a_sum, int32_t* c) {
+  const __m512i mask = _mm512_set1_epi8(3);
+  __m512i acc[T][NV];
+  const uint8_t* stream[T];
+  for (size_t t = 0; t < T; ++t) {
+    stream[t] = w + t * tile_bytes;
+    for (size_t v = 0; v < NV; ++v) acc[t][v] = _mm512_setzero_si512();
+  }
+  const size_t chunks = (k + 15) / 16;
+  for (size_t chunk = 0, kk = 0; chunk < chunks; ++chunk, kk += 16) {
+    __m512i planes[T][NV];
+    for (size_t t = 0; t < T; ++t) {
+      // One prefetch per 64-byte line (NV lines per chunk and stream); prefetches past the end of
+      // the weights are harmless (no fault).
+      for (size_t v = 0; v < NV; ++v) _mm_prefetch(reinterpret_cast<const char*>(stream[t]) + kGemvPrefetchBytes + 64 * v, _MM_HINT_T0);
+      for (size_t v = 0; v < NV; ++v) planes[t][v] = _mm512_loadu_si512(stream[t] + 64 * v);
+      stream[t] += 64 * NV;
+    }
+#pragma GCC unroll 4
+    for (int g = 0; g < 4; ++g) {
+      const __m512i x = broadcast_4bytes(a + kk + 4 * g);
+      for (size_t t = 0; t < T; ++t)
+        for (size_t v = 0; v < NV; ++v)
+          acc[t][v] = _mm512_dpbusd_epi32(acc[t][v], _mm512_and_si512(_mm512_srli_epi16(planes[t][v], 2 * g), mask), x);
+    }
+  }
+  const __m512i sum = _mm512_set1_epi32(a_sum);
+  for (size_t t = 0; t < T; ++t)
+    for (size_t v = 0; v < NV; ++v)
+      _mm512_mask_storeu_epi32(c + 16 * (NV * t + v), lane_mask(nc, NV * t + v), _mm512_sub_epi32(acc[t][v], sum));
+}
+
+// 128 channels per pass: 4 streams of 32-wide tiles or 8 of 16-wide ones (16 accumulators).
+template <size_t NV>
+inline void gemv_avx512vnni(size_t nc, size_t k, const int8_t* a, const uint8_t* w, const int32_t* a_sums, int32_t* c) {
+  constexpr size_t kStreams = 8 / NV, kTileChannels = 16 * NV;
+  const size_t tile_bytes = kTileChannels * ((k + 15) / 16 * 16) / 4;
+  for (; nc >= kStreams * kTileChannels; nc -= kStreams * kTileChannels) {
+    gemv_tiles_avx512vnni<NV, kStreams>(nc, k, a, w, tile_bytes, a_sums[0], c);
+    w += kStreams * tile_bytes;
+    c += kStreams * kTileChannels;
+  }
+  if (nc == 0) return;
+  // 1..kStreams tiles left (kStreams when the last one is partial).
+  switch ((nc + kTileChannels - 1) / kTileChannels) {
+    case 1: gemv_tiles_avx512vnni<NV, 1>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
+    case 2: gemv_tiles_avx512vnni<NV, 2>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
+    case 3: gemv_tiles_avx512vnni<NV, 3>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
+    case 4: gemv_tiles_avx512vnni<NV, 4>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
+    case 5: gemv_tiles_avx512vnni<NV, 5>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
+    case 6: gemv_tiles_avx512vnni<NV, 6>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
+    case 7: gemv_tiles_avx512vnni<NV, 7>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
+    default: gemv_tiles_avx512vnni<NV, 8>(nc, k, a, w, tile_bytes, a_sums[0], c); break;   // partial last tile
+  }
+}
+
 }  // namespace
+
+#define TERNRT_VNNI_GEMV_UKERNEL(name, NV)                                                                \
+  void name(size_t /*mr*/, size_t nc, size_t k, const int8_t* a, size_t /*a_stride*/, const uint8_t* w,    \
+            const int32_t* a_sums, int32_t* c, size_t /*c_stride*/) {                                      \
+    gemv_avx512vnni<NV>(nc, k, a, w, a_sums, c);                                                           \
+  }
+TERNRT_VNNI_GEMV_UKERNEL(t2i8_gemm_1x32c4__avx512vnni, 2)
+TERNRT_VNNI_GEMV_UKERNEL(t2i8_gemm_1x16c4__avx512vnni, 1)
+#undef TERNRT_VNNI_GEMV_UKERNEL
 
 #define TERNRT_VNNI_UKERNEL(name, MR, NV)                                                                 \
   void name(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,            \
             const int32_t* a_sums, int32_t* c, size_t c_stride) {                                          \
     gemm_avx512vnni<MR, NV>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);                               \
   }
-TERNRT_VNNI_UKERNEL(t2i8_gemm_1x32c4__avx512vnni, 1, 2)
 TERNRT_VNNI_UKERNEL(t2i8_gemm_8x32c4__avx512vnni, 8, 2)
-TERNRT_VNNI_UKERNEL(t2i8_gemm_1x16c4__avx512vnni, 1, 1)
 TERNRT_VNNI_UKERNEL(t2i8_gemm_8x16c4__avx512vnni, 8, 1)
 #undef TERNRT_VNNI_UKERNEL
 

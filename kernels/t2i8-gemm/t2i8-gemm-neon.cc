@@ -79,7 +79,12 @@ inline void gemm_neon(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_
 
 void t2i8_gemm_1x8c4__neon(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
                            const int32_t* a_sums, int32_t* c, size_t c_stride) {
-  gemm_neon<1>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+  // GEMV: any nc, one tile of 8 channels after the other (tiles are consecutive).
+  (void)mr;
+  const size_t tile_bytes = 8 * ((k + 15) / 16 * 16) / 4;
+  for (size_t j = 0; j < nc; j += 8, w += tile_bytes) {
+    gemm_neon<1>(1, nc - j < 8 ? nc - j : 8, k, a, a_stride, w, a_sums, c + j, c_stride);
+  }
 }
 
 void t2i8_gemm_4x8c4__neon(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,

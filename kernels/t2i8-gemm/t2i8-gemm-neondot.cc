@@ -55,7 +55,12 @@ inline void gemm_neondot(size_t mr, size_t nc, size_t k, const int8_t* a, size_t
 
 void t2i8_gemm_1x16c4__neondot(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride,
                                const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
-  gemm_neondot<1>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+  // GEMV: any nc, one tile of 16 channels after the other (tiles are consecutive).
+  (void)mr;
+  const size_t tile_bytes = 16 * ((k + 15) / 16 * 16) / 4;
+  for (size_t j = 0; j < nc; j += 16, w += tile_bytes) {
+    gemm_neondot<1>(1, nc - j < 16 ? nc - j : 16, k, a, a_stride, w, a_sums, c + j, c_stride);
+  }
 }
 
 void t2i8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride,

@@ -99,6 +99,26 @@ TEST_CASE("t2i8 ukernels: random sweep") {
   }
 }
 
+TEST_CASE("t2i8 GEMV ukernels: many tiles per call (every stream count and partial last tile)") {
+  // The x86 GEMV kernels run 2-8 tiles as parallel streams and then the remaining 1..7 tiles:
+  // n from 1 to 10 tiles + 1 channel covers every group and remainder, with the extreme values
+  // and k around the int16 block (avx512bw) as in the single-tile cases.
+  uint32_t case_index = 0;
+  for (const T2I8GemmUkernel* ukernel : runnable_ukernels()) {
+    if (ukernel->mr != 1) continue;
+    for (size_t n = 1; n <= 10 * ukernel->nr + 1; n += (n % ukernel->nr == 0 || n % ukernel->nr == ukernel->nr - 1) ? 1 : 5) {
+      for (size_t k : {size_t(1), size_t(17), size_t(256), size_t(257), size_t(1027)}) {
+        GemmTester().m(1).n(n).k(k).c_stride(n + 3).seed(test_seed() + ++case_index).test(*ukernel);
+      }
+    }
+    for (WeightFill weights : {WeightFill::plus_ones, WeightFill::minus_ones}) {
+      for (ActFill acts : {ActFill::min_values, ActFill::max_values}) {
+        GemmTester().m(1).n(9 * ukernel->nr - 3).k(4099).weights(weights).activations(acts).seed(test_seed()).test(*ukernel);
+      }
+    }
+  }
+}
+
 TEST_CASE("t2i8 ukernel list: every GEMM kernel has a GEMV partner sharing its packing") {
   size_t count = 0;
   const T2I8GemmUkernel* all = t2i8_gemm_ukernels(&count);
@@ -175,7 +195,9 @@ TEST_CASE("t2i8 activation sums: every ISA equals the definition") {
 
 TEST_CASE("t2i8_gemm_s32: every supported ISA, GEMV and GEMM, many tiles") {
   const struct { size_t m, n, k; } shapes[] = {{1, 1, 1}, {1, 100, 333}, {1, 64, 1024}, {3, 33, 17}, {7, 70, 259},
-                                               {17, 65, 576}, {29, 31, 1000}, {64, 64, 64}};
+                                               {17, 65, 576}, {29, 31, 1000}, {64, 64, 64},
+                                               // GEMV over more channels than one call takes (512)
+                                               {1, 1000, 512}, {1, 1100, 71}};
   for (Isa isa : supported_isas()) {
     uint32_t index = 0;
     for (const auto& s : shapes) {
@@ -188,9 +210,9 @@ TEST_CASE("t2i8_gemm_s32: every supported ISA, GEMV and GEMM, many tiles") {
 }
 
 TEST_CASE("t2i8_gemm_s32: 1, 2 and 3 threads give identical output") {
-  for (Isa isa : supported_isas()) {
+  for (Isa isa : supported_isas()) for (size_t m : {size_t(37), size_t(1)}) {
     GemmTester tester;
-    tester.m(37).n(77).k(300).seed(test_seed());
+    tester.m(m).n(m == 1 ? 1000 : 77).k(300).seed(test_seed());
     std::vector<uint8_t> codes;
     std::vector<int8_t> a;
     tester.make_inputs(&codes, &a);
@@ -204,7 +226,10 @@ TEST_CASE("t2i8_gemm_s32: 1, 2 and 3 threads give identical output") {
 }
 
 TEST_CASE("t2i8_gemm_f32: epilogue bit-identical across ISAs and threads, and equal to its formula") {
-  const size_t m = 13, n = 45, k = 301;
+  // A GEMM and a GEMV over more channels than one GEMV call takes.
+  const size_t shapes[][3] = {{13, 45, 301}, {1, 1100, 301}};
+  for (const auto& shape : shapes) {
+  const size_t m = shape[0], n = shape[1], k = shape[2];
   GemmTester tester;
   tester.m(m).n(n).k(k).seed(test_seed());
   std::vector<uint8_t> codes;
@@ -265,6 +290,7 @@ TEST_CASE("t2i8_gemm_f32: epilogue bit-identical across ISAs and threads, and eq
       volatile float product = float(dot[0] - a_zero_point * w->row_sums()[0]) * (channel_scale[0] * a_scale);
       CHECK(c_nobias[0] == product + 0.0f);
     }
+  }
   }
 }
 

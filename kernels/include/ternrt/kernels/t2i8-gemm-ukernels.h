@@ -33,6 +33,9 @@ enum class WeightLayout : int {
 //   w: the packed tile of the first output channel (layout above).
 //   a_sums: sum_{kk<k} a[r][kk] for the mr rows (code_planes_c4 kernels; the scalar one ignores it).
 //   c: writes exactly mr x nc int32, c_stride elements apart.
+// GEMV kernels (MR == 1) take any nc, not only nc <= NR: w then holds the ceil(nc / NR) consecutive
+// tiles of those channels, so one call can stream the weights of many tiles (batch-1 layers are
+// bound by weight bandwidth; the x86 ones keep several tiles in flight with software prefetch).
 // int16 accumulation (vpmaddubsw, smlal) is widened often enough that it never overflows for any
 // int8 input: see each kernel's header comment.
 using T2I8GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride,
