@@ -10,6 +10,8 @@ set(TERNRT_CROSS_DEB_ARCH armhf)
 set(TERNRT_CROSS_QEMU qemu-arm)
 # GCC 7.1 changed how some std:: types are passed on ARM; the note floods every <vector> user and
 # only matters when mixing objects built by GCC < 7.
-set(CMAKE_C_FLAGS_INIT "-Wno-psabi")
-set(CMAKE_CXX_FLAGS_INIT "-Wno-psabi")
+# 64-bit file offsets and inode numbers: without them readdir/stat fail with EOVERFLOW on large
+# filesystems (and under qemu on a 64-bit host) and files over 2 GiB cannot be mapped.
+set(CMAKE_C_FLAGS_INIT "-Wno-psabi -D_FILE_OFFSET_BITS=64")
+set(CMAKE_CXX_FLAGS_INIT "-Wno-psabi -D_FILE_OFFSET_BITS=64")
 include(${CMAKE_CURRENT_LIST_DIR}/debian-cross.cmake)

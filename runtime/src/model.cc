@@ -1,6 +1,7 @@
 #include "model.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -239,15 +240,18 @@ void Model::decode_tensors() {
       fail(TERNRT_INVALID_MODEL, where() + what + " has rank " + std::to_string(t.shape()->size()) + ", the maximum is " +
                                      std::to_string(kMaxRank));
     }
-    size_t elements = 1;
+    uint64_t elements = 1;  // 64-bit on every target, so the limit and the messages do not depend on size_t
     for (int32_t dim : *t.shape()) {
       d.shape.push_back(dim);
       if (dim <= 0) fail(TERNRT_INVALID_MODEL, where() + what + " has shape " + shape_str(d.shape) + "...: dimensions must be >= 1");
-      if (mul_overflows(elements, static_cast<size_t>(dim), &elements) || elements > kMaxElements) {
+      if (__builtin_mul_overflow(elements, static_cast<uint64_t>(dim), &elements) || elements > kMaxElements) {
         fail(TERNRT_INVALID_MODEL, where() + what + ": element count of shape overflows (" + shape_str(d.shape) + "...)");
       }
     }
-    d.elements = elements;
+    if (elements > SIZE_MAX) {
+      fail(TERNRT_INVALID_MODEL, where() + what + ": shape " + shape_str(d.shape) + " has more elements than this platform can address");
+    }
+    d.elements = static_cast<size_t>(elements);
     if (t.quantization() != nullptr) check_quantization(where() + what, *t.quantization(), d.shape);
     if (d.type == fb::TensorType::TERNARY2) {
       decode_ternary(static_cast<int>(i), t, d);
