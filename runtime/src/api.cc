@@ -129,6 +129,7 @@ void ternrt_interpreter_options_init(ternrt_interpreter_options* options) {
   options->max_arena_bytes = 0;
   options->isa = nullptr;
   options->flags = 0;
+  options->max_memory_bytes = 0;
 }
 
 ternrt_status ternrt_interpreter_create(const ternrt_model* model, const ternrt_interpreter_options* options,

@@ -55,13 +55,14 @@ Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& o
       if (pool_ == nullptr) fail(TERNRT_OUT_OF_MEMORY, "cannot create a pool of " + std::to_string(options.num_threads) + " threads");
     }
     preserve_all_ = (options.flags & TERNRT_FLAG_PRESERVE_ALL_TENSORS) != 0;
-    plan_and_allocate(options.max_arena_bytes, preserve_all_);
+    MemoryBudget budget(options.max_memory_bytes);
+    plan_and_allocate(options.max_arena_bytes, preserve_all_, budget);
     ops_.reserve(model.ops().size());
     CreateOptions create_options;
     create_options.ternary_as_float = (options.flags & TERNRT_FLAG_TERNARY_AS_FLOAT) != 0;
     for (const OpDesc& op : model.ops()) {
       ops_.push_back(find_op_spec(op.opcode)->create(model, op, create_options));
-      ops_.back()->prepare(PrepareArgs{model, op, tensor_data_, pool_, isa_});
+      ops_.back()->prepare(PrepareArgs{model, op, tensor_data_, pool_, isa_, budget});
       kernels_.push_back(ops_.back()->kernel());
     }
     op_ns_.assign(ops_.size(), 0);
@@ -80,7 +81,7 @@ Interpreter::~Interpreter() {
   if (pool_) pthreadpool_destroy(pool_);
 }
 
-void Interpreter::plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all) {
+void Interpreter::plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all, MemoryBudget& budget) {
   const auto& tensors = model_.tensors();
   const int n_ops = static_cast<int>(model_.ops().size());
   std::vector<int> first(tensors.size(), n_ops), last(tensors.size(), -2);
@@ -122,6 +123,7 @@ void Interpreter::plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all)
     fail(TERNRT_OUT_OF_MEMORY, model_.source() + ": the activation arena needs " + std::to_string(arena_bytes_) +
                                    " bytes, above the limit of " + std::to_string(max_arena_bytes));
   }
+  budget.reserve(arena_bytes_, model_.source() + ": the activation arena");
   arena_ = std::aligned_alloc(kArenaAlignment, std::max<size_t>(arena_bytes_, kArenaAlignment));
   if (arena_ == nullptr) fail(TERNRT_OUT_OF_MEMORY, model_.source() + ": cannot allocate the " + std::to_string(arena_bytes_) + "-byte arena");
   std::memset(arena_, 0, arena_bytes_);

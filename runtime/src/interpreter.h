@@ -42,7 +42,7 @@ class Interpreter {
   uint64_t op_time_ns(size_t i) const { return op_ns_[i]; }
 
  private:
-  void plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all);
+  void plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all, MemoryBudget& budget);
 
   const Model& model_;
   kernels::Isa isa_ = kernels::Isa::scalar;

@@ -669,6 +669,9 @@ Outcome load_create_invoke(const uint8_t* data, size_t size, uint64_t max_arena_
   ternrt_interpreter_options options;
   ternrt_interpreter_options_init(&options);
   options.max_arena_bytes = max_arena_bytes;
+  // With a cap, operator scratch and repacked weights are bounded too (hostile shapes can ask for
+  // far more scratch than arena).
+  if (max_arena_bytes != 0) options.max_memory_bytes = max_arena_bytes + (uint64_t{256} << 20);
   ternrt_interpreter* it = nullptr;
   r.status = ternrt_interpreter_create(model, &options, &it);
   if (r.status == TERNRT_OK) {

@@ -239,3 +239,34 @@ TEST_CASE("inputs persist across invokes and the version strings agree") {
   std::snprintf(expected, sizeof expected, "%d.%d.%d", TERNRT_VERSION_MAJOR, TERNRT_VERSION_MINOR, TERNRT_VERSION_PATCH);
   CHECK(std::string(ternrt_version()) == expected);
 }
+
+TEST_CASE("max_memory_bytes refuses operator scratch before it is allocated") {
+  // A 3x3 ternary conv on a 64x64x32 input: a small arena but a large im2col buffer (4096 x 288).
+  ModelBuilder mb;
+  const int x = mb.activation("x", {1, 64, 64, 32});
+  const int w = mb.ternary("w", {8, 3, 3, 32}, std::vector<int8_t>(8 * 288, 1), {1.0f});
+  const int y = mb.activation("y", {1, 64, 64, 8});
+  mb.op(fb::OpCode::CONV_2D, {x, w, -1}, {y}, conv_options(1, 1, 1, 1, 1));
+  mb.inputs({x});
+  mb.outputs({y});
+  const auto bytes = mb.finish();
+  ternrt_model* m = nullptr;
+  REQUIRE(ternrt_model_load_memory(bytes.data(), bytes.size(), &m) == TERNRT_OK);
+  ternrt_interpreter_options o;
+  ternrt_interpreter_options_init(&o);
+  ternrt_interpreter* it = nullptr;
+  o.max_memory_bytes = 1 << 20;  // the arena (~660 KB) fits, the 1.2 MB of patches do not
+  CHECK(ternrt_interpreter_create(m, &o, &it) == TERNRT_OUT_OF_MEMORY);
+  CHECK(it == nullptr);
+  const std::string message = ternrt_last_error();
+  CHECK_MESSAGE(message.find("operator 0 'CONV_2D_0' (CONV_2D): int8 input and patch buffers needs") != std::string::npos, message);
+  CHECK(message.find("max_memory_bytes = 1048576") != std::string::npos);
+  o.max_memory_bytes = 4 << 20;
+  REQUIRE(ternrt_interpreter_create(m, &o, &it) == TERNRT_OK);
+  ternrt_interpreter_delete(it);
+  o.max_memory_bytes = 1 << 20;
+  o.flags = TERNRT_FLAG_TERNARY_AS_FLOAT;  // expanded float weights are small here: fits
+  REQUIRE(ternrt_interpreter_create(m, &o, &it) == TERNRT_OK);
+  ternrt_interpreter_delete(it);
+  ternrt_model_delete(m);
+}

@@ -123,6 +123,9 @@ typedef struct ternrt_interpreter_options {
   const char* isa;             /* NULL: best available; or force "scalar", "avx2", "avx512", "avx512vnni",
                                   "neon", "neondot" (must be supported by this CPU). TERNRT_ISA env too. */
   uint32_t flags;              /* TERNRT_FLAG_* bits */
+  uint64_t max_memory_bytes;   /* 0: no limit; otherwise creation fails with OUT_OF_MEMORY, before
+                                  allocating, when the arena plus operator scratch plus repacked
+                                  weights would exceed it (XNNPACK's own buffers are not counted) */
 } ternrt_interpreter_options;
 
 /* Run ternary layers as float (weights dequantized to scale * trit at interpreter creation)

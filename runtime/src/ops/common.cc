@@ -118,6 +118,14 @@ void PostActivation::run(pthreadpool_t pool) {
   }
 }
 
+void MemoryBudget::reserve(uint64_t bytes, const std::string& what) {
+  if (limit_ != 0 && (bytes > limit_ || used_ > limit_ - bytes)) {
+    fail(TERNRT_OUT_OF_MEMORY, what + " needs " + std::to_string(bytes) + " more bytes; with the " + std::to_string(used_) +
+                                   " already planned that exceeds max_memory_bytes = " + std::to_string(limit_));
+  }
+  used_ += bytes;
+}
+
 const float* float_weights(const TensorDesc& w, std::vector<float>& storage) {
   if (!w.ternary) return reinterpret_cast<const float*>(w.data);
   const TernaryDesc& t = *w.ternary;
@@ -130,6 +138,15 @@ const float* float_weights(const TensorDesc& w, std::vector<float>& storage) {
     }
   }
   return storage.data();
+}
+
+const float* expanded_weights(const PrepareArgs& args, int weights, std::vector<float>& storage) {
+  const TensorDesc& w = args.tensor(weights);
+  if (w.ternary) {
+    args.budget.reserve(static_cast<uint64_t>(w.elements) * sizeof(float),
+                        args.model.source() + ": " + args.op.label() + ": ternary weights expanded to float");
+  }
+  return float_weights(w, storage);
 }
 
 const char* xnn_status_str(xnn_status status) {

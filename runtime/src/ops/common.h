@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "model.h"
+#include "ops/op.h"
 
 namespace ternrt {
 
@@ -64,6 +65,8 @@ class PostActivation {
 // Float weights of a layer: the constant's data, or ternary weights expanded to scale * trit
 // (TERNRT_FLAG_TERNARY_AS_FLOAT) into `storage`.
 const float* float_weights(const TensorDesc& w, std::vector<float>& storage);
+// float_weights for the weights of the operator being prepared, counted against the memory budget.
+const float* expanded_weights(const PrepareArgs& args, int weights, std::vector<float>& storage);
 
 // Owns one XNNPACK operator.
 class XnnOp {

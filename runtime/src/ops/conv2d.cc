@@ -101,7 +101,7 @@ class FloatConv2D : public Op {
     xnn_check(xnn_create_convolution2d_nhwc_f32(
                   g.pad_top, pad_right_, pad_bottom_, g.pad_left, g.kernel_h, g.kernel_w, g.stride_h, g.stride_w,
                   g.dilation_h, g.dilation_w, p_.groups, gic, goc, g.in_c, g.out_c,
-                  float_weights(args.tensor(w_), dequantized_), bias, act_.min, act_.max, 0, op_.out()),
+                  expanded_weights(args, w_, dequantized_), bias, act_.min, act_.max, 0, op_.out()),
               label, "xnn_create_convolution2d_nhwc_f32");
     xnn_check(xnn_setup_convolution2d_nhwc_f32(op_.get(), g.batch, g.in_h, g.in_w, args.f32(x_), args.f32(y_), args.pool),
               label, "xnn_setup_convolution2d_nhwc_f32");

@@ -41,7 +41,7 @@ class FloatFullyConnected : public Op {
   void prepare(const PrepareArgs& args) override {
     const float* bias = b_ >= 0 ? reinterpret_cast<const float*>(args.tensor(b_).data) : nullptr;
     const std::string label = args.op.label();
-    xnn_check(xnn_create_fully_connected_nc_f32(k_, n_, k_, n_, float_weights(args.tensor(w_), dequantized_), bias,
+    xnn_check(xnn_create_fully_connected_nc_f32(k_, n_, k_, n_, expanded_weights(args, w_, dequantized_), bias,
                                                 act_.min, act_.max, 0, op_.out()),
               label, "xnn_create_fully_connected_nc_f32");
     xnn_check(xnn_setup_fully_connected_nc_f32(op_.get(), batch_, args.f32(x_), args.f32(y_), args.pool), label,

@@ -15,12 +15,27 @@
 
 namespace ternrt {
 
+// What an interpreter may still allocate (ternrt_interpreter_options.max_memory_bytes). Operators
+// reserve before they allocate, so a hostile model is refused instead of exhausting memory.
+class MemoryBudget {
+ public:
+  explicit MemoryBudget(uint64_t limit) : limit_(limit) {}
+  // Throws Error(OUT_OF_MEMORY) naming `what` when `bytes` more would exceed the limit.
+  void reserve(uint64_t bytes, const std::string& what);
+  uint64_t used() const { return used_; }
+
+ private:
+  uint64_t limit_;  // 0: unlimited
+  uint64_t used_ = 0;
+};
+
 struct PrepareArgs {
   const Model& model;
   const OpDesc& op;
   const std::vector<void*>& tensor_data;  // every tensor's data: constants or arena slots
   pthreadpool_t pool;
   kernels::Isa isa;
+  MemoryBudget& budget;
 
   float* f32(int tensor) const { return static_cast<float*>(tensor_data[tensor]); }
   const TensorDesc& tensor(int index) const { return model.tensors()[index]; }

@@ -15,10 +15,15 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
   k_ = t.k;
   m_ = g_.batch * g_.out_h * g_.out_w;
   // The row count is a layout hint for the kernels (the expanded u8 layout stays opt-in: off here).
+  const std::string what = args.model.source() + ": " + args.op.label();
+  // Repacked weights are about the 2-bit codes plus per-channel sums and tile padding.
+  args.budget.reserve(static_cast<uint64_t>(t.n) * ((t.k + 3) / 4 + 64), what + ": packed weights");
+  const uint64_t patch_bytes = g_.is_pointwise() ? 0 : static_cast<uint64_t>(m_) * k_ + kKernelReadPadding;
+  args.budget.reserve(args.tensor(input_).elements + kKernelReadPadding + patch_bytes, what + ": int8 input and patch buffers");
   kernels::PackOptions pack_options;
   pack_options.rows_hint = m_;
   packed_ = kernels::PackedTernaryWeights::pack(t.codes, t.n, t.k, args.isa, pack_options);
-  if (!packed_) fail(TERNRT_OUT_OF_MEMORY, args.model.source() + ": " + args.op.label() + ": cannot allocate packed weights");
+  if (!packed_) fail(TERNRT_OUT_OF_MEMORY, what + ": cannot allocate packed weights");
   channel_scales_ = t.channel_scales.data();
   bias_data_ = bias_ >= 0 ? reinterpret_cast<const float*>(args.tensor(bias_).data) : nullptr;
   x_ = args.f32(input_);
@@ -26,6 +31,7 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
   quantized_.resize(args.tensor(input_).elements + kKernelReadPadding);
   if (!g_.is_pointwise()) patches_.resize(m_ * k_ + kKernelReadPadding);
   const size_t workspace_bytes = kernels::t2i8_gemm_workspace_bytes(*packed_, m_);
+  args.budget.reserve(workspace_bytes, what + ": GEMM workspace");
   workspace_.resize((workspace_bytes + sizeof(int32_t) - 1) / sizeof(int32_t));
   post_.prepare(act_, y_, m_ * g_.out_c, args.op.label());
 }
