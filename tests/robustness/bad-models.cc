@@ -109,7 +109,10 @@ size_t offset_of(const std::vector<uint8_t>& bytes, const void* p) {
   return static_cast<size_t>(static_cast<const uint8_t*>(p) - bytes.data());
 }
 
-void put_u32(std::vector<uint8_t>& bytes, size_t at, uint32_t v) { std::memcpy(bytes.data() + at, &v, 4); }
+void put_u32(std::vector<uint8_t>& bytes, size_t at, uint32_t v) {
+  if (at > bytes.size() || bytes.size() - at < 4) throw std::logic_error("put_u32 outside the model");
+  std::memcpy(bytes.data() + at, &v, 4);
+}
 
 // A model whose graph has `count` entries in the tensors or operators vector, all offsets to one
 // shared table: tiny per entry, so limits on counts can be reached with a few megabytes.

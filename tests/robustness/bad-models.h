@@ -10,6 +10,15 @@
 
 #include "ternrt/ternrt.h"
 
+// TERNRT_TEST_ASAN is defined in AddressSanitizer builds (GCC and clang spell the check differently).
+#if defined(__SANITIZE_ADDRESS__)
+#define TERNRT_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TERNRT_TEST_ASAN 1
+#endif
+#endif
+
 namespace ternrt::robustness {
 
 struct BadModel {

@@ -11,13 +11,6 @@
 
 #include "bad-models.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TERNRT_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TERNRT_TEST_ASAN 1
-#endif
-#endif
 #ifdef TERNRT_TEST_ASAN
 #include <sanitizer/lsan_interface.h>
 #endif
