@@ -115,7 +115,9 @@ std::string setup_key(const Shape& s) {
 }
 std::vector<std::unique_ptr<PackedTernaryWeights>> ternary_copies;
 
-void bench_ternary(benchmark::State& state, Shape s, Isa isa) {
+// s8_out: the static int8 layer (t2i8_gemm_s8, requantized int8 output) instead of the raw int32
+// accumulators; same packed weights (the setup is shared).
+void bench_ternary(benchmark::State& state, Shape s, Isa isa, bool s8_out) {
   std::mt19937 rng(42);
   const std::vector<uint8_t> codes = random_codes(s.n, s.k, rng);
   const std::vector<int8_t> a = random_s8(s.m * s.k + 16, rng);
@@ -131,11 +133,19 @@ void bench_ternary(benchmark::State& state, Shape s, Isa isa) {
   const auto& weights = ternary_copies;
   const size_t copies = weights.size();
   std::vector<int32_t> c(s.m * s.n);
+  std::vector<int8_t> c_s8(s.m * s.n);
+  std::vector<float> channel_scale(s.n, 0.9f), bias(s.n, 0.25f);
   std::vector<int32_t> workspace(t2i8_gemm_workspace_bytes(*weights[0], s.m) / sizeof(int32_t) + 1);
   size_t index = 0;
   for (auto _ : state) {
-    t2i8_gemm_s32(*weights[index], s.m, a.data(), s.k, c.data(), s.n, nullptr, workspace.data());
-    benchmark::DoNotOptimize(c.data());
+    if (s8_out) {
+      t2i8_gemm_s8(*weights[index], s.m, a.data(), s.k, 0.02f, -3, channel_scale.data(), bias.data(), 0.5f, 4, -128,
+                   127, c_s8.data(), s.n, nullptr, workspace.data());
+      benchmark::DoNotOptimize(c_s8.data());
+    } else {
+      t2i8_gemm_s32(*weights[index], s.m, a.data(), s.k, c.data(), s.n, nullptr, workspace.data());
+      benchmark::DoNotOptimize(c.data());
+    }
     if (++index == weights.size()) index = 0;
   }
   set_counters(state, s);
@@ -274,6 +284,7 @@ int main(int argc, char** argv) {
   // Ternary backends: one per supported ISA, named after the kernel the API picks for the shape
   // (the mr == 1 GEMV kernel for M == 1). Every micro-kernel of the list also runs alone under
   // "<kernel>/direct/<list>/M:../N:../K:.." (select with --benchmark_filter=direct; GEMM shapes only).
+  // "<kernel>/s8out/..." is the whole static-int8 layer (t2i8_gemm_s8: requantized int8 output).
   std::vector<Isa> isas;
   for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512bw, Isa::avx512vnni, Isa::neon, Isa::neondot})
     if (isa_supported(isa)) isas.push_back(isa);
@@ -283,7 +294,10 @@ int main(int argc, char** argv) {
       for (Isa isa : isas) {
         const T2I8GemmUkernel* gemm = t2i8_gemm_choose_ukernel(isa, s.n, s.k, pack_options_for(s));
         const T2I8GemmUkernel* ukernel = s.m == 1 ? t2i8_gemm_ukernel_for(isa, true, gemm->nr, gemm->layout) : gemm;
-        benchmark::RegisterBenchmark((std::string(ukernel->name) + shape_name(s)).c_str(), bench_ternary, s, isa);
+        benchmark::RegisterBenchmark((std::string(ukernel->name) + shape_name(s)).c_str(), bench_ternary, s, isa,
+                                     false);
+        benchmark::RegisterBenchmark((std::string(ukernel->name) + "/s8out" + shape_name(s)).c_str(), bench_ternary,
+                                     s, isa, true);
       }
       size_t count = 0;
       const T2I8GemmUkernel* all = t2i8_gemm_ukernels(&count);

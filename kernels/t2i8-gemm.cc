@@ -7,6 +7,7 @@
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
 #include "ternrt/kernels/t2i8-gemm.h"
 #include "quantize/quantize-internal.h"
+#include "t2i8-gemm/t2i8-epilogue-s8.h"
 
 namespace ternrt::kernels {
 
@@ -54,6 +55,21 @@ EpilogueFn epilogue_for(Isa isa) {
     case Isa::avx512vnni: return t2i8_epilogue_f32__avx512;
 #endif
     default: return t2i8_epilogue_f32__scalar;
+  }
+}
+
+EpilogueS8Fn epilogue_s8_for(Isa isa) {
+  switch (isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::avx2: return t2i8_epilogue_s8__avx2;
+    case Isa::avx512bw:
+    case Isa::avx512vnni: return t2i8_epilogue_s8__avx512;
+#endif
+#if defined(__aarch64__)
+    case Isa::neon:
+    case Isa::neondot: return t2i8_epilogue_s8__neon;
+#endif
+    default: return t2i8_epilogue_s8__scalar;
   }
 }
 
@@ -235,7 +251,7 @@ class PackedWeightsImpl final : public PackedTernaryWeights {
  public:
   PackedWeightsImpl(size_t n, size_t k, Isa isa, const T2I8GemmUkernel* gemm, const T2I8GemmUkernel* gemv)
       : n_(n), k_(k), isa_(isa), gemm_(gemm), gemv_(gemv), epilogue_(epilogue_for(isa)),
-        activation_sums_(activation_sums_for(isa)) {}
+        epilogue_s8_(epilogue_s8_for(isa)), activation_sums_(activation_sums_for(isa)) {}
 
   size_t n() const override { return n_; }
   size_t k() const override { return k_; }
@@ -249,6 +265,7 @@ class PackedWeightsImpl final : public PackedTernaryWeights {
   const T2I8GemmUkernel* gemm_;
   const T2I8GemmUkernel* gemv_;
   EpilogueFn epilogue_;
+  EpilogueS8Fn epilogue_s8_;
   ActivationSumsFn activation_sums_;
   std::vector<uint8_t> data_;
   std::vector<int32_t> row_sums_;
@@ -373,7 +390,7 @@ void for_each_tile(const PackedWeightsImpl& w, size_t m, const int8_t* a, size_t
 }  // namespace
 
 // Workspace: [m activation sums (int32; not for trits_s8_rows)] [n corrections (int32)]
-// [n multipliers (float)] [n offsets (float)]; the per-channel arrays are for t2i8_gemm_f32.
+// [n multipliers (float)] [n offsets (float)]; the per-channel arrays are for t2i8_gemm_f32/_s8.
 size_t t2i8_gemm_workspace_bytes(const PackedTernaryWeights& weights, size_t m) {
   const PackedWeightsImpl& w = impl(weights);
   const size_t sums = ukernel_for_rows(w, m).layout == WeightLayout::trits_s8_rows ? 0 : m;
@@ -418,6 +435,44 @@ void t2i8_gemm_f32(const PackedTernaryWeights& weights, size_t m, const int8_t* 
                 });
 }
 
+void t2i8_gemm_s8(const PackedTernaryWeights& weights, size_t m, const int8_t* a, size_t a_stride,
+                  float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
+                  float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max,
+                  int8_t* c, size_t c_stride, pthreadpool_t pool, void* workspace) {
+  const PackedWeightsImpl& w = impl(weights);
+  if (m == 0 || w.n_ == 0) return;
+  // Per-channel terms once per call, in the order t2i8-gemm.h documents (IEEE division, not a
+  // reciprocal: every ISA shares these values, so only the per-element operations must agree).
+  const size_t sums = ukernel_for_rows(w, m).layout == WeightLayout::trits_s8_rows ? 0 : m;
+  int32_t* a_sums = static_cast<int32_t*>(workspace);
+  int32_t* correction = a_sums + sums;
+  float* multiplier = reinterpret_cast<float*>(correction + w.n_);
+  float* offset = multiplier + w.n_;
+  const float zero_point = float(out_zero_point);
+  for (size_t j = 0; j < w.n_; ++j) {
+    correction[j] = a_zero_point * w.row_sums_[j];
+    multiplier[j] = (channel_scale[j] * a_scale) / out_scale;
+    offset[j] = (bias ? bias[j] : 0.0f) / out_scale + zero_point;
+  }
+  const EpilogueS8Fn epilogue = w.epilogue_s8_;
+  for_each_tile(w, m, a, a_stride, pool, a_sums,
+                [&](size_t m0, size_t mt, size_t n0, size_t nt, const T2I8GemmUkernel& ukernel,
+                    const uint8_t* tile, const int32_t* tile_sums) {
+                  alignas(64) int32_t acc[kMaxTileElements];
+                  ukernel.fn(mt, nt, w.k_, a + m0 * a_stride, a_stride, tile, tile_sums, acc, nt);
+                  epilogue(mt, nt, acc, nt, correction + n0, multiplier + n0, offset + n0, out_min, out_max,
+                           c + m0 * c_stride + n0, c_stride);
+                });
+}
+
+bool t2i8_epilogue_s8_isa(Isa isa, size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
+                          const int32_t* correction, const float* multiplier, const float* offset, int8_t out_min,
+                          int8_t out_max, int8_t* c, size_t c_stride) {
+  if (!isa_supported(isa)) return false;
+  epilogue_s8_for(isa)(mt, nt, acc, acc_stride, correction, multiplier, offset, out_min, out_max, c, c_stride);
+  return true;
+}
+
 namespace {
 
 // Per-call workspace for the overloads without one; reused by the calling thread, so repeated calls
@@ -440,6 +495,14 @@ void t2i8_gemm_f32(const PackedTernaryWeights& w, size_t m, const int8_t* a, siz
                    float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool) {
   t2i8_gemm_f32(w, m, a, a_stride, a_scale, a_zero_point, channel_scale, bias, out_min, out_max, c, c_stride, pool,
                 thread_workspace(t2i8_gemm_workspace_bytes(w, m)));
+}
+
+void t2i8_gemm_s8(const PackedTernaryWeights& w, size_t m, const int8_t* a, size_t a_stride,
+                  float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
+                  float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max,
+                  int8_t* c, size_t c_stride, pthreadpool_t pool) {
+  t2i8_gemm_s8(w, m, a, a_stride, a_scale, a_zero_point, channel_scale, bias, out_scale, out_zero_point, out_min,
+               out_max, c, c_stride, pool, thread_workspace(t2i8_gemm_workspace_bytes(w, m)));
 }
 
 bool quantize_f32_s8_dynamic_isa(Isa isa, const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point) {

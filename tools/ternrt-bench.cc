@@ -1,6 +1,7 @@
 // ternrt-bench: end-to-end latency of a .tern model on this device (the counterpart of TFLite's
 // benchmark_model): latency percentiles, per-operator times, memory; and, for models with
-// ternary layers, the same model with those layers run in float through XNNPACK, for a ratio.
+// ternary layers, the same model with those layers run in float through XNNPACK, for a ratio;
+// for models with static int8 ranges, the static path next to the dynamic one.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -15,12 +16,16 @@
 namespace {
 
 const char kUsage[] =
-    "usage: ternrt-bench MODEL.tern [--threads N] [--warmup W] [--runs R] [--isa ISA] [--no-float] [--json] [--verbose]\n"
+    "usage: ternrt-bench MODEL.tern [--threads N] [--warmup W] [--runs R] [--isa ISA] [--activations static|dynamic]\n"
+    "                    [--no-float] [--no-dynamic] [--json] [--verbose]\n"
     "  --threads N  worker threads (default 1)\n"
     "  --warmup W   untimed invokes first (default 5)\n"
     "  --runs R     timed invokes (default 50); latency min / median / p90 / max over them\n"
     "  --isa ISA    force the ternary kernels: scalar, avx2, avx512, avx512vnni, neon, neondot\n"
+    "  --activations M  static (default when the model has int8 ranges: int8 between layers) or dynamic\n"
+    "               (ranges measured per invoke; TERNRT_FLAG_DYNAMIC_ACTIVATIONS)\n"
     "  --no-float   skip the float comparison (ternary layers dequantized and run by XNNPACK)\n"
+    "  --no-dynamic skip the dynamic comparison of a model run with static int8 activations\n"
     "  --json       print one JSON object instead of the tables\n"
     "  --verbose    also list the kernel chosen for every operator\n";
 
@@ -44,6 +49,7 @@ struct Result {
   std::vector<double> op_ms;  // median per operator over the profiled runs
   size_t arena = 0, packed = 0, scratch = 0;
   std::string isa;
+  std::string activations;  // "static", "dynamic" or "float"
 };
 
 Result measure(const ternrt::ModelHandle& model, unsigned threads, const char* isa, uint32_t flags, long warmup, long runs) {
@@ -81,6 +87,7 @@ Result measure(const ternrt::ModelHandle& model, unsigned threads, const char* i
   r.packed = ternrt_interpreter_packed_weight_bytes(raw);
   r.scratch = ternrt_interpreter_scratch_bytes(raw);
   r.isa = ternrt_interpreter_isa(raw);
+  r.activations = ternrt_interpreter_activation_mode(raw);
   return r;
 }
 
@@ -103,7 +110,8 @@ std::string json_escape(const std::string& s) {
 int run(int argc, char** argv) {
   std::string path, isa;
   long threads = 1, warmup = 5, runs = 50;
-  bool with_float = true, json = false, verbose = false;
+  bool with_float = true, with_dynamic = true, json = false, verbose = false;
+  uint32_t flags = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -118,6 +126,12 @@ int run(int argc, char** argv) {
     else if (a == "--runs") runs = ternrt::tools::parse_int_flag(a, value(), 1, 10000000);
     else if (a == "--isa") isa = value();
     else if (a == "--no-float") with_float = false;
+    else if (a == "--no-dynamic") with_dynamic = false;
+    else if (a == "--activations") {
+      const std::string m = value();
+      if (m == "dynamic") flags = TERNRT_FLAG_DYNAMIC_ACTIVATIONS;
+      else if (m != "static") throw std::runtime_error("--activations: expected static or dynamic, got '" + m + "'");
+    }
     else if (a == "--json") json = true;
     else if (a == "--verbose") verbose = true;
     else if (!a.empty() && a[0] == '-') throw std::runtime_error("unknown option '" + a + "'\n" + kUsage);
@@ -127,10 +141,13 @@ int run(int argc, char** argv) {
   if (path.empty()) throw std::runtime_error(std::string("missing MODEL\n") + kUsage);
 
   const auto model = ternrt::ModelHandle::load_file(path);
-  const Result t = measure(model, static_cast<unsigned>(threads), isa.empty() ? nullptr : isa.c_str(), 0, warmup, runs);
+  const char* isa_arg = isa.empty() ? nullptr : isa.c_str();
+  const Result t = measure(model, static_cast<unsigned>(threads), isa_arg, flags, warmup, runs);
+  const bool is_static = t.activations == "static";
+  if (flags == 0 && !is_static && !json) std::fprintf(stderr, "note: the model has no static int8 ranges (ternrt-convert --static-int8); running the dynamic path\n");
 
   // Operator names, types and kernels from one interpreter (same for every run).
-  ternrt::InterpreterHandle probe(model, 1, isa.empty() ? nullptr : isa.c_str());
+  ternrt::InterpreterHandle probe(model, 1, isa_arg, 0, flags);
   const size_t n_ops = ternrt_interpreter_op_count(probe.get());
   std::vector<ternrt_op_info> ops(n_ops);
   bool has_ternary = false;
@@ -139,7 +156,9 @@ int run(int argc, char** argv) {
     has_ternary |= ops[k].ternary != 0;
   }
   const bool compare = with_float && has_ternary;
-  Result f;
+  const bool compare_dynamic = with_dynamic && is_static;
+  Result d, f;
+  if (compare_dynamic) d = measure(model, static_cast<unsigned>(threads), isa_arg, TERNRT_FLAG_DYNAMIC_ACTIVATIONS, warmup, runs);
   if (compare) f = measure(model, static_cast<unsigned>(threads), nullptr, TERNRT_FLAG_TERNARY_AS_FLOAT, warmup, runs);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -147,14 +166,19 @@ int run(int argc, char** argv) {
   const size_t weight_bytes = model.weight_bytes();
 
   if (json) {
-    std::printf("{\"model\": \"%s\", \"isa\": \"%s\", \"threads\": %ld, \"runs\": %ld, \"latency_ms\": %s", json_escape(path).c_str(),
-                t.isa.c_str(), threads, runs, json_latency(t.latency).c_str());
+    std::printf("{\"model\": \"%s\", \"isa\": \"%s\", \"activations\": \"%s\", \"threads\": %ld, \"runs\": %ld, \"latency_ms\": %s",
+                json_escape(path).c_str(), t.isa.c_str(), t.activations.c_str(), threads, runs, json_latency(t.latency).c_str());
+    if (compare_dynamic) {
+      std::printf(", \"dynamic_latency_ms\": %s, \"speedup_vs_dynamic\": %.4f", json_latency(d.latency).c_str(),
+                  d.latency.median / t.latency.median);
+    }
     if (compare) std::printf(", \"float_latency_ms\": %s, \"speedup_vs_float\": %.4f", json_latency(f.latency).c_str(), f.latency.median / t.latency.median);
     std::printf(", \"arena_bytes\": %zu, \"weight_bytes\": %zu, \"packed_weight_bytes\": %zu, \"scratch_bytes\": %zu, \"peak_rss_bytes\": %zu, \"ops\": [",
                 t.arena, weight_bytes, t.packed, t.scratch, peak_rss);
     for (size_t k = 0; k < n_ops; ++k) {
       std::printf("%s{\"index\": %zu, \"name\": \"%s\", \"type\": \"%s\", \"kernel\": \"%s\", \"ternary\": %s, \"ms\": %.5f", k ? ", " : "", k,
                   json_escape(ops[k].name).c_str(), ops[k].type, json_escape(ops[k].kernel).c_str(), ops[k].ternary ? "true" : "false", t.op_ms[k]);
+      if (compare_dynamic) std::printf(", \"dynamic_ms\": %.5f", d.op_ms[k]);
       if (compare) std::printf(", \"float_ms\": %.5f", f.op_ms[k]);
       std::printf("}");
     }
@@ -162,19 +186,26 @@ int run(int argc, char** argv) {
     return 0;
   }
 
-  std::printf("model     %s\nisa       %s (ternary kernels), threads %ld, %ld warmup + %ld timed runs\n", path.c_str(), t.isa.c_str(), threads,
-              warmup, runs);
-  std::printf("\n%-22s %9s %9s %9s %9s\n", "latency (ms)", "min", "median", "p90", "max");
-  std::printf("%-22s %9.3f %9.3f %9.3f %9.3f\n", has_ternary ? "ternary" : "model", t.latency.min, t.latency.median, t.latency.p90, t.latency.max);
-  if (compare) {
-    std::printf("%-22s %9.3f %9.3f %9.3f %9.3f\n", "same model in float", f.latency.min, f.latency.median, f.latency.p90, f.latency.max);
-    std::printf("speed-up vs float (median): %.2fx\n", f.latency.median / t.latency.median);
+  std::printf("model     %s\nisa       %s (ternary kernels), %s activations, threads %ld, %ld warmup + %ld timed runs\n", path.c_str(),
+              t.isa.c_str(), t.activations.c_str(), threads, warmup, runs);
+  std::printf("\n%-24s %9s %9s %9s %9s\n", "latency (ms)", "min", "median", "p90", "max");
+  const std::string label = !has_ternary ? "model" : "ternary, " + t.activations + " int8";
+  std::printf("%-24s %9.3f %9.3f %9.3f %9.3f\n", label.c_str(), t.latency.min, t.latency.median, t.latency.p90, t.latency.max);
+  if (compare_dynamic) {
+    std::printf("%-24s %9.3f %9.3f %9.3f %9.3f\n", "ternary, dynamic int8", d.latency.min, d.latency.median, d.latency.p90, d.latency.max);
   }
+  if (compare) {
+    std::printf("%-24s %9.3f %9.3f %9.3f %9.3f\n", "same model in float", f.latency.min, f.latency.median, f.latency.p90, f.latency.max);
+  }
+  if (compare_dynamic) std::printf("speed-up vs dynamic (median): %.2fx\n", d.latency.median / t.latency.median);
+  if (compare) std::printf("speed-up vs float (median): %.2fx\n", f.latency.median / t.latency.median);
   double total = 0;
   for (double v : t.op_ms) total += v;
-  std::printf("\n%-4s %-16s %-26s %9s %6s%s%s\n", "#", "op", "name", "ms", "share", compare ? "  float ms" : "", verbose ? "  kernel" : "");
+  std::printf("\n%-4s %-16s %-26s %9s %6s%s%s%s\n", "#", "op", "name", "ms", "share", compare_dynamic ? "    dyn ms" : "",
+              compare ? "  float ms" : "", verbose ? "  kernel" : "");
   for (size_t k = 0; k < n_ops; ++k) {
     std::printf("%-4zu %-16s %-26.26s %9.4f %5.1f%%", k, ops[k].type, ops[k].name, t.op_ms[k], total > 0 ? 100 * t.op_ms[k] / total : 0.0);
+    if (compare_dynamic) std::printf("  %8.4f", d.op_ms[k]);
     if (compare) std::printf("  %8.4f", f.op_ms[k]);
     if (verbose) std::printf("  %s", ops[k].kernel);
     std::printf("\n");

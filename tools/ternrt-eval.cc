@@ -44,6 +44,8 @@ const char kUsage[] =
     "  --isa ISA          force the ternary kernels: scalar, avx2, avx512, avx512vnni, neon, neondot\n"
     "  --ternary-as-float run MODEL's ternary layers in float (weights = scale * trit, no int8\n"
     "                     activations): separates weight quantization error from activation error\n"
+    "  --activations M    static (default for a model with int8 ranges, ternrt-convert --static-int8)\n"
+    "                     or dynamic (quantize each ternary layer's input per invoke)\n"
     "  --progress         progress bar on stderr even when it is not a terminal (default: only on a tty)\n"
     "  --json             one JSON object: top1, top5, agreement (null when not measured), images_per_s, n, ...\n";
 
@@ -68,7 +70,7 @@ struct Options {
   std::string npy_images, npy_labels, idx_images, idx_labels;
   std::string mean_flag, std_flag, save_top1;
   long limit = 0, threads = 1;
-  bool json = false, ternary_as_float = false;
+  bool json = false, ternary_as_float = false, dynamic = false;
   int progress = -1;  // -1: when stderr is a tty
 };
 
@@ -226,7 +228,7 @@ struct Predictions {
   std::vector<uint8_t> label_in_top5;  // only with labels
   size_t classes = 0, batch = 1;
   double seconds = 0;  // set_input + invoke + output of all batches
-  std::string isa;
+  std::string isa, activations;
   Normalization norm;
 };
 
@@ -238,7 +240,7 @@ class Interpreter {
     ternrt_interpreter_options_init(&opts);
     opts.num_threads = static_cast<uint32_t>(o.threads);
     opts.isa = o.isa.empty() ? nullptr : o.isa.c_str();
-    opts.flags = as_float ? TERNRT_FLAG_TERNARY_AS_FLOAT : 0u;
+    opts.flags = (as_float ? TERNRT_FLAG_TERNARY_AS_FLOAT : 0u) | (o.dynamic ? TERNRT_FLAG_DYNAMIC_ACTIVATIONS : 0u);
     ternrt_interpreter* raw = nullptr;
     ternrt::check(ternrt_interpreter_create(model.get(), &opts, &raw));
     it_.reset(raw);
@@ -247,6 +249,7 @@ class Interpreter {
   ternrt::TensorInfo input_info(size_t i) const { return info(i, true); }
   ternrt::TensorInfo output_info(size_t i) const { return info(i, false); }
   std::string isa() const { return ternrt_interpreter_isa(it_.get()); }
+  std::string activations() const { return ternrt_interpreter_activation_mode(it_.get()); }
   void set_input(size_t i, const std::vector<float>& x) {
     ternrt::check(ternrt_interpreter_set_input(it_.get(), i, x.data(), x.size() * sizeof(float)));
   }
@@ -277,6 +280,7 @@ Predictions evaluate(const std::string& model_path, const Options& o, const Data
   const bool nchw = ternrt::tools::source_is_nchw(model);
   Predictions p;
   p.isa = interp.isa();
+  p.activations = interp.activations();
   p.batch = in_info.shape.empty() || in_info.shape[0] < 1 ? 1 : static_cast<size_t>(in_info.shape[0]);
   p.classes = out_info.elements() / p.batch;
   if (p.classes == 0 || out_info.elements() % p.batch != 0) {
@@ -414,6 +418,11 @@ int run(int argc, char** argv) {
     else if (a == "--std") o.std_flag = value();
     else if (a == "--json") o.json = true;
     else if (a == "--ternary-as-float") o.ternary_as_float = true;
+    else if (a == "--activations") {
+      const std::string m = value();
+      if (m != "static" && m != "dynamic") throw std::runtime_error("--activations: expected static or dynamic, got '" + m + "'");
+      o.dynamic = m == "dynamic";
+    }
     else if (a == "--progress") o.progress = 1;
     else if (a == "--no-progress") o.progress = 0;
     else if (!a.empty() && a[0] == '-') throw std::runtime_error("unknown option '" + a + "'\n" + kUsage);
@@ -472,16 +481,17 @@ int run(int argc, char** argv) {
   if (o.json) {
     std::printf("{\"model\": %s, \"n\": %zu, \"top1\": %s, \"top5\": %s, \"agreement\": %s, \"images_per_s\": %s, \"seconds\": %s, "
                 "\"classes\": %zu, \"batch\": %zu, \"threads\": %ld, \"isa\": %s, \"reference\": %s, \"reference_top1\": %s, "
-                "\"normalization\": %s, \"ternary_as_float\": %s}\n",
+                "\"normalization\": %s, \"ternary_as_float\": %s, \"activations\": %s}\n",
                 json_string(o.model_path).c_str(), d.count, json_number(top1).c_str(), json_number(top5).c_str(),
                 json_number(agreement).c_str(), json_number(ips, "%.2f").c_str(), json_number(p.seconds).c_str(), p.classes, p.batch,
                 o.threads, json_string(p.isa).c_str(), o.reference_path.empty() ? "null" : json_string(o.reference_path).c_str(),
                 json_number(ref_top1).c_str(),
-                json_string(p.norm.origin).c_str(), o.ternary_as_float ? "true" : "false");
+                json_string(p.norm.origin).c_str(), o.ternary_as_float ? "true" : "false",
+                json_string(p.activations).c_str());
     return 0;
   }
-  std::printf("model      %s (ternary kernels: %s, %ld thread%s, batch %zu, %zu classes)\n", o.model_path.c_str(), p.isa.c_str(),
-              o.threads, o.threads == 1 ? "" : "s", p.batch, p.classes);
+  std::printf("model      %s (ternary kernels: %s, %s activations, %ld thread%s, batch %zu, %zu classes)\n", o.model_path.c_str(),
+              p.isa.c_str(), p.activations.c_str(), o.threads, o.threads == 1 ? "" : "s", p.batch, p.classes);
   std::printf("images     %zu from %s", d.count, d.images_path.c_str());
   if (d.from_idx) {
     std::string m, s;

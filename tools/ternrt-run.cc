@@ -11,16 +11,18 @@
 namespace {
 
 const char kUsage[] =
-    "usage: ternrt-run MODEL.tern --input X.npy [--output Y.npy] [--top-k K] [--threads N] [--isa ISA]\n"
+    "usage: ternrt-run MODEL.tern --input X.npy [--output Y.npy] [--top-k K] [--threads N] [--isa ISA] [--activations M]\n"
     "  Runs the model once. X.npy is float32 in the source model's layout (NCHW for models\n"
     "  converted from ONNX) or NHWC. Y.npy gets output 0 in the same layout convention.\n"
     "  --top-k K   print the K largest entries of each row of output 0 (default 5; 0 = off)\n"
     "  --threads N worker threads (default 1)\n"
-    "  --isa ISA   force the ternary kernels: scalar, avx2, avx512, avx512vnni, neon, neondot\n";
+    "  --isa ISA   force the ternary kernels: scalar, avx2, avx512, avx512vnni, neon, neondot\n"
+    "  --activations M  static (default for a model with int8 ranges) or dynamic\n";
 
 int run(int argc, char** argv) {
   std::string model_path, input_path, output_path, isa;
   long top_k = 5, threads = 1;
+  uint32_t flags = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -35,6 +37,11 @@ int run(int argc, char** argv) {
     else if (a == "--top-k") top_k = ternrt::tools::parse_int_flag(a, value(), 0, 1000000);
     else if (a == "--threads") threads = ternrt::tools::parse_int_flag(a, value(), 1, 256);
     else if (a == "--isa") isa = value();
+    else if (a == "--activations") {
+      const std::string m = value();
+      if (m != "static" && m != "dynamic") throw std::runtime_error("--activations: expected static or dynamic, got '" + m + "'");
+      flags = m == "dynamic" ? TERNRT_FLAG_DYNAMIC_ACTIVATIONS : 0u;
+    }
     else if (!a.empty() && a[0] == '-') throw std::runtime_error("unknown option '" + a + "'\n" + kUsage);
     else if (model_path.empty()) model_path = a;
     else throw std::runtime_error("unexpected argument '" + a + "'");
@@ -42,7 +49,7 @@ int run(int argc, char** argv) {
   if (model_path.empty() || input_path.empty()) throw std::runtime_error(std::string("missing MODEL or --input\n") + kUsage);
 
   auto model = ternrt::ModelHandle::load_file(model_path);
-  ternrt::InterpreterHandle interp(model, static_cast<unsigned>(threads), isa.empty() ? nullptr : isa.c_str());
+  ternrt::InterpreterHandle interp(model, static_cast<unsigned>(threads), isa.empty() ? nullptr : isa.c_str(), 0, flags);
   if (interp.input_count() != 1) throw std::runtime_error(model_path + ": ternrt-run supports models with one input");
   const bool nchw = ternrt::tools::source_is_nchw(model);
   const auto array = ternrt::tools::read_npy(input_path);

@@ -214,8 +214,36 @@ ternrt_status ternrt_interpreter_tensor(const ternrt_interpreter* interpreter, s
                                                " is an intermediate tensor; create the interpreter with TERNRT_FLAG_PRESERVE_ALL_TENSORS to read it");
   }
   fill_info(d, info);
+  if (interpreter->impl->stored_as_int8(index)) {
+    info->type = TERNRT_I8;
+    info->bytes = d.elements;
+  }
   *data = interpreter->impl->tensor_data(index);
   return TERNRT_OK;
+}
+
+ternrt_status ternrt_interpreter_tensor_quantization(const ternrt_interpreter* interpreter, size_t index, float* scale,
+                                                     int32_t* zero_point) {
+  if (interpreter == nullptr || scale == nullptr || zero_point == nullptr) {
+    return set_error(TERNRT_INVALID_ARGUMENT, "tensor_quantization: NULL argument");
+  }
+  return guarded([&] {
+    const auto& tensors = interpreter->impl->model().tensors();
+    if (index >= tensors.size()) {
+      ternrt::fail(TERNRT_INVALID_ARGUMENT, "tensor index " + std::to_string(index) + " out of range (model has " +
+                                                std::to_string(tensors.size()) + " tensors)");
+    }
+    if (!interpreter->impl->stored_as_int8(index)) {
+      ternrt::fail(TERNRT_INVALID_ARGUMENT, tensors[index].label(static_cast<int>(index)) + " is not stored as int8 by this interpreter (" +
+                                                interpreter->impl->activation_mode() + " activations)");
+    }
+    *scale = tensors[index].act_scale;
+    *zero_point = tensors[index].act_zero_point;
+  });
+}
+
+const char* ternrt_interpreter_activation_mode(const ternrt_interpreter* interpreter) {
+  return interpreter ? interpreter->impl->activation_mode() : "";
 }
 
 size_t ternrt_interpreter_arena_bytes(const ternrt_interpreter* interpreter) {

@@ -9,6 +9,7 @@
 #include "error.h"
 #include "memory-planner.h"
 #include "ops/common.h"
+#include "ops/float-fallback.h"
 
 namespace ternrt {
 namespace {
@@ -55,14 +56,15 @@ Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& o
       if (pool_ == nullptr) fail(TERNRT_OUT_OF_MEMORY, "cannot create a pool of " + std::to_string(options.num_threads) + " threads");
     }
     preserve_all_ = (options.flags & TERNRT_FLAG_PRESERVE_ALL_TENSORS) != 0;
+    choose_int8_tensors(options);
     MemoryBudget budget(options.max_memory_bytes);
     plan_and_allocate(options.max_arena_bytes, preserve_all_, budget);
     ops_.reserve(model.ops().size());
     CreateOptions create_options;
     create_options.ternary_as_float = (options.flags & TERNRT_FLAG_TERNARY_AS_FLOAT) != 0;
+    create_options.int8 = &int8_;
     for (const OpDesc& op : model.ops()) {
-      ops_.push_back(find_op_spec(op.opcode)->create(model, op, create_options));
-      ops_.back()->prepare(PrepareArgs{model, op, tensor_data_, pool_, isa_, budget});
+      ops_.push_back(create_op(op, create_options, budget));
       kernels_.push_back(ops_.back()->kernel());
     }
     op_ns_.assign(ops_.size(), 0);
@@ -79,6 +81,52 @@ Interpreter::~Interpreter() {
   ops_.clear();  // XNNPACK operators before the memory they point into
   std::free(arena_);
   if (pool_) pthreadpool_destroy(pool_);
+}
+
+// The static int8 path (docs/static-int8.md) runs when the model carries activation ranges and
+// the caller did not ask for dynamic activations or float: every activation with a range is stored
+// as int8, except graph inputs and outputs, which the API exchanges as float.
+void Interpreter::choose_int8_tensors(const ternrt_interpreter_options& options) {
+  const auto& tensors = model_.tensors();
+  int8_.assign(tensors.size(), 0);
+  if (options.flags & TERNRT_FLAG_TERNARY_AS_FLOAT) {
+    mode_ = "float";
+    return;
+  }
+  bool any = false;
+  for (const TensorDesc& t : tensors) any = any || (!t.is_constant() && t.has_act_quant());
+  if (!any || (options.flags & TERNRT_FLAG_DYNAMIC_ACTIVATIONS)) {
+    mode_ = "dynamic";
+    return;
+  }
+  mode_ = "static";
+  for (size_t t = 0; t < tensors.size(); ++t) int8_[t] = !tensors[t].is_constant() && tensors[t].has_act_quant();
+  for (int t : model_.inputs()) int8_[t] = 0;
+  for (int t : model_.outputs()) int8_[t] = 0;
+}
+
+// The operator's executable form; one without an int8 form for its int8 tensors (or whose int8
+// form XNNPACK refuses) runs in float between conversions (FloatFallback).
+std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions& options, MemoryBudget& budget) {
+  const OpSpec* spec = find_op_spec(op.opcode);
+  bool touches_int8 = false;
+  for (int t : op.inputs) touches_int8 = touches_int8 || options.is_s8(t);
+  for (int t : op.outputs) touches_int8 = touches_int8 || options.is_s8(t);
+  std::unique_ptr<Op> created = spec->create(model_, op, options);
+  if (touches_int8 && created->handles_int8()) {
+    try {
+      created->prepare(PrepareArgs{model_, op, tensor_data_, pool_, isa_, budget, int8_});
+      return created;
+    } catch (const Int8Unsupported&) {
+      // Fall through: the same operator in float.
+    }
+    CreateOptions float_options = options;
+    float_options.int8 = nullptr;
+    created = spec->create(model_, op, float_options);
+  }
+  if (touches_int8 && !created->handles_int8()) created = std::make_unique<FloatFallback>(std::move(created));
+  created->prepare(PrepareArgs{model_, op, tensor_data_, pool_, isa_, budget, int8_});
+  return created;
 }
 
 void Interpreter::plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all, MemoryBudget& budget) {
@@ -114,7 +162,8 @@ void Interpreter::plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all,
       first[t] = -1;
       last[t] = n_ops;
     }
-    requests.push_back({tensors[t].bytes, std::min(first[t], last[t]), last[t]});
+    const size_t bytes = int8_[t] ? tensors[t].elements : tensors[t].bytes;
+    requests.push_back({bytes, std::min(first[t], last[t]), last[t]});
     owners.push_back(static_cast<int>(t));
   }
   const MemoryPlan plan = plan_memory(requests, kArenaAlignment, kTailPadding);

@@ -36,6 +36,10 @@ class Interpreter {
   size_t packed_weight_bytes() const;
   size_t scratch_bytes() const;
   kernels::Isa isa() const { return isa_; }
+  // "static" (int8 between layers, ranges from the model), "dynamic" (ranges measured per invoke)
+  // or "float" (TERNRT_FLAG_TERNARY_AS_FLOAT).
+  const char* activation_mode() const { return mode_; }
+  bool stored_as_int8(size_t index) const { return int8_[index] != 0; }
   size_t op_count() const { return ops_.size(); }
   const std::string& op_kernel(size_t i) const { return kernels_[i]; }
   void set_profiling(bool on) { profiling_ = on; }
@@ -43,11 +47,15 @@ class Interpreter {
 
  private:
   void plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all, MemoryBudget& budget);
+  void choose_int8_tensors(const ternrt_interpreter_options& options);
+  std::unique_ptr<Op> create_op(const OpDesc& op, const CreateOptions& options, MemoryBudget& budget);
 
   const Model& model_;
   kernels::Isa isa_ = kernels::Isa::scalar;
   pthreadpool_t pool_ = nullptr;
   std::vector<void*> tensor_data_;
+  std::vector<char> int8_;  // per tensor: stored as int8 (static path)
+  const char* mode_ = "dynamic";
   void* arena_ = nullptr;
   size_t arena_bytes_ = 0;
   std::vector<std::unique_ptr<Op>> ops_;

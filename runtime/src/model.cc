@@ -69,6 +69,23 @@ void check_quantization(const std::string& what, const fb::Quantization& q, cons
   }
 }
 
+// The static int8 range of an activation (docs/format.md): one scale, one int8 zero point.
+void decode_act_quant(const std::string& what, const fb::Quantization& q, TensorDesc& d) {
+  const size_t ns = q.scale() ? q.scale()->size() : 0;
+  const size_t nz = q.zero_point() ? q.zero_point()->size() : 0;
+  if (ns == 0) return;
+  if (ns != 1 || q.axis() != -1) {
+    fail(TERNRT_INVALID_MODEL, what + ": an activation's quantization must be per tensor (1 scale, axis -1), got " +
+                                   std::to_string(ns) + " scales on axis " + std::to_string(q.axis()));
+  }
+  const int64_t z = nz == 0 ? 0 : q.zero_point()->Get(0);
+  if (z < -128 || z > 127) {
+    fail(TERNRT_INVALID_MODEL, what + ": an activation's zero point must be in [-128, 127] (int8), got " + std::to_string(z));
+  }
+  d.act_scale = q.scale()->Get(0);
+  d.act_zero_point = static_cast<int32_t>(z);
+}
+
 }  // namespace
 
 std::string shape_str(const std::vector<int32_t>& shape) {
@@ -253,6 +270,7 @@ void Model::decode_tensors() {
     }
     d.elements = static_cast<size_t>(elements);
     if (t.quantization() != nullptr) check_quantization(where() + what, *t.quantization(), d.shape);
+    if (t.quantization() != nullptr && t.buffer() == 0 && d.type == fb::TensorType::F32) decode_act_quant(where() + what, *t.quantization(), d);
     if (d.type == fb::TensorType::TERNARY2) {
       decode_ternary(static_cast<int>(i), t, d);
       continue;

@@ -34,6 +34,11 @@ struct TensorDesc {
   size_t bytes = 0;                  // of the runtime representation (0 for TERNARY2)
   const uint8_t* data = nullptr;     // constant data; nullptr for activations
   std::unique_ptr<TernaryDesc> ternary;
+  // Static int8 range of an F32 activation (Tensor.quantization, format 1.1): real = scale * (q - zero_point).
+  // scale 0 = none; the static path then keeps the tensor float.
+  float act_scale = 0.0f;
+  int32_t act_zero_point = 0;
+  bool has_act_quant() const { return act_scale > 0.0f; }
   bool is_constant() const { return data != nullptr || ternary != nullptr; }
   std::string label(int index) const;  // "tensor 7 'conv1.weight'"
 };

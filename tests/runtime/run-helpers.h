@@ -70,4 +70,11 @@ inline std::vector<float> random_floats(std::mt19937& rng, size_t n, float lo = 
   return v;
 }
 
+inline std::vector<int8_t> random_trits(std::mt19937& rng, size_t n) {
+  std::uniform_int_distribution<int> d(-1, 1);
+  std::vector<int8_t> t(n);
+  for (auto& v : t) v = static_cast<int8_t>(d(rng));
+  return t;
+}
+
 }  // namespace ternrt::test

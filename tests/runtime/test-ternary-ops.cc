@@ -15,13 +15,6 @@ using namespace ternrt::test;
 
 namespace {
 
-std::vector<int8_t> random_trits(std::mt19937& rng, size_t n) {
-  std::uniform_int_distribution<int> d(-1, 1);
-  std::vector<int8_t> t(n);
-  for (auto& v : t) v = static_cast<int8_t>(d(rng));
-  return t;
-}
-
 struct Layer {
   std::vector<uint8_t> model;
   std::vector<float> input, expected;

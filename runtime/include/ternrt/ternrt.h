@@ -134,6 +134,11 @@ typedef struct ternrt_interpreter_options {
 /* Give every tensor its own memory (no reuse by the planner) so intermediate tensors can be read
  * after invoke with ternrt_interpreter_tensor: for calibration and debugging; costs memory. */
 #define TERNRT_FLAG_PRESERVE_ALL_TENSORS 2u
+/* A model converted with static int8 activation ranges (ternrt-convert --static-int8) runs its
+ * activations as int8 between layers by default (the static path). This flag ignores those ranges
+ * and quantizes each ternary layer's input per invoke instead (the dynamic path, as for models
+ * without ranges): for accuracy and speed comparisons. */
+#define TERNRT_FLAG_DYNAMIC_ACTIVATIONS 4u
 
 /* Fills options with the defaults: 1 thread, no arena cap, best ISA, no flags. Call it before
  * setting fields, so fields added in later versions get their defaults. NULL is ignored. */
@@ -215,6 +220,10 @@ TERNRT_API ternrt_status ternrt_interpreter_op_info(const ternrt_interpreter* in
 /* The ISA the ternary kernels of this interpreter use ("avx512vnni", "neondot", "scalar", ...).
  * Static storage; "" for NULL. */
 TERNRT_API const char* ternrt_interpreter_isa(const ternrt_interpreter* interpreter);
+/* How this interpreter runs activations: "static" (int8 between layers with the model's ranges),
+ * "dynamic" (float between layers, each ternary layer quantizes its input per invoke) or "float"
+ * (TERNRT_FLAG_TERNARY_AS_FLOAT). Static storage; "" for NULL. */
+TERNRT_API const char* ternrt_interpreter_activation_mode(const ternrt_interpreter* interpreter);
 /* With profiling on (off by default), invoke records each operator's wall time (a clock read per
  * operator). NULL is ignored. One thread at a time per interpreter, like invoke. */
 TERNRT_API void ternrt_interpreter_set_profiling(ternrt_interpreter* interpreter, int enable);
@@ -228,12 +237,18 @@ TERNRT_API size_t ternrt_interpreter_packed_weight_bytes(const ternrt_interprete
 TERNRT_API size_t ternrt_interpreter_scratch_bytes(const ternrt_interpreter* interpreter);
 /* All tensors of the model (activations and constants, ternary weights excluded as `data`). */
 TERNRT_API size_t ternrt_interpreter_tensor_count(const ternrt_interpreter* interpreter);
-/* Info and contents of tensor `index` as of the last invoke. *data stays valid until the next
+/* Info and contents of tensor `index` as of the last invoke (type TERNRT_I8 for an activation the
+ * static path stores as int8; see ternrt_interpreter_tensor_quantization). *data stays valid until the next
  * invoke or the interpreter's deletion. Intermediate activations are readable only when the
  * interpreter was created with TERNRT_FLAG_PRESERVE_ALL_TENSORS (INVALID_STATE otherwise); graph
  * inputs, outputs and float constants always are. Ternary weight tensors give INVALID_ARGUMENT. */
 TERNRT_API ternrt_status ternrt_interpreter_tensor(const ternrt_interpreter* interpreter, size_t index,
                                                    ternrt_tensor_info* info, const void** data);
+/* The int8 parameters of tensor `index` when this interpreter stores it as int8 (static path; its
+ * ternrt_interpreter_tensor info then has type TERNRT_I8): real = scale * (q - zero_point).
+ * Errors: INVALID_ARGUMENT (NULL, index out of range, or the tensor is not stored as int8). */
+TERNRT_API ternrt_status ternrt_interpreter_tensor_quantization(const ternrt_interpreter* interpreter, size_t index,
+                                                                float* scale, int32_t* zero_point);
 /* Bytes of constant weights in the model as stored (2-bit ternary codes + scales, float weights).
  * 0 for NULL. Thread-safe. */
 TERNRT_API size_t ternrt_model_weight_bytes(const ternrt_model* model);

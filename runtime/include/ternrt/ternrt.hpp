@@ -88,6 +88,7 @@ class InterpreterHandle {
   }
   size_t arena_bytes() const { return ternrt_interpreter_arena_bytes(get()); }
   std::string isa() const { return ternrt_interpreter_isa(get()); }
+  std::string activation_mode() const { return ternrt_interpreter_activation_mode(get()); }
 
  private:
   TensorInfo info(size_t i, bool input) const {

@@ -1,5 +1,6 @@
-// GLOBAL_AVG_POOL: (N, H, W, C) -> (N, 1, 1, C) through XNNPACK.
+// GLOBAL_AVG_POOL: (N, H, W, C) -> (N, 1, 1, C) through XNNPACK (f32, or qs8 on the static int8 path).
 #include "ops/common.h"
+#include "ops/int8-convert.h"
 #include "ops/op.h"
 
 namespace ternrt {
@@ -34,7 +35,37 @@ class GlobalAvgPool : public Op {
   XnnOp op_;
 };
 
-std::unique_ptr<Op> create(const Model&, const OpDesc& op, const CreateOptions&) { return std::make_unique<GlobalAvgPool>(op.inputs[0], op.outputs[0]); }
+class GlobalAvgPoolS8 : public Op {
+ public:
+  GlobalAvgPoolS8(int x, int y) : x_(x), y_(y) {}
+  void prepare(const PrepareArgs& args) override {
+    const TensorDesc &x = args.tensor(x_), &y = args.tensor(y_);
+    const size_t c = x.shape[3];
+    const std::string label = args.op.label();
+    const xnn_status status = xnn_create_global_average_pooling_nwc_qs8(
+        c, c, c, static_cast<int8_t>(x.act_zero_point), x.act_scale, static_cast<int8_t>(y.act_zero_point), y.act_scale, -128,
+        127, 0, op_.out());
+    if (status == xnn_status_invalid_parameter || status == xnn_status_unsupported_parameter) {
+      throw Int8Unsupported{std::string("xnn_create_global_average_pooling_nwc_qs8 refuses the scales: ") + xnn_status_str(status)};
+    }
+    xnn_check(status, label, "xnn_create_global_average_pooling_nwc_qs8");
+    xnn_check(xnn_setup_global_average_pooling_nwc_qs8(op_.get(), x.shape[0], static_cast<size_t>(x.shape[1]) * x.shape[2],
+                                                       args.s8(x_), args.s8(y_), args.pool),
+              label, "xnn_setup_global_average_pooling_nwc_qs8");
+  }
+  void run(pthreadpool_t pool) override { run_xnn(op_.get(), pool, "global_avg_pool"); }
+  std::string kernel() const override { return "xnnpack qs8 gavgpool"; }
+  bool handles_int8() const override { return true; }
+
+ private:
+  int x_, y_;
+  XnnOp op_;
+};
+
+std::unique_ptr<Op> create(const Model&, const OpDesc& op, const CreateOptions& options) {
+  if (options.is_s8(op.inputs[0]) && options.is_s8(op.outputs[0])) return std::make_unique<GlobalAvgPoolS8>(op.inputs[0], op.outputs[0]);
+  return std::make_unique<GlobalAvgPool>(op.inputs[0], op.outputs[0]);
+}
 
 }  // namespace
 

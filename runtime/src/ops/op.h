@@ -37,8 +37,20 @@ struct PrepareArgs {
   kernels::Isa isa;
   MemoryBudget& budget;
 
+  // Static int8 path: which tensors this interpreter stores as int8 (with the tensor's act_scale /
+  // act_zero_point); all zero in the dynamic and float paths.
+  const std::vector<char>& int8;
+
   float* f32(int tensor) const { return static_cast<float*>(tensor_data[tensor]); }
+  int8_t* s8(int tensor) const { return static_cast<int8_t*>(tensor_data[tensor]); }
+  bool is_s8(int tensor) const { return tensor >= 0 && int8[tensor] != 0; }
   const TensorDesc& tensor(int index) const { return model.tensors()[index]; }
+};
+
+// Thrown by an int8 operator's prepare() when XNNPACK refuses its quantization parameters (e.g. a
+// scale ratio outside its range): the interpreter then runs the operator in float instead.
+struct Int8Unsupported {
+  std::string why;
 };
 
 class Op {
@@ -49,10 +61,15 @@ class Op {
   virtual std::string kernel() const = 0;             // what executes it, for profiles
   virtual size_t scratch_bytes() const { return 0; }  // memory held besides the arena
   virtual size_t packed_weight_bytes() const { return 0; }
+  // True when the operator reads and writes its int8 tensors itself (PrepareArgs::int8); otherwise
+  // the interpreter wraps it in FloatFallback, which converts int8 tensors around a float run.
+  virtual bool handles_int8() const { return false; }
 };
 
 struct CreateOptions {
   bool ternary_as_float = false;  // TERNRT_FLAG_TERNARY_AS_FLOAT
+  const std::vector<char>* int8 = nullptr;  // as PrepareArgs::int8 (nullptr: no int8 tensors)
+  bool is_s8(int tensor) const { return int8 != nullptr && tensor >= 0 && (*int8)[tensor] != 0; }
 };
 
 struct OpSpec {

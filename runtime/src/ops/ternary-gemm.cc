@@ -19,44 +19,86 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
   // Repacked weights are about the 2-bit codes plus per-channel sums and tile padding.
   args.budget.reserve(static_cast<uint64_t>(t.n) * ((t.k + 3) / 4 + 64), what + ": packed weights");
   const uint64_t patch_bytes = g_.is_pointwise() ? 0 : static_cast<uint64_t>(m_) * k_ + kKernelReadPadding;
-  args.budget.reserve(args.tensor(input_).elements + kKernelReadPadding + patch_bytes, what + ": int8 input and patch buffers");
+  const bool in_s8 = args.is_s8(input_);
+  args.budget.reserve((in_s8 ? 0 : args.tensor(input_).elements + kKernelReadPadding) + patch_bytes,
+                      what + ": int8 input and patch buffers");
   kernels::PackOptions pack_options;
   pack_options.rows_hint = m_;
   packed_ = kernels::PackedTernaryWeights::pack(t.codes, t.n, t.k, args.isa, pack_options);
   if (!packed_) fail(TERNRT_OUT_OF_MEMORY, what + ": cannot allocate packed weights");
   channel_scales_ = t.channel_scales.data();
   bias_data_ = bias_ >= 0 ? reinterpret_cast<const float*>(args.tensor(bias_).data) : nullptr;
-  x_ = args.f32(input_);
-  y_ = args.f32(output_);
-  quantized_.resize(args.tensor(input_).elements + kKernelReadPadding);
+  if (in_s8) {
+    const TensorDesc& x = args.tensor(input_);
+    x_s8_ = args.s8(input_);  // the arena pads every tensor for the kernels' over-read
+    x_scale_ = x.act_scale;
+    x_zero_point_ = x.act_zero_point;
+  } else {
+    x_ = args.f32(input_);
+    quantized_.resize(args.tensor(input_).elements + kKernelReadPadding);
+  }
   if (!g_.is_pointwise()) patches_.resize(m_ * k_ + kKernelReadPadding);
   const size_t workspace_bytes = kernels::t2i8_gemm_workspace_bytes(*packed_, m_);
   args.budget.reserve(workspace_bytes, what + ": GEMM workspace");
   workspace_.resize((workspace_bytes + sizeof(int32_t) - 1) / sizeof(int32_t));
-  post_.prepare(act_, y_, m_ * g_.out_c, args.op.label());
+  const size_t count = m_ * g_.out_c;
+  if (!args.is_s8(output_)) {
+    y_ = args.f32(output_);
+    post_.prepare(act_, y_, count, args.op.label());
+    return;
+  }
+  const TensorDesc& y = args.tensor(output_);
+  y_scale_ = y.act_scale;
+  y_zero_point_ = y.act_zero_point;
+  if (act_.post == fb::Activation::NONE) {  // the clamp of the fused activation, in int8
+    y_s8_ = args.s8(output_);
+    y_min_ = quantized_bound(act_.min, y_scale_, y_zero_point_);
+    y_max_ = quantized_bound(act_.max, y_scale_, y_zero_point_);
+    return;
+  }
+  args.budget.reserve(count * sizeof(float), what + ": float output before the activation");
+  float_out_.resize(count);
+  y_ = float_out_.data();
+  post_.prepare(act_, y_, count, args.op.label());
+  quantize_out_.prepare(y_, args.s8(output_), count, y_scale_, y_zero_point_, args.pool, args.op.label());
 }
 
 void TernaryGemmOp::run(pthreadpool_t pool) {
-  float scale = 1.0f;
-  int32_t zero_point = 0;
-  const size_t count = quantized_.size() - kKernelReadPadding;
-  // The packed weights' ISA (all implementations give the same bits); skips default_isa()'s
-  // environment lookup on every call.
-  kernels::quantize_f32_s8_dynamic_isa(packed_->isa(), x_, count, quantized_.data(), &scale, &zero_point);
-  const int8_t* a = quantized_.data();
+  float scale = x_scale_;
+  int32_t zero_point = x_zero_point_;
+  const int8_t* image = x_s8_;
+  if (image == nullptr) {
+    const size_t count = quantized_.size() - kKernelReadPadding;
+    // The packed weights' ISA (all implementations give the same bits); skips default_isa()'s
+    // environment lookup on every call.
+    kernels::quantize_f32_s8_dynamic_isa(packed_->isa(), x_, count, quantized_.data(), &scale, &zero_point);
+    image = quantized_.data();
+  }
+  const int8_t* a = image;
   if (!patches_.empty()) {
     // Row = output pixel (b, oy, ox); column = (ky, kx, c), matching the (OC, KH, KW, IC) weights.
     const kernels::Im2colGeometry geometry{g_.batch,    g_.in_h,     g_.in_w,       g_.in_c,       g_.out_h,
                                            g_.out_w,    g_.kernel_h, g_.kernel_w,   g_.stride_h,   g_.stride_w,
                                            g_.dilation_h, g_.dilation_w, g_.pad_top, g_.pad_left};
-    kernels::im2col_s8(geometry, quantized_.data(), static_cast<int8_t>(zero_point), patches_.data(), k_, pool);
+    kernels::im2col_s8(geometry, image, static_cast<int8_t>(zero_point), patches_.data(), k_, pool);
     a = patches_.data();
+  }
+  if (y_s8_ != nullptr) {
+    kernels::t2i8_gemm_s8(*packed_, m_, a, k_, scale, zero_point, channel_scales_, bias_data_, y_scale_, y_zero_point_,
+                          y_min_, y_max_, y_s8_, g_.out_c, pool, workspace_.data());
+    return;
   }
   kernels::t2i8_gemm_f32(*packed_, m_, a, k_, scale, zero_point, channel_scales_, bias_data_, act_.min, act_.max, y_,
                          g_.out_c, pool, workspace_.data());
   post_.run(pool);
+  if (!float_out_.empty()) quantize_out_.run(pool);
 }
 
-std::string TernaryGemmOp::kernel() const { return packed_ ? packed_->kernel_name() : "ternary"; }
+std::string TernaryGemmOp::kernel() const {
+  std::string name = packed_ ? packed_->kernel_name() : "ternary";
+  const bool out_s8 = y_s8_ != nullptr || !float_out_.empty();
+  if (x_s8_ != nullptr || out_s8) name += std::string(" (") + (x_s8_ ? "s8" : "f32") + " -> " + (out_s8 ? "s8" : "f32") + ")";
+  return name;
+}
 
 }  // namespace ternrt

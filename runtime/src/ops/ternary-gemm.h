@@ -1,14 +1,18 @@
-// Executes a ternary Conv2D or FullyConnected layer (architecture section 4, dynamic activation
-// mode): quantize the float input to int8 per tensor (vectorized), gather k x k patches
+// Executes a ternary Conv2D or FullyConnected layer (architecture section 4). Dynamic activations:
+// quantize the float input to int8 per tensor (vectorized), gather k x k patches
 // (kernels::im2col_s8) when the convolution is not a plain 1x1, run the ternary GEMM with the float
-// epilogue, then any activation XNNPACK-style clamping cannot express. Every buffer (int8 input,
-// patches, GEMM workspace) is sized in prepare(): run() does not allocate.
+// epilogue, then any activation XNNPACK-style clamping cannot express. Static int8 path: an int8
+// input is used as it is (its scale and zero point come from the model) and an int8 output is
+// written by the requantizing epilogue (kernels::t2i8_gemm_s8); a HardSwish/Sigmoid/HardSigmoid
+// output goes through float scratch instead. Every buffer (int8 input, patches, GEMM workspace) is
+// sized in prepare(): run() does not allocate.
 #pragma once
 
 #include <memory>
 #include <vector>
 
 #include "ops/common.h"
+#include "ops/int8-convert.h"
 #include "ops/op.h"
 
 namespace ternrt {
@@ -31,8 +35,9 @@ class TernaryGemmOp : public Op {
   void run(pthreadpool_t pool) override;
   std::string kernel() const override;
   size_t scratch_bytes() const override {
-    return quantized_.size() + patches_.size() + workspace_.size() * sizeof(int32_t);
+    return quantized_.size() + patches_.size() + workspace_.size() * sizeof(int32_t) + float_out_.size() * sizeof(float);
   }
+  bool handles_int8() const override { return true; }
   size_t packed_weight_bytes() const override { return packed_ ? packed_->packed_bytes() : 0; }
 
  private:
@@ -40,8 +45,17 @@ class TernaryGemmOp : public Op {
   Activation act_;
   int input_, weights_, bias_, output_;
   std::unique_ptr<kernels::PackedTernaryWeights> packed_;
-  const float* x_ = nullptr;
-  float* y_ = nullptr;
+  const float* x_ = nullptr;       // float input (dynamic quantization), or
+  const int8_t* x_s8_ = nullptr;   // int8 input with the model's static scale / zero point
+  float x_scale_ = 1.0f;
+  int32_t x_zero_point_ = 0;
+  float* y_ = nullptr;             // float output, or float_out_ when the int8 output needs a post-op
+  int8_t* y_s8_ = nullptr;         // int8 output written by the requantizing epilogue
+  float y_scale_ = 1.0f;
+  int32_t y_zero_point_ = 0;
+  int8_t y_min_ = -128, y_max_ = 127;
+  std::vector<float> float_out_;   // int8 output with a post-op: float result before quantizing
+  QuantizeS8 quantize_out_;
   const float* channel_scales_ = nullptr;
   const float* bias_data_ = nullptr;
   std::vector<int8_t> quantized_;  // the whole input as int8 (+ tail padding kernels may read)

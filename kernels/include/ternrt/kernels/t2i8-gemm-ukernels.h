@@ -80,6 +80,14 @@ void t2i8_pack_weights(const T2I8GemmUkernel& ukernel, const uint8_t* codes, siz
 void t2i8_activation_sums(size_t m, size_t k, const int8_t* a, size_t a_stride, int32_t* sums);
 void t2i8_activation_sums_isa(Isa isa, size_t m, size_t k, const int8_t* a, size_t a_stride, int32_t* sums);
 
+// The int8 epilogue of t2i8_gemm_s8 on one tile, with a given ISA's implementation (all
+// bit-identical): per r < mt, j < nt, c[r][j] = requantize(acc[r][j] - correction[j]) with the
+// per-channel multiplier and offset and the operations of t2i8-gemm.h. False if the ISA is not
+// supported here.
+bool t2i8_epilogue_s8_isa(Isa isa, size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
+                          const int32_t* correction, const float* multiplier, const float* offset, int8_t out_min,
+                          int8_t out_max, int8_t* c, size_t c_stride);
+
 // quantize_f32_s8_dynamic with a given ISA's implementation (bit-identical to the scalar one);
 // false if the ISA is not supported here.
 bool quantize_f32_s8_dynamic_isa(Isa isa, const float* x, size_t count, int8_t* q, float* scale,

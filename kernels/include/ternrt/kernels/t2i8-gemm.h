@@ -74,6 +74,23 @@ void t2i8_gemm_f32(const PackedTernaryWeights& w, size_t m, const int8_t* a, siz
                    float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
                    float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool, void* workspace);
 
+// Full layer with int8 output (static activation quantization): per output channel n,
+//   y = float(acc[m][n] - a_zero_point * rowsum[n]) * multiplier[n] + offset[n]
+//   multiplier[n] = channel_scale[n] * a_scale / out_scale,  offset[n] = (bias ? bias[n] : 0) / out_scale + out_zero_point
+//   c[m][n] = (int8) round_half_to_even(clamp(y, out_min, out_max))
+// Exact float operations, identical on every ISA and thread count (no FMA, IEEE division, never a
+// reciprocal): once per call, multiplier[n] = (channel_scale[n] * a_scale) / out_scale and
+// offset[n] = (bias ? bias[n] : 0.0f) / out_scale + float(out_zero_point); per element,
+// y = float(acc - a_zero_point * rowsum[n]) * multiplier[n], then y = y + offset[n], then
+// y = (y > out_min ? y : out_min), y = (y < out_max ? y : out_max) (so a NaN y gives out_min), then
+// round to nearest, ties to even. Clamping before rounding keeps the conversion in int8 range.
+// out_min <= out_max (e.g. ReLU: out_min = out_zero_point). Strides in elements. workspace as for
+// t2i8_gemm_s32 (t2i8_gemm_workspace_bytes).
+void t2i8_gemm_s8(const PackedTernaryWeights& w, size_t m, const int8_t* a, size_t a_stride,
+                  float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
+                  float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max,
+                  int8_t* c, size_t c_stride, pthreadpool_t pool, void* workspace);
+
 // The same without a workspace argument: they use a buffer of the calling thread that grows when a
 // call needs more (so the first call of a size allocates; convenience for tests and one-off
 // callers; the runtime uses the overloads above).
@@ -82,6 +99,10 @@ void t2i8_gemm_s32(const PackedTernaryWeights& w, size_t m, const int8_t* a, siz
 void t2i8_gemm_f32(const PackedTernaryWeights& w, size_t m, const int8_t* a, size_t a_stride,
                    float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
                    float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool);
+void t2i8_gemm_s8(const PackedTernaryWeights& w, size_t m, const int8_t* a, size_t a_stride,
+                  float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
+                  float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max,
+                  int8_t* c, size_t c_stride, pthreadpool_t pool);
 
 // Gathers convolution patches of an NHWC int8 image into im2col rows (row = output pixel (b, oy, ox),
 // column = (ky, kx, c), K = kernel_h * kernel_w * in_c); taps outside the image get pad_value (the

@@ -1,0 +1,66 @@
+// AArch64 NEON int8 epilogue (t2i8-epilogue-s8.h) for neon and neondot: 4 channels per vector, the
+// scalar operations in the same order (GCC implements vmulq/vaddq as plain vector arithmetic, so
+// this file is built with -ffp-contract=off to keep them from fusing into fmla). vmaxnmq(y, lo)
+// returns lo when y is NaN, like the scalar y > lo ? y : lo. vcvtnq rounds to nearest-even (lrintf
+// in the default rounding mode).
+#include <arm_neon.h>
+
+#include <cstring>
+
+#include "t2i8-gemm/t2i8-epilogue-s8.h"
+
+namespace ternrt::kernels {
+
+namespace {
+
+inline int32x4_t requantize(int32x4_t x, int32x4_t corr, float32x4_t mul, float32x4_t add, float32x4_t lo,
+                            float32x4_t hi) {
+  float32x4_t y = vmulq_f32(vcvtq_f32_s32(vsubq_s32(x, corr)), mul);
+  y = vaddq_f32(y, add);
+  y = vminnmq_f32(vmaxnmq_f32(y, lo), hi);
+  return vcvtnq_s32_f32(y);
+}
+
+// 8 int32 in [-128, 127] -> 8 int8 (the saturating narrowing never saturates).
+inline int8x8_t narrow(int32x4_t q0, int32x4_t q1) { return vqmovn_s16(vcombine_s16(vqmovn_s32(q0), vqmovn_s32(q1))); }
+
+}  // namespace
+
+void t2i8_epilogue_s8__neon(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                            const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
+                            size_t c_stride) {
+  const float32x4_t lo = vdupq_n_f32(float(out_min)), hi = vdupq_n_f32(float(out_max));
+  size_t j = 0;
+  for (; j + 8 <= nt; j += 8) {
+    const int32x4_t corr0 = vld1q_s32(correction + j), corr1 = vld1q_s32(correction + j + 4);
+    const float32x4_t mul0 = vld1q_f32(multiplier + j), mul1 = vld1q_f32(multiplier + j + 4);
+    const float32x4_t add0 = vld1q_f32(offset + j), add1 = vld1q_f32(offset + j + 4);
+    for (size_t r = 0; r < mt; ++r) {
+      const int32_t* row = acc + r * acc_stride + j;
+      const int32x4_t q0 = requantize(vld1q_s32(row), corr0, mul0, add0, lo, hi);
+      const int32x4_t q1 = requantize(vld1q_s32(row + 4), corr1, mul1, add1, lo, hi);
+      vst1_s8(c + r * c_stride + j, narrow(q0, q1));
+    }
+  }
+  if (j == nt) return;
+  // 1..7 channels through small buffers.
+  const size_t left = nt - j;
+  int32_t corr_buf[8] = {}, x_buf[8] = {};
+  float mul_buf[8] = {}, add_buf[8] = {};
+  int8_t q_buf[8];
+  std::memcpy(corr_buf, correction + j, left * sizeof(int32_t));
+  std::memcpy(mul_buf, multiplier + j, left * sizeof(float));
+  std::memcpy(add_buf, offset + j, left * sizeof(float));
+  const int32x4_t corr0 = vld1q_s32(corr_buf), corr1 = vld1q_s32(corr_buf + 4);
+  const float32x4_t mul0 = vld1q_f32(mul_buf), mul1 = vld1q_f32(mul_buf + 4);
+  const float32x4_t add0 = vld1q_f32(add_buf), add1 = vld1q_f32(add_buf + 4);
+  for (size_t r = 0; r < mt; ++r) {
+    std::memcpy(x_buf, acc + r * acc_stride + j, left * sizeof(int32_t));
+    const int32x4_t q0 = requantize(vld1q_s32(x_buf), corr0, mul0, add0, lo, hi);
+    const int32x4_t q1 = requantize(vld1q_s32(x_buf + 4), corr1, mul1, add1, lo, hi);
+    vst1_s8(q_buf, narrow(q0, q1));
+    std::memcpy(c + r * c_stride + j, q_buf, left);
+  }
+}
+
+}  // namespace ternrt::kernels

@@ -1,0 +1,38 @@
+// Requantizing int8 epilogues of t2i8_gemm_s8 (private to kernels/). One tile of accumulators:
+// per row r < mt and channel j < nt,
+//   y = float(acc[r][j] - correction[j]) * multiplier[j];  y = y + offset[j];
+//   y = y > out_min ? y : out_min;  y = y < out_max ? y : out_max;   (a NaN y becomes out_min)
+//   c[r][j] = int8(round to nearest, ties to even (y))
+// Every implementation performs exactly these IEEE operations (separate mul/add, files built with
+// -ffp-contract=off), so all give the same bits. Writes exactly mt x nt bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ternrt::kernels {
+
+using EpilogueS8Fn = void (*)(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                              const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
+                              size_t c_stride);
+
+void t2i8_epilogue_s8__scalar(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                              const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
+                              size_t c_stride);
+#if defined(__x86_64__) || defined(_M_X64)
+void t2i8_epilogue_s8__avx2(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                            const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
+                            size_t c_stride);
+// AVX-512 F+BW+VL: serves avx512bw and avx512vnni.
+void t2i8_epilogue_s8__avx512(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                              const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
+                              size_t c_stride);
+#endif
+#if defined(__aarch64__)
+// Serves neon and neondot.
+void t2i8_epilogue_s8__neon(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                            const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
+                            size_t c_stride);
+#endif
+
+}  // namespace ternrt::kernels

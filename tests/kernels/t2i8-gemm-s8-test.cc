@@ -1,0 +1,315 @@
+// t2i8_gemm_s8 (int8 output, static activation quantization): the requantization written out here
+// from t2i8-gemm.h (its own round-half-to-even, no library rounding) on accumulators from the
+// definition, compared bit for bit with every supported ISA's epilogue and the public entry point.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gemm-tester.h"
+
+namespace ternrt_test {
+
+namespace {
+
+std::vector<Isa> s8_isas() {
+  std::vector<Isa> isas;
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512bw, Isa::avx512vnni, Isa::neon, Isa::neondot}) {
+    if (isa_supported(isa)) {
+      isas.push_back(isa);
+    } else {
+      MESSAGE((std::string("skipping int8 epilogue for ") + isa_name(isa) + ": not supported here"));
+    }
+  }
+  return isas;
+}
+
+// Round half to even, independent of the rounding mode and of lrintf.
+float round_half_even(float y) {
+  const float down = std::floor(y), diff = y - down;   // exact for |y| < 2^23
+  if (diff > 0.5f) return down + 1.0f;
+  if (diff < 0.5f) return down;
+  return std::fmod(down, 2.0f) == 0.0f ? down : down + 1.0f;
+}
+
+// One element, in the documented operation order (volatile: no contraction in this file).
+int8_t requantize(int32_t acc_minus_correction, float multiplier, float offset, int8_t out_min, int8_t out_max) {
+  volatile float product = float(acc_minus_correction) * multiplier;
+  float y = product + offset;
+  if (!(y > float(out_min))) y = float(out_min);   // NaN -> out_min
+  if (!(y < float(out_max))) y = float(out_max);
+  return int8_t(round_half_even(y));
+}
+
+struct Requant {
+  float a_scale = 1.0f, out_scale = 1.0f;
+  int32_t a_zero_point = 0, out_zero_point = 0;
+  int8_t out_min = -128, out_max = 127;
+  bool with_bias = true;
+};
+
+// Per-channel terms as t2i8-gemm.h documents them.
+void channel_terms(const Requant& q, const std::vector<float>& channel_scale, const std::vector<float>& bias,
+                   std::vector<float>* multiplier, std::vector<float>* offset) {
+  const size_t n = channel_scale.size();
+  multiplier->resize(n);
+  offset->resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    volatile float scale = channel_scale[j] * q.a_scale;
+    (*multiplier)[j] = scale / q.out_scale;
+    volatile float b = (q.with_bias ? bias[j] : 0.0f) / q.out_scale;
+    (*offset)[j] = b + float(q.out_zero_point);
+  }
+}
+
+struct Outcome {
+  size_t mismatches = 0, low = 0, high = 0, ties = 0;
+};
+
+// Runs t2i8_gemm_s8 for isa and compares with the requantized definition; counts how many
+// expected values sit on each clamp bound and how many were exact .5 ties (so callers can check
+// their data exercised those).
+Outcome run_s8(const GemmTester& tester, size_t m, size_t n, size_t k, Isa isa, size_t threads, bool workspace,
+               const Requant& q, const std::vector<float>& channel_scale, const std::vector<float>& bias) {
+  std::vector<uint8_t> codes;
+  std::vector<int8_t> a;
+  tester.make_inputs(&codes, &a);
+  const std::vector<int32_t> dot = tester.reference(codes, a);
+  auto w = PackedTernaryWeights::pack(codes.data(), n, k, isa);
+  REQUIRE(w != nullptr);
+  REQUIRE(w->isa() == isa);
+  INFO("isa ", std::string(isa_name(isa)), " kernel ", std::string(w->kernel_name()), " threads ", threads,
+       " workspace ", workspace, " ", tester.describe(), " a_zp ", q.a_zero_point, " out_zp ", q.out_zero_point,
+       " out [", int(q.out_min), ", ", int(q.out_max), "] bias ", q.with_bias);
+  // The raw accumulators of the library agree with the definition (the s8 path builds on them).
+  std::vector<int32_t> raw(m * n);
+  t2i8_gemm_s32(*w, m, a.data(), k, raw.data(), n, nullptr);
+  CHECK(raw == dot);
+
+  std::vector<float> multiplier, offset;
+  channel_terms(q, channel_scale, bias, &multiplier, &offset);
+  Outcome outcome;
+  std::vector<int8_t> expected(m * n);
+  for (size_t r = 0; r < m; ++r) {
+    for (size_t j = 0; j < n; ++j) {
+      const int32_t x = dot[r * n + j] - q.a_zero_point * w->row_sums()[j];
+      const int8_t v = requantize(x, multiplier[j], offset[j], q.out_min, q.out_max);
+      expected[r * n + j] = v;
+      outcome.low += v == q.out_min;
+      outcome.high += v == q.out_max;
+      volatile float product = float(x) * multiplier[j];
+      const float y = product + offset[j];
+      outcome.ties += y > float(q.out_min) && y < float(q.out_max) && y - std::floor(y) == 0.5f;
+    }
+  }
+
+  pthreadpool_t pool = threads ? pthreadpool_create(threads) : nullptr;
+  const size_t c_stride = n + 3;
+  const int8_t sentinel = 0x5A;
+  std::vector<int8_t> c(m * c_stride, sentinel);
+  const float* bias_ptr = q.with_bias ? bias.data() : nullptr;
+  if (workspace) {
+    std::vector<int32_t> scratch(t2i8_gemm_workspace_bytes(*w, m) / sizeof(int32_t), 0x7A7A7A7A);
+    t2i8_gemm_s8(*w, m, a.data(), k, q.a_scale, q.a_zero_point, channel_scale.data(), bias_ptr, q.out_scale,
+                 q.out_zero_point, q.out_min, q.out_max, c.data(), c_stride, pool, scratch.data());
+  } else {
+    t2i8_gemm_s8(*w, m, a.data(), k, q.a_scale, q.a_zero_point, channel_scale.data(), bias_ptr, q.out_scale,
+                 q.out_zero_point, q.out_min, q.out_max, c.data(), c_stride, pool);
+  }
+  if (pool) pthreadpool_destroy(pool);
+  size_t overwritten = 0;
+  for (size_t r = 0; r < m; ++r) {
+    for (size_t j = 0; j < n; ++j) {
+      const int8_t got = c[r * c_stride + j], want = expected[r * n + j];
+      if (got != want && ++outcome.mismatches <= 3) {
+        FAIL_CHECK("row ", r, " col ", j, ": got ", int(got), " expected ", int(want));
+      }
+    }
+    for (size_t j = n; j < c_stride; ++j) overwritten += c[r * c_stride + j] != sentinel;
+  }
+  CHECK(overwritten == 0);
+  CHECK(outcome.mismatches == 0);
+  return outcome;
+}
+
+// Channel scales around 1 and out_scale chosen so y has a spread of about 80 around the zero
+// point: a full-range output saturates at both ends now and then.
+void make_channel_terms(size_t n, size_t k, std::mt19937& rng, Requant* q, std::vector<float>* channel_scale,
+                        std::vector<float>* bias) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  channel_scale->resize(n);
+  bias->resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    (*channel_scale)[j] = 0.5f + 0.5f * std::abs(dist(rng));
+    (*bias)[j] = 20.0f * dist(rng);
+  }
+  q->a_scale = 0.0173f;
+  // sum of k products t * a (t uniform in {-1,0,1}, a roughly uniform in int8): sd ~ 60 sqrt(k).
+  const float acc_sd = 60.0f * std::sqrt(float(k));
+  q->out_scale = q->a_scale * 0.75f * acc_sd / 80.0f;
+}
+
+}  // namespace
+
+TEST_CASE("t2i8 int8 epilogue: every ISA equals the written-out requantization, every tail width") {
+  std::mt19937 rng(test_seed());
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (Isa isa : s8_isas()) {
+    for (size_t nt = 1; nt <= 70; ++nt) {
+      for (size_t mt : {size_t(1), size_t(3)}) {
+        const size_t acc_stride = nt + 5, c_stride = nt + 2;
+        std::vector<int32_t> acc(mt * acc_stride), correction(nt);
+        std::vector<float> multiplier(nt), offset(nt);
+        for (auto& v : acc) v = int32_t(rng() % 4001) - 2000;
+        for (size_t j = 0; j < nt; ++j) {
+          correction[j] = int32_t(rng() % 201) - 100;
+          switch (j % 7) {
+            case 0: multiplier[j] = 0.5f; offset[j] = float(int(rng() % 9) - 4); break;     // exact ties
+            case 1: multiplier[j] = 0.25f; offset[j] = 0.25f; break;                           // ties
+            case 2: multiplier[j] = 1.0f; offset[j] = 0.0f; break;                             // saturates
+            case 3: multiplier[j] = nan; offset[j] = 0.0f; break;                              // NaN -> out_min
+            case 4: multiplier[j] = (j % 2) ? inf : -inf; offset[j] = 0.0f; break;             // +-inf, 0 * inf
+            default: multiplier[j] = 0.1f * dist(rng); offset[j] = 30.0f * dist(rng); break;
+          }
+        }
+        for (const auto& range : {std::pair<int8_t, int8_t>{-128, 127}, {-5, 90}, {0, 127}, {-128, -128}}) {
+          INFO("isa ", std::string(isa_name(isa)), " mt ", mt, " nt ", nt, " range [", int(range.first), ", ",
+               int(range.second), "]");
+          const int8_t sentinel = 0x33;
+          std::vector<int8_t> c(mt * c_stride, sentinel);
+          REQUIRE(t2i8_epilogue_s8_isa(isa, mt, nt, acc.data(), acc_stride, correction.data(), multiplier.data(),
+                                       offset.data(), range.first, range.second, c.data(), c_stride));
+          size_t mismatches = 0, overwritten = 0;
+          for (size_t r = 0; r < mt; ++r) {
+            for (size_t j = 0; j < nt; ++j) {
+              const int8_t want = requantize(acc[r * acc_stride + j] - correction[j], multiplier[j], offset[j],
+                                             range.first, range.second);
+              if (c[r * c_stride + j] != want && ++mismatches <= 3) {
+                FAIL_CHECK("row ", r, " col ", j, ": got ", int(c[r * c_stride + j]), " expected ", int(want));
+              }
+            }
+            for (size_t j = nt; j < c_stride; ++j) overwritten += c[r * c_stride + j] != sentinel;
+          }
+          CHECK(mismatches == 0);
+          CHECK(overwritten == 0);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("t2i8_gemm_s8: every ISA, GEMV and GEMM, ragged shapes, zero points, clamp ranges, bias") {
+  const struct { size_t m, n, k; } shapes[] = {{1, 1, 1},     {1, 37, 17},   {1, 1100, 301}, {3, 33, 17},
+                                               {7, 70, 259},  {13, 45, 301}, {37, 77, 300},  {5, 100, 1027}};
+  size_t low = 0, high = 0;
+  for (Isa isa : s8_isas()) {
+    uint32_t index = 0;
+    for (const auto& s : shapes) {
+      std::mt19937 rng(test_seed() + ++index);
+      GemmTester tester;
+      tester.m(s.m).n(s.n).k(s.k).seed(test_seed() + index);
+      Requant q;
+      std::vector<float> channel_scale, bias;
+      make_channel_terms(s.n, s.k, rng, &q, &channel_scale, &bias);
+      for (int32_t a_zp : {-128, 0, 127}) {
+        for (int32_t out_zp : {-128, 0, 127}) {
+          q.a_zero_point = a_zp;
+          q.out_zero_point = out_zp;
+          // Full range, ReLU (min = zero point) and a narrow band.
+          const std::pair<int8_t, int8_t> ranges[] = {
+              {-128, 127}, {int8_t(out_zp), 127}, {int8_t(std::max(-128, out_zp - 20)), int8_t(std::min(127, out_zp + 20))}};
+          for (const auto& range : ranges) {
+            q.out_min = range.first;
+            q.out_max = range.second;
+            q.with_bias = (index + a_zp + out_zp) % 2 == 0;
+            const Outcome o = run_s8(tester, s.m, s.n, s.k, isa, 0, index % 2 == 0, q, channel_scale, bias);
+            if (range.first == -128 && range.second == 127 && out_zp == 0) {
+              low += o.low;
+              high += o.high;
+            }
+          }
+        }
+      }
+    }
+  }
+  // The data must have hit both int8 ends (else saturation went untested).
+  CHECK(low > 0);
+  CHECK(high > 0);
+}
+
+TEST_CASE("t2i8_gemm_s8: 1, 2 and 3 threads, null and non-null bias") {
+  for (Isa isa : s8_isas()) {
+    for (size_t m : {size_t(1), size_t(37)}) {
+      const size_t n = m == 1 ? 1000 : 77, k = 300;
+      std::mt19937 rng(test_seed());
+      GemmTester tester;
+      tester.m(m).n(n).k(k).seed(test_seed());
+      Requant q;
+      std::vector<float> channel_scale, bias;
+      make_channel_terms(n, k, rng, &q, &channel_scale, &bias);
+      q.a_zero_point = -17;
+      q.out_zero_point = 5;
+      for (size_t threads : {1, 2, 3}) {
+        for (bool with_bias : {false, true}) {
+          q.with_bias = with_bias;
+          run_s8(tester, m, n, k, isa, threads, with_bias, q, channel_scale, bias);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("t2i8_gemm_s8: exact .5 ties round to even") {
+  // multiplier 0.5 (channel_scale 0.5, a_scale 1, out_scale 1): every odd accumulator is a tie.
+  for (Isa isa : s8_isas()) {
+    const size_t m = 9, n = 40, k = 5;
+    GemmTester tester;
+    tester.m(m).n(n).k(k).seed(test_seed());
+    Requant q;
+    q.out_zero_point = 3;
+    std::vector<float> channel_scale(n, 0.5f), bias(n, 0.0f);
+    const Outcome o = run_s8(tester, m, n, k, isa, 0, false, q, channel_scale, bias);
+    CHECK(o.ties > 0);
+  }
+}
+
+TEST_CASE("t2i8_gemm_s8: within 1 of quantizing t2i8_gemm_f32's output") {
+  const size_t m = 13, n = 45, k = 301;
+  GemmTester tester;
+  tester.m(m).n(n).k(k).seed(test_seed());
+  std::vector<uint8_t> codes;
+  std::vector<int8_t> a;
+  tester.make_inputs(&codes, &a);
+  std::mt19937 rng(test_seed());
+  Requant q;
+  std::vector<float> channel_scale, bias;
+  make_channel_terms(n, k, rng, &q, &channel_scale, &bias);
+  q.a_zero_point = 11;
+  q.out_zero_point = -9;
+  for (Isa isa : s8_isas()) {
+    INFO("isa ", std::string(isa_name(isa)));
+    auto w = PackedTernaryWeights::pack(codes.data(), n, k, isa);
+    REQUIRE(w != nullptr);
+    std::vector<float> f(m * n);
+    std::vector<int8_t> c(m * n);
+    t2i8_gemm_f32(*w, m, a.data(), k, q.a_scale, q.a_zero_point, channel_scale.data(), bias.data(), -INFINITY,
+                  INFINITY, f.data(), n, nullptr);
+    t2i8_gemm_s8(*w, m, a.data(), k, q.a_scale, q.a_zero_point, channel_scale.data(), bias.data(), q.out_scale,
+                 q.out_zero_point, -128, 127, c.data(), n, nullptr);
+    size_t off_by_one = 0, worse = 0;
+    for (size_t i = 0; i < m * n; ++i) {
+      const float v = std::clamp(std::nearbyint(f[i] / q.out_scale) + float(q.out_zero_point), -128.0f, 127.0f);
+      const int diff = std::abs(int(v) - int(c[i]));
+      off_by_one += diff == 1;
+      worse += diff > 1;
+    }
+    CHECK(worse == 0);
+    CHECK(off_by_one <= m * n / 20);   // rare: only where the two roundings straddle a .5
+  }
+}
+
+}  // namespace ternrt_test

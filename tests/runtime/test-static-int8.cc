@@ -1,0 +1,339 @@
+// The static int8 path: a model whose activation tensors carry ranges runs int8 between layers.
+// Checked against the dynamic path of the same model (the ranges come from a dynamic run, so the
+// two differ only by int8 rounding), operator by operator through the int8 tensors themselves,
+// and for the kernels chosen, the API, thread/ISA independence and the verifier's rules.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "model-builder.h"
+#include "run-helpers.h"
+#include "ternrt/kernels/t2i8-gemm.h"
+
+using namespace ternrt;
+using namespace ternrt::test;
+
+namespace {
+
+struct QuantParams {
+  float scale;
+  int32_t zero_point;
+};
+
+// The converter's rule (docs/format.md): the range extended to include 0, 255 steps.
+QuantParams params_for(float lo, float hi) {
+  lo = std::min(lo, 0.0f);
+  hi = std::max(hi, 0.0f);
+  if (hi == lo) return {1.0f, 0};
+  const float scale = (hi - lo) / 255.0f;
+  const float zp = std::nearbyint(-128.0f - lo / scale);
+  return {scale, static_cast<int32_t>(std::min(127.0f, std::max(-128.0f, zp)))};
+}
+
+// x (1,8,8,5) -> ternary 3x3 conv + ReLU -> a -> depthwise float 3x3 + ReLU6 -> b -> ternary 1x1
+// -> c -> ADD(a', c) where a' = ternary 1x1 of a -> d -> ternary 1x1 + HardSwish -> e -> GAP -> f
+// -> RESHAPE -> g -> float FC -> y. Covers: f32 -> s8 ternary, s8 -> s8 ternary, qc8 dwconv, qs8
+// add, a post-op through float scratch, qs8 GAP, s8 reshape and a float op at the int8 edge.
+struct TestModel {
+  ModelBuilder mb;
+  std::map<std::string, int> t;
+};
+
+void build(TestModel& m, std::mt19937& rng) {
+  ModelBuilder& mb = m.mb;
+  auto& t = m.t;
+  const int C = 5, H = 8, W = 8, D = 12;
+  t["x"] = mb.activation("x", {1, H, W, C});
+  const int w1 = mb.ternary("w1", {D, 3, 3, C}, random_trits(rng, D * 9 * C), random_floats(rng, D, 0.05f, 0.3f));
+  const int b1 = mb.constant("b1", {D}, random_floats(rng, D, -0.2f, 0.2f));
+  t["a"] = mb.activation("a", {1, H, W, D});
+  mb.op(fb::OpCode::CONV_2D, {t["x"], w1, b1}, {t["a"]}, conv_options(1, 1, 1, 1, 1, 1, 1, fb::Activation::RELU));
+  const int wd = mb.constant("wd", {D, 3, 3, 1}, random_floats(rng, D * 9, -0.5f, 0.5f));
+  const int bd = mb.constant("bd", {D}, random_floats(rng, D, -0.1f, 0.1f));
+  t["b"] = mb.activation("b", {1, H / 2, W / 2, D});
+  mb.op(fb::OpCode::CONV_2D, {t["a"], wd, bd}, {t["b"]}, conv_options(2, 1, 1, 0, 0, D, 1, fb::Activation::RELU6));
+  const int w2 = mb.ternary("w2", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
+  t["c"] = mb.activation("c", {1, H / 2, W / 2, D});
+  mb.op(fb::OpCode::CONV_2D, {t["b"], w2}, {t["c"]}, conv_options(1, 0, 0, 0, 0));
+  const int w3 = mb.ternary("w3", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
+  t["a2"] = mb.activation("a2", {1, H / 2, W / 2, D});
+  mb.op(fb::OpCode::CONV_2D, {t["b"], w3}, {t["a2"]}, conv_options(1, 0, 0, 0, 0));
+  t["d"] = mb.activation("d", {1, H / 2, W / 2, D});
+  fb::ElementwiseOptionsT add;
+  add.activation = std::make_unique<fb::FusedActivationT>();
+  add.activation->type = fb::Activation::RELU;
+  mb.op(fb::OpCode::ADD, {t["a2"], t["c"]}, {t["d"]}, options(std::move(add)));
+  const int w4 = mb.ternary("w4", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
+  const int b4 = mb.constant("b4", {D}, random_floats(rng, D, -0.2f, 0.2f));
+  t["e"] = mb.activation("e", {1, H / 2, W / 2, D});
+  mb.op(fb::OpCode::CONV_2D, {t["d"], w4, b4}, {t["e"]}, conv_options(1, 0, 0, 0, 0, 1, 1, fb::Activation::HARD_SWISH));
+  t["f"] = mb.activation("f", {1, 1, 1, D});
+  mb.op(fb::OpCode::GLOBAL_AVG_POOL, {t["e"]}, {t["f"]}, options(fb::ReshapeOptionsT{}));
+  t["g"] = mb.activation("g", {1, D});
+  mb.op(fb::OpCode::RESHAPE, {t["f"]}, {t["g"]}, options(fb::ReshapeOptionsT{}));
+  const int wf = mb.constant("wf", {3, D}, random_floats(rng, 3 * D));
+  t["y"] = mb.activation("y", {1, 3});
+  mb.op(fb::OpCode::FULLY_CONNECTED, {t["g"], wf}, {t["y"]}, fc_options());
+  mb.inputs({t["x"]});
+  mb.outputs({t["y"]});
+}
+
+struct Run {
+  std::vector<float> output;
+  std::map<int, std::vector<float>> tensors;  // every activation, dequantized when stored as int8
+  std::map<int, std::vector<int8_t>> int8;    // the int8 ones as stored
+  std::vector<std::string> kernels;
+  std::string mode;
+  size_t arena = 0;
+};
+
+Run run(const std::vector<uint8_t>& bytes, const std::vector<float>& input, uint32_t flags, unsigned threads = 1,
+        const char* isa = nullptr) {
+  ternrt_model* m = nullptr;
+  REQUIRE_MESSAGE(ternrt_model_load_memory(bytes.data(), bytes.size(), &m) == TERNRT_OK, ternrt_last_error());
+  ternrt_interpreter_options o;
+  ternrt_interpreter_options_init(&o);
+  o.flags = flags | TERNRT_FLAG_PRESERVE_ALL_TENSORS;
+  o.num_threads = threads;
+  o.isa = isa;
+  ternrt_interpreter* it = nullptr;
+  REQUIRE_MESSAGE(ternrt_interpreter_create(m, &o, &it) == TERNRT_OK, ternrt_last_error());
+  REQUIRE(ternrt_interpreter_set_input(it, 0, input.data(), input.size() * 4) == TERNRT_OK);
+  REQUIRE_MESSAGE(ternrt_interpreter_invoke(it) == TERNRT_OK, ternrt_last_error());
+  Run r;
+  ternrt_tensor_info out_info;
+  REQUIRE(ternrt_interpreter_output_info(it, 0, &out_info) == TERNRT_OK);
+  r.output.resize(out_info.bytes / 4);
+  REQUIRE(ternrt_interpreter_get_output(it, 0, r.output.data(), out_info.bytes) == TERNRT_OK);
+  r.mode = ternrt_interpreter_activation_mode(it);
+  r.arena = ternrt_interpreter_arena_bytes(it);
+  for (size_t i = 0; i < ternrt_interpreter_op_count(it); ++i) {
+    ternrt_op_info info;
+    REQUIRE(ternrt_interpreter_op_info(it, i, &info) == TERNRT_OK);
+    r.kernels.push_back(info.kernel);
+  }
+  for (size_t i = 0; i < ternrt_interpreter_tensor_count(it); ++i) {
+    ternrt_tensor_info info;
+    const void* data = nullptr;
+    if (ternrt_interpreter_tensor(it, i, &info, &data) != TERNRT_OK || info.rank == 0) continue;
+    if (info.type == TERNRT_I8) {
+      float scale = 0;
+      int32_t zp = 0;
+      REQUIRE(ternrt_interpreter_tensor_quantization(it, i, &scale, &zp) == TERNRT_OK);
+      const int8_t* q = static_cast<const int8_t*>(data);
+      r.int8[static_cast<int>(i)].assign(q, q + info.bytes);
+      auto& v = r.tensors[static_cast<int>(i)];
+      for (size_t j = 0; j < info.bytes; ++j) v.push_back(scale * (q[j] - zp));
+    } else if (info.type == TERNRT_F32) {
+      const float* f = static_cast<const float*>(data);
+      r.tensors[static_cast<int>(i)].assign(f, f + info.bytes / 4);
+    }
+  }
+  ternrt_interpreter_delete(it);
+  ternrt_model_delete(m);
+  return r;
+}
+
+void set_quantization(ModelBuilder& mb, int tensor, QuantParams p) {
+  auto q = std::make_unique<fb::QuantizationT>();
+  q->scale = {p.scale};
+  q->zero_point = {p.zero_point};
+  mb.model().graph->tensors[tensor]->quantization = std::move(q);
+}
+
+// The test model, and the same model with ranges taken from a dynamic run on `input`.
+struct Models {
+  std::vector<uint8_t> plain, with_ranges;
+  std::map<std::string, int> t;
+  std::map<int, QuantParams> params;
+};
+
+Models make_models(std::mt19937& rng, const std::vector<float>& input) {
+  TestModel m;
+  build(m, rng);
+  Models out;
+  out.plain = m.mb.finish();
+  out.t = m.t;
+  const Run dynamic = run(out.plain, input, 0);
+  for (const auto& [name, index] : m.t) {
+    const auto& v = dynamic.tensors.at(index);
+    const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    out.params[index] = params_for(*lo, *hi);
+  }
+  out.params[m.t["g"]] = out.params[m.t["f"]];  // a reshape keeps its input's range
+  for (const auto& [index, p] : out.params) set_quantization(m.mb, index, p);
+  out.with_ranges = m.mb.finish();
+  return out;
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("static int8: every operator of a mixed model runs on int8 and agrees with the dynamic path") {
+  std::mt19937 rng(test_seed());
+  const auto input = random_floats(rng, 8 * 8 * 5, -1.0f, 2.0f);
+  const Models models = make_models(rng, input);
+  const auto& t = models.t;
+  const Run dynamic = run(models.with_ranges, input, TERNRT_FLAG_DYNAMIC_ACTIVATIONS);
+  const Run plain = run(models.plain, input, 0);
+  const Run stat = run(models.with_ranges, input, 0);
+  CHECK(plain.mode == "dynamic");
+  CHECK(dynamic.mode == "dynamic");
+  CHECK(stat.mode == "static");
+  // The flag gives exactly the model without ranges.
+  CHECK(dynamic.output == plain.output);
+
+  // Graph input and output stay float; every other activation with a range is int8.
+  CHECK(stat.int8.count(t.at("x")) == 0);
+  CHECK(stat.int8.count(t.at("y")) == 0);
+  for (const char* name : {"a", "b", "c", "a2", "d", "e", "f", "g"}) {
+    INFO("tensor " << name);
+    CHECK(stat.int8.count(t.at(name)) == 1);
+  }
+  CHECK(stat.arena < dynamic.arena);
+
+  // Kernels: which form each operator took.
+  REQUIRE(stat.kernels.size() == 9);
+  CHECK(contains(stat.kernels[0], "(f32 -> s8)"));
+  CHECK(stat.kernels[1] == "xnnpack qc8 dwconv");
+  CHECK(contains(stat.kernels[2], "(s8 -> s8)"));
+  CHECK(stat.kernels[4] == "xnnpack qs8 add");
+  CHECK(contains(stat.kernels[5], "(s8 -> s8)"));  // HardSwish through float scratch, still int8 out
+  CHECK(stat.kernels[6] == "xnnpack qs8 gavgpool");
+  CHECK(stat.kernels[7] == "copy s8");
+  CHECK(contains(stat.kernels[8], "(int8 in)"));
+
+  // Operator by operator: feed each int8 operator the static run's own int8 input (dequantized)
+  // is not possible through the API, so compare each tensor with the dynamic run within the
+  // rounding the int8 path adds: a few steps of the tensor's scale, growing along the graph.
+  const char* order[] = {"a", "b", "c", "a2", "d", "e", "f", "g"};
+  double steps_allowed = 1.0;
+  for (const char* name : order) {
+    const int index = t.at(name);
+    const auto& got = stat.tensors.at(index);
+    const auto& want = dynamic.tensors.at(index);
+    REQUIRE(got.size() == want.size());
+    const float scale = models.params.at(index).scale;
+    double worst = 0;
+    for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(double(got[i]) - want[i]) / scale);
+    INFO("tensor " << name << ": worst difference " << worst << " steps");
+    CHECK(worst <= steps_allowed + 3.0);
+    steps_allowed += 2.0;
+  }
+  float range = 0;
+  for (float v : dynamic.output) range = std::max(range, std::fabs(v));
+  for (size_t i = 0; i < 3; ++i) CHECK(std::fabs(stat.output[i] - dynamic.output[i]) <= 0.05f * range + 1e-3f);
+}
+
+TEST_CASE("static int8: the first layer's int8 output is the requantized float result") {
+  // One ternary conv with float input and int8 output, followed by a float op so the int8 tensor
+  // is an interior one: q = clamp(round(y / scale) + zp) of the dynamic path's float y, off by at
+  // most one step (the float epilogue and the requantizing one round differently).
+  std::mt19937 rng(test_seed() + 1);
+  const int C = 7, D = 19, H = 6, W = 5;
+  const auto input = random_floats(rng, H * W * C, -2.0f, 1.0f);
+  for (auto act : {fb::Activation::NONE, fb::Activation::RELU, fb::Activation::RELU6}) {
+    ModelBuilder mb;
+    const int x = mb.activation("x", {1, H, W, C});
+    const int w = mb.ternary("w", {D, 3, 3, C}, random_trits(rng, D * 9 * C), random_floats(rng, D, 0.05f, 0.5f));
+    const int b = mb.constant("b", {D}, random_floats(rng, D, -0.5f, 0.5f));
+    const int a = mb.activation("a", {1, H, W, D});
+    mb.op(fb::OpCode::CONV_2D, {x, w, b}, {a}, conv_options(1, 1, 1, 1, 1, 1, 1, act));
+    const int y = mb.activation("y", {1, 1, 1, D});
+    mb.op(fb::OpCode::GLOBAL_AVG_POOL, {a}, {y}, options(fb::ReshapeOptionsT{}));
+    mb.inputs({x});
+    mb.outputs({y});
+    const auto plain = mb.finish();
+    const Run dynamic = run(plain, input, 0);
+    const auto& av = dynamic.tensors.at(a);
+    const auto [lo, hi] = std::minmax_element(av.begin(), av.end());
+    // A range narrower than the data, so both clamps are exercised.
+    const QuantParams p = params_for(*lo * 0.8f, *hi * 0.8f);
+    set_quantization(mb, a, p);
+    const Run stat = run(mb.finish(), input, 0);
+    const auto& q = stat.int8.at(a);
+    REQUIRE(q.size() == av.size());
+    int worst = 0;
+    for (size_t i = 0; i < q.size(); ++i) {
+      const double expected = std::min(127.0, std::max(-128.0, std::nearbyint(double(av[i]) / p.scale) + p.zero_point));
+      worst = std::max(worst, static_cast<int>(std::fabs(q[i] - expected)));
+    }
+    INFO("activation " << fb::EnumNameActivation(act));
+    CHECK(worst <= 1);
+  }
+}
+
+TEST_CASE("static int8: results do not depend on threads or ISA") {
+  std::mt19937 rng(test_seed() + 2);
+  const auto input = random_floats(rng, 8 * 8 * 5, -1.0f, 2.0f);
+  const Models models = make_models(rng, input);
+  const Run one = run(models.with_ranges, input, 0, 1);
+  const Run two = run(models.with_ranges, input, 0, 2);
+  CHECK(one.int8 == two.int8);
+  CHECK(one.output == two.output);
+  for (const char* isa : {"scalar", "avx2", "avx512", "avx512vnni", "neon", "neondot"}) {
+    kernels::Isa parsed;
+    REQUIRE(kernels::parse_isa(isa, &parsed));
+    if (!kernels::isa_supported(parsed)) {
+      MESSAGE("ISA " << std::string(isa) << " not supported here: skipped");
+      continue;
+    }
+    INFO("ISA " << std::string(isa));
+    const Run forced = run(models.with_ranges, input, 0, 1, isa);
+    CHECK(forced.int8 == one.int8);
+    CHECK(forced.output == one.output);
+  }
+}
+
+TEST_CASE("static int8: API and verifier") {
+  std::mt19937 rng(test_seed() + 3);
+  const auto input = random_floats(rng, 8 * 8 * 5, -1.0f, 2.0f);
+  Models models = make_models(rng, input);
+  ternrt_model* m = nullptr;
+  REQUIRE(ternrt_model_load_memory(models.with_ranges.data(), models.with_ranges.size(), &m) == TERNRT_OK);
+  ternrt_interpreter_options o;
+  ternrt_interpreter_options_init(&o);
+  ternrt_interpreter* it = nullptr;
+  REQUIRE(ternrt_interpreter_create(m, &o, &it) == TERNRT_OK);
+  float scale = 0;
+  int32_t zp = 0;
+  CHECK(ternrt_interpreter_tensor_quantization(it, models.t.at("a"), &scale, &zp) == TERNRT_OK);
+  CHECK(scale == models.params.at(models.t.at("a")).scale);
+  CHECK(zp == models.params.at(models.t.at("a")).zero_point);
+  CHECK(ternrt_interpreter_tensor_quantization(it, models.t.at("x"), &scale, &zp) == TERNRT_INVALID_ARGUMENT);
+  CHECK(std::string(ternrt_last_error()).find("'x' is not stored as int8") != std::string::npos);
+  CHECK(ternrt_interpreter_tensor_quantization(it, 1000, &scale, &zp) == TERNRT_INVALID_ARGUMENT);
+  CHECK(ternrt_interpreter_tensor_quantization(nullptr, 0, &scale, &zp) == TERNRT_INVALID_ARGUMENT);
+  CHECK(std::string(ternrt_interpreter_activation_mode(nullptr)).empty());
+  ternrt_interpreter_delete(it);
+  o.flags = TERNRT_FLAG_TERNARY_AS_FLOAT;
+  REQUIRE(ternrt_interpreter_create(m, &o, &it) == TERNRT_OK);
+  CHECK(std::string(ternrt_interpreter_activation_mode(it)) == "float");
+  ternrt_interpreter_delete(it);
+  ternrt_model_delete(m);
+
+  // An activation range must be one scale with an int8 zero point.
+  TestModel bad;
+  std::mt19937 rng2(7);
+  build(bad, rng2);
+  auto q = std::make_unique<fb::QuantizationT>();
+  q->scale = {0.1f};
+  q->zero_point = {200};
+  bad.mb.model().graph->tensors[bad.t["a"]]->quantization = std::move(q);
+  LoadResult r = try_load(bad.mb.finish());
+  CHECK(r.status == TERNRT_INVALID_MODEL);
+  CHECK(r.message.find("'a': an activation's zero point must be in [-128, 127] (int8), got 200") != std::string::npos);
+  q = std::make_unique<fb::QuantizationT>();
+  q->scale = std::vector<float>(12, 0.1f);
+  q->axis = 3;
+  bad.mb.model().graph->tensors[bad.t["a"]]->quantization = std::move(q);
+  r = try_load(bad.mb.finish());
+  CHECK(r.status == TERNRT_INVALID_MODEL);
+  CHECK(r.message.find("'a': an activation's quantization must be per tensor (1 scale, axis -1), got 12 scales on axis 3") !=
+        std::string::npos);
+}
