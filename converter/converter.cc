@@ -52,10 +52,68 @@ std::string summary_json(const Summary3& s) {
   return "{\"min\": " + num(s.min) + ", \"median\": " + num(s.median) + ", \"max\": " + num(s.max) + "}";
 }
 
+std::vector<float> metadata_floats(const std::map<std::string, std::string>& metadata, const std::string& key) {
+  const auto it = metadata.find(key);
+  if (it == metadata.end()) return {};
+  return calibrate::parse_float_list(it->second, key);
+}
+
+// --static-int8 on the final graph: measured with the calibration data PTQ used (loaded the same
+// way, so the same samples), or data-free from the BatchNorm estimates of the imported graph.
+void attach_static_int8(Graph& graph, const ConvertOptions& options, const ptq::PtqContext& context,
+                        calibrate::StaticRangesReport* report) {
+  const ptq::PtqOptions& o = options.ptq;
+  char text[96];
+  if (o.calibrating()) {
+    calibrate::CalibrationSet set;
+    try {
+      const std::string path = o.idx.empty() ? o.data : o.idx;
+      const calibrate::SourceKind kind = o.idx.empty() ? calibrate::detect_source(path) : calibrate::SourceKind::idx_file;
+      set = calibrate::load_calibration_set(path, kind, context.source_input_shape, o.samples, o.preprocess,
+                                            metadata_floats(options.metadata, "input.mean"),
+                                            metadata_floats(options.metadata, "input.std"));
+    } catch (const ConvertError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw ConvertError(std::string("calibration data: ") + e.what());
+    }
+    if (set.samples.empty()) throw ConvertError("--static-int8: calibration data " + set.source + " has no samples");
+    std::string method = calibrate::range_method_name(o.act_range);
+    if (o.act_range == calibrate::RangeMethod::percentile) {
+      std::snprintf(text, sizeof text, " %g", o.percentile);
+      method += text;
+    }
+    report->description = method + ", " + std::to_string(set.samples.size()) + " calibration samples";
+    calibrate::attach_calibrated_ranges(graph, set.samples, o.act_range, o.percentile, o.progress, report);
+  } else {
+    std::snprintf(text, sizeof text, "batchnorm estimates (k=%g)", o.bn_k);
+    report->description = text;
+    calibrate::attach_estimated_ranges(graph, context.bn_ranges, report);
+  }
+  graph.metadata["activations.static"] = report->description;
+}
+
 }  // namespace
+
+std::string check_static_int8(const ConvertOptions& options, const std::string& explicit_range_flag) {
+  if (!options.static_int8) return "";
+  if (!options.ternary.enabled)
+    return "--static-int8: --method none writes a float model, and static int8 activations are for ternary layers; "
+           "drop one of the two";
+  if (!options.ptq.calibrating()) {
+    const std::string flag = !explicit_range_flag.empty()                                ? explicit_range_flag
+                             : options.ptq.act_range != calibrate::RangeMethod::minmax ? "--act-range"
+                                                                                       : "";
+    if (!flag.empty())
+      return flag + " with --static-int8 needs calibration data (--calibrate or --calibrate-idx); without data the "
+                    "static ranges are data-free BatchNorm estimates";
+  }
+  return "";
+}
 
 void convert_graph(Graph& graph, const ConvertOptions& options, ConversionReport* report,
                    const std::function<void(const std::string&)>& progress) {
+  if (const std::string e = check_static_int8(options); !e.empty()) throw ConvertError(e);
   // BatchNorm statistics (data-free ranges) and the source input shape are gone after the passes.
   const ptq::PtqContext ptq_context = ptq::prepare_ptq(graph, options.ptq);
   run_float_passes(graph);
@@ -71,6 +129,9 @@ void convert_graph(Graph& graph, const ConvertOptions& options, ConversionReport
     graph.metadata["ternary.per_channel"] = options.ternary.quant.per_channel ? "true" : "false";
     graph.metadata["ternary.layers"] = std::to_string(results.size());
   }
+  // After PTQ: the ranges are those of the final weights, as the static path will see them.
+  calibrate::StaticRangesReport static_local;
+  if (options.static_int8) attach_static_int8(graph, options, ptq_context, report ? &report->static_int8 : &static_local);
   if (!report) return;
   report->layers = layers;
   report->ternary = results;
@@ -118,7 +179,8 @@ namespace {
 // User metadata must not hide what the converter records, and per-channel values must fit the input.
 void apply_user_metadata(Graph& graph, const std::map<std::string, std::string>& metadata, const std::string& input_path) {
   for (const auto& [key, value] : metadata) {
-    if (key == "producer" || key == "source_model" || key == "source_layout" || key.rfind("ternary.", 0) == 0) {
+    if (key == "producer" || key == "source_model" || key == "source_layout" || key.rfind("ternary.", 0) == 0 ||
+        key == "activations.static") {
       throw ConvertError("--metadata: key '" + key + "' is written by the converter itself");
     }
     if ((key == "input.mean" || key == "input.std") && graph.inputs.size() == 1) {
@@ -140,6 +202,7 @@ void apply_user_metadata(Graph& graph, const std::map<std::string, std::string>&
 ConversionReport convert_file(const std::string& input_path, const std::string& output_path,
                               const ConvertOptions& options,
                               const std::function<void(const std::string&)>& progress) {
+  if (const std::string e = check_static_int8(options); !e.empty()) throw ConvertError(e);  // before reading anything
   Graph graph = import_onnx_file(input_path, options.import);
   graph.metadata["source_model"] = base_name(input_path);
   apply_user_metadata(graph, options.metadata, input_path);
@@ -177,7 +240,8 @@ std::string report_json(const ConversionReport& report) {
       << ", \"parameters\": " << report.parameters << ", \"ternary_parameters\": " << report.ternary_parameters
       << ", \"model_bytes_float\": " << report.model_bytes_float
       << ", \"model_bytes_ternary\": " << report.model_bytes_ternary << ", \"compression_ratio\": " << num(ratio)
-      << ", \"file_bytes\": " << report.file_bytes << "},\n  \"ptq\": " << ptq::report_json(report.ptq) << "\n}\n";
+      << ", \"file_bytes\": " << report.file_bytes << "},\n  \"ptq\": " << ptq::report_json(report.ptq)
+      << ",\n  \"static_int8\": " << calibrate::static_ranges_json(report.static_int8) << "\n}\n";
   return out.str();
 }
 
@@ -207,6 +271,7 @@ std::string report_table(const ConversionReport& report) {
                 report.model_bytes_float, report.model_bytes_ternary, ratio);
   out << line;
   out << ptq::report_table(report.ptq);
+  out << calibrate::static_ranges_table(report.static_int8);
   return out.str();
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "calibrate/static_ranges.h"
 #include "ir/graph.h"
 #include "onnx/onnx_importer.h"
 #include "ptq/ptq.h"
@@ -22,7 +23,14 @@ struct ConvertOptions {
   std::map<std::string, std::string> metadata;
   // Post-training quantization with calibration data (--calibrate ...): docs/ptq.md.
   ptq::PtqOptions ptq;
+  // --static-int8: int8 params on every activation tensor (docs/ptq.md), measured on the final
+  // model with the ptq calibration data and --act-range, or data-free from BatchNorm statistics.
+  bool static_int8 = false;
 };
+
+// Flag combinations --static-int8 cannot honour, as a message naming the flags ("" if fine).
+// `explicit_range_flag`: "--act-range" / "--act-percentile" when given on the command line.
+std::string check_static_int8(const ConvertOptions& options, const std::string& explicit_range_flag = "");
 
 // "KEY=VALUE" (--metadata) into `metadata`; throws ConvertError naming the flag on a bad form.
 void add_metadata_flag(const std::string& key_value, std::map<std::string, std::string>* metadata);
@@ -39,6 +47,7 @@ struct ConversionReport {
   size_t model_bytes_ternary = 0;      // constant data bytes as written (packed codes + scales)
   size_t file_bytes = 0;               // size of the written .tern file
   ptq::PtqReport ptq;                  // calibration: per-layer SQNR per step, input ranges
+  calibrate::StaticRangesReport static_int8;  // --static-int8: range and params per activation
 };
 
 // Float passes + ternarization on an imported graph (what convert_file does between import and
@@ -51,7 +60,8 @@ ConversionReport convert_file(const std::string& input_path, const std::string& 
                               const ConvertOptions& options,
                               const std::function<void(const std::string&)>& progress = {});
 
-// {"layers": [...], "float_layers": [...], "totals": {...}}: docs/converter.md.
+// {"layers": [...], "float_layers": [...], "totals": {...}, "ptq": {...}, "static_int8": {...}}:
+// docs/converter.md.
 std::string report_json(const ConversionReport& report);
 // One line per Conv/FC layer, then totals.
 std::string report_table(const ConversionReport& report);

@@ -24,6 +24,9 @@ const char kUsage[] =
     "  --metadata KEY=VALUE      store KEY=VALUE in the model's metadata (repeatable)\n"
     "  --input-mean M[,M...]     input normalization mean per channel (metadata input.mean, used by ternrt-eval)\n"
     "  --input-std S[,S...]      input normalization std per channel (metadata input.std)\n"
+    "  --static-int8             store a static int8 scale/zero point on every activation tensor\n"
+    "                            (format 1.1): measured on the final model over the calibration data\n"
+    "                            with --act-range, or without data from BatchNorm statistics (coarse)\n"
     "  --quiet                   no summary table on stdout, no progress on stderr\n"
     "  --version, --help\n";
 
@@ -39,6 +42,7 @@ int main(int argc, char** argv) {
   std::string input, output, report_path, method = "mquant", keep = "first,last";
   ConvertOptions options;
   bool quiet = false;
+  std::string range_flag;  // --act-range / --act-percentile as given, for check_static_int8
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&](const char* flag) -> const char* {
@@ -48,6 +52,7 @@ int main(int argc, char** argv) {
     };
     auto needs = [&](const char* v) { return v ? 0 : usage_error(arg + " needs a value"); };
     std::string ptq_error;
+    if ((arg == "--act-range" || arg == "--act-percentile") && range_flag.empty()) range_flag = arg;
     if (ternrt::ptq::parse_ptq_flag(argc, argv, &i, &options.ptq, &ptq_error)) {
       if (!ptq_error.empty()) return usage_error(ptq_error);
       continue;
@@ -111,6 +116,8 @@ int main(int argc, char** argv) {
       } catch (const ConvertError& e) {
         return usage_error(e.what());
       }
+    } else if (arg == "--static-int8") {
+      options.static_int8 = true;
     } else if (arg == "--quiet" || arg == "-q") {
       quiet = true;
     } else if (!arg.empty() && arg[0] == '-') {
@@ -129,6 +136,7 @@ int main(int argc, char** argv) {
   } else if (!ternrt::quantize::parse_method(method, &options.ternary.quant.method)) {
     return usage_error("--method: expected tquant, mquant, twn, rtn, l2opt or none, got '" + method + "'");
   }
+  if (const std::string e = check_static_int8(options, range_flag); !e.empty()) return usage_error(e);
 
   try {
     options.ternary.keep = parse_keep_float(keep);
@@ -144,6 +152,17 @@ int main(int argc, char** argv) {
       write_file_atomically(report_path, std::vector<uint8_t>(text.begin(), text.end()));
     }
     if (!quiet) std::fputs(report_table(report).c_str(), stdout);
+    const auto& st = report.static_int8;
+    if (st.enabled && !st.calibrated) {
+      // A warning, not progress: printed even with --quiet.
+      std::fprintf(stderr,
+                   "ternrt-convert: --static-int8 without calibration data: %zu of %zu activation tensors got data-free "
+                   "ranges (%s); the others stay float in the static path\n"
+                   "ternrt-convert: warning: data-free ranges are coarse%s; give --calibrate or --calibrate-idx for "
+                   "measured ones\n",
+                   st.with_params, st.activation_tensors, st.description.c_str(),
+                   st.with_params ? "" : " (and this model has no BatchNorm to estimate from)");
+    }
     if (!quiet) std::printf("wrote %s (%zu bytes)\n", output.c_str(), report.file_bytes);
   } catch (const ConvertError& e) {
     std::fprintf(stderr, "ternrt-convert: %s: %s\n", input.c_str(), e.what());

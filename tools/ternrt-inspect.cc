@@ -1,6 +1,6 @@
 // ternrt-inspect: what is inside a .tern model (after full verification): metadata, graph
 // inputs/outputs, operators with shapes and weights (ternary method, sparsity, bits per weight),
-// and parameter / byte totals per tensor type.
+// static int8 activation params (format 1.1) and parameter / byte totals per tensor type.
 #include <cstdio>
 #include <map>
 #include <string>
@@ -23,6 +23,18 @@ double zero_fraction(const ternrt::TernaryDesc& t) {
   return static_cast<double>(zeros) / static_cast<double>(t.n * t.k);
 }
 
+// Static int8 params of tensor `i` (Tensor.quantization on an F32 activation, format 1.1), or "".
+std::string int8_params(const ternrt::fb::Model& fbm, int i) {
+  const auto* q = fbm.graph()->tensors()->Get(static_cast<flatbuffers::uoffset_t>(i))->quantization();
+  if (!q || !q->scale() || q->scale()->size() != 1) return "";
+  const long long zp = q->zero_point() && q->zero_point()->size() ? static_cast<long long>(q->zero_point()->Get(0)) : 0;
+  const double scale = q->scale()->Get(0);
+  char b[96];
+  // The float range the 256 int8 codes cover.
+  std::snprintf(b, sizeof b, "s=%.4g zp=%lld [%.3g, %.3g]", scale, zp, scale * double(-128 - zp), scale * double(127 - zp));
+  return b;
+}
+
 int run(int argc, char** argv) {
   if (argc != 2 || std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help") {
     std::fputs("usage: ternrt-inspect MODEL.tern\n  Verifies the model and prints its operators, shapes, weights and sizes.\n",
@@ -39,10 +51,24 @@ int run(int argc, char** argv) {
     for (const auto* e : *fbm.metadata()) std::printf("  %-24s %s\n", e->key()->c_str(), e->value() ? e->value()->c_str() : "");
   }
   const auto& tensors = model->tensors();
-  for (int i : model->inputs()) std::printf("input      '%s' %s (NHWC inside)\n", tensors[i].name.c_str(), ternrt::shape_str(tensors[i].shape).c_str());
-  for (int i : model->outputs()) std::printf("output     '%s' %s\n", tensors[i].name.c_str(), ternrt::shape_str(tensors[i].shape).c_str());
+  size_t activations = 0, with_int8 = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    if (tensors[i].is_constant()) continue;
+    ++activations;
+    with_int8 += !int8_params(fbm, static_cast<int>(i)).empty();
+  }
+  auto int8_suffix = [&](int i) {
+    const std::string p = int8_params(fbm, i);
+    return p.empty() ? p : "  int8 " + p;
+  };
+  for (int i : model->inputs())
+    std::printf("input      '%s' %s (NHWC inside)%s\n", tensors[i].name.c_str(), ternrt::shape_str(tensors[i].shape).c_str(),
+                int8_suffix(i).c_str());
+  for (int i : model->outputs())
+    std::printf("output     '%s' %s%s\n", tensors[i].name.c_str(), ternrt::shape_str(tensors[i].shape).c_str(), int8_suffix(i).c_str());
 
-  std::printf("\n%-4s %-16s %-28s %-20s %-22s %-8s %7s %6s\n", "#", "op", "name", "output", "weights", "method", "zeros", "bits/w");
+  std::printf("\n%-4s %-16s %-28s %-20s %-22s %-8s %7s %6s%s\n", "#", "op", "name", "output", "weights", "method", "zeros", "bits/w",
+              with_int8 ? "  static int8 output" : "");
   std::map<std::string, std::pair<size_t, size_t>> by_type;  // type -> (parameters, bytes)
   size_t params = 0, float_equiv_bytes = 0;
   for (const auto& op : model->ops()) {
@@ -64,8 +90,11 @@ int run(int argc, char** argv) {
       }
     }
     const auto& out = tensors[op.outputs[0]];
-    std::printf("%-4d %-16s %-28.28s %-20s %-22s %-8s %7s %6s\n", op.index, ternrt::fb::EnumNameOpCode(op.opcode), op.name.c_str(),
-                ternrt::shape_str(out.shape).c_str(), wshape.c_str(), method.c_str(), zeros.c_str(), bits.c_str());
+    std::string int8 = with_int8 ? int8_params(fbm, op.outputs[0]) : "";
+    if (with_int8 && int8.empty()) int8 = "- (float)";
+    std::printf("%-4d %-16s %-28.28s %-20s %-22s %-8s %7s %6s%s%s\n", op.index, ternrt::fb::EnumNameOpCode(op.opcode), op.name.c_str(),
+                ternrt::shape_str(out.shape).c_str(), wshape.c_str(), method.c_str(), zeros.c_str(), bits.c_str(),
+                with_int8 ? "  " : "", int8.c_str());
   }
   for (const auto& t : tensors) {
     if (!t.is_constant()) continue;
@@ -84,6 +113,16 @@ int run(int argc, char** argv) {
               ternrt::tools::human_bytes(static_cast<double>(model->weight_bytes())).c_str(),
               ternrt::tools::human_bytes(static_cast<double>(float_equiv_bytes)).c_str(),
               model->weight_bytes() ? static_cast<double>(float_equiv_bytes) / static_cast<double>(model->weight_bytes()) : 0.0);
+  std::string source;
+  if (fbm.metadata())
+    for (const auto* e : *fbm.metadata())
+      if (e->key() && e->key()->str() == "activations.static" && e->value()) source = " (" + e->value()->str() + ")";
+  if (with_int8)
+    std::printf("activations static int8 ranges for %zu of %zu activation tensors%s%s\n", with_int8, activations,
+                source.c_str(), with_int8 < activations ? "; the others stay float in the static path" : "");
+  else
+    std::printf("activations no static int8 ranges (%zu activation tensors, int8 quantized dynamically per invocation)\n",
+                activations);
   return 0;
 }
 

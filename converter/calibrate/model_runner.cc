@@ -20,7 +20,9 @@ ModelRunner::ModelRunner(const convert::Graph& graph, const std::string& what) :
   if (ternrt_model_load_memory(bytes_.data(), bytes_.size(), &model_) != TERNRT_OK) runtime_fail(what_, "loading");
   ternrt_interpreter_options options;
   ternrt_interpreter_options_init(&options);
-  options.flags |= TERNRT_FLAG_PRESERVE_ALL_TENSORS;
+  // Dynamic activations: ranges are measured as the float-between-layers model produces them,
+  // even if the graph already carries static int8 ranges.
+  options.flags |= TERNRT_FLAG_PRESERVE_ALL_TENSORS | TERNRT_FLAG_DYNAMIC_ACTIVATIONS;
   if (ternrt_interpreter_create(model_, &options, &interpreter_) != TERNRT_OK) {
     ternrt_model_delete(model_);
     model_ = nullptr;

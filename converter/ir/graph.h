@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -34,6 +35,13 @@ struct TernaryData {
   int packing = 0;                // 0 = canonical 2-bit, 1 = base-3 (5 trits per byte)
 };
 
+// Static int8 parameters of an activation tensor (format 1.1, docs/format.md):
+// real = scale * (q - zero_point), q in [-128, 127].
+struct Int8Params {
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+};
+
 struct Tensor {
   std::string name;
   Shape shape;
@@ -42,6 +50,7 @@ struct Tensor {
   std::vector<int64_t> int_data;  // integer constants (shapes, pads, axes); never written
   bool is_int = false;            // the constant's payload lives in int_data
   std::shared_ptr<TernaryData> ternary;  // set: written as TERNARY2 instead of `data`
+  std::optional<Int8Params> int8;        // activations only (--static-int8): Tensor.quantization
 };
 
 enum class ActivationType { none, relu, relu6, clip, hard_swish, hard_sigmoid, sigmoid };

@@ -75,7 +75,8 @@ class Writer {
 
   std::vector<uint8_t> run() {
     if (!graph_.nhwc) throw ConvertError("internal: the layout pass has not run before writing");
-    model_.version = std::make_unique<fb::FormatVersion>(1, 0);
+    // 1.1: activation tensors may carry static int8 quantization (older runtimes ignore it).
+    model_.version = std::make_unique<fb::FormatVersion>(1, 1);
     model_.producer = producer_string();
     model_.buffers.push_back(std::make_unique<fb::BufferT>());  // buffer 0: always empty
     model_.graph = std::make_unique<fb::GraphT>();
@@ -115,6 +116,14 @@ class Writer {
     out->name = t.name;
     out->shape = to_int32(t.shape, what);
     out->type = fb::TensorType::F32;
+    if (t.int8) {
+      if (t.is_constant) throw ConvertError("internal: constant " + what + " has static int8 parameters");
+      auto q = std::make_unique<fb::QuantizationT>();
+      q->scale = {t.int8->scale};
+      q->zero_point = {t.int8->zero_point};
+      q->axis = -1;
+      out->quantization = std::move(q);
+    }
     if (!t.is_constant) return out;
     if (t.is_int) throw ConvertError(what + ": integer constants are not supported as operator inputs");
     if (!t.ternary) {

@@ -1,4 +1,4 @@
-// Converter IR (NHWC, after the passes) -> .tern FlatBuffer (schema/ternrt.fbs, format 1.0).
+// Converter IR (NHWC, after the passes) -> .tern FlatBuffer (schema/ternrt.fbs, format 1.1).
 #pragma once
 
 #include <cstdint>

@@ -103,6 +103,19 @@ void Interpreter::choose_int8_tensors(const ternrt_interpreter_options& options)
   for (size_t t = 0; t < tensors.size(); ++t) int8_[t] = !tensors[t].is_constant() && tensors[t].has_act_quant();
   for (int t : model_.inputs()) int8_[t] = 0;
   for (int t : model_.outputs()) int8_[t] = 0;
+  // A tensor between operators that would all run in float (FloatFallback) stays float: storing it
+  // as int8 would only add a quantize/dequantize pair and rounding.
+  CreateOptions probe;
+  probe.int8 = &int8_;
+  std::vector<char> native(model_.ops().size());
+  for (const OpDesc& op : model_.ops()) native[op.index] = find_op_spec(op.opcode)->create(model_, op, probe)->handles_int8();
+  std::vector<char> keep(tensors.size(), 0);
+  for (const OpDesc& op : model_.ops()) {
+    if (!native[op.index]) continue;
+    for (int t : op.inputs) if (t >= 0) keep[t] = 1;
+    for (int t : op.outputs) keep[t] = 1;
+  }
+  for (size_t t = 0; t < tensors.size(); ++t) int8_[t] = int8_[t] && keep[t];
 }
 
 // The operator's executable form; one without an int8 form for its int8 tensors (or whose int8

@@ -63,7 +63,7 @@ TEST_CASE("float model: verifier accepts it; identifier, version, buffers, opera
   CHECK(fb::ModelBufferHasIdentifier(bytes.data()));
   const fb::Model* model = fb::GetModel(bytes.data());
   CHECK(model->version()->major() == 1);
-  CHECK(model->version()->minor() == 0);
+  CHECK(model->version()->minor() == 1);
   CHECK(model->producer()->str().rfind("ternrt-convert ", 0) == 0);
   REQUIRE(model->buffers()->size() >= 1);
   CHECK((model->buffers()->Get(0)->data() == nullptr || model->buffers()->Get(0)->data()->size() == 0));

@@ -51,7 +51,7 @@ extern "C" {
 #define TERNRT_VERSION_PATCH 0
 /* Model format versions this runtime reads: major must match, any minor is accepted. */
 #define TERNRT_FORMAT_VERSION_MAJOR 1
-#define TERNRT_FORMAT_VERSION_MINOR 0
+#define TERNRT_FORMAT_VERSION_MINOR 1
 
 typedef enum ternrt_status {
   TERNRT_OK = 0,

@@ -1,0 +1,215 @@
+#include "calibrate/static_ranges.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <sstream>
+
+#include "calibrate/model_runner.h"
+#include "calibrate/progress.h"
+
+namespace ternrt::calibrate {
+namespace {
+
+using convert::Graph;
+using convert::OpKind;
+
+// Reservoir memory for percentile / MSE ranges over all tensors together.
+constexpr size_t kReservoirBudgetValues = size_t(64) << 20;  // 256 MiB of floats
+
+// t -> the reshape input it must share params with (-1: none), following chains of reshapes.
+std::vector<int> reshape_sources(const Graph& graph) {
+  std::vector<int> source(graph.tensors.size(), -1);
+  for (const convert::Node& node : graph.nodes) {
+    if (node.removed || node.kind != OpKind::reshape || node.inputs.empty() || node.outputs.empty()) continue;
+    const int in = node.inputs[0];
+    source[node.outputs[0]] = source[in] >= 0 ? source[in] : in;
+  }
+  return source;
+}
+
+void begin_report(const Graph& graph, StaticRangesReport* report) {
+  report->enabled = true;
+  report->tensors.clear();
+  report->activation_tensors = 0;
+  report->with_params = 0;
+  for (const convert::Tensor& t : graph.tensors) {
+    if (t.is_constant) continue;
+    ++report->activation_tensors;
+  }
+}
+
+// Sets params from `ranges` (by tensor index), reshape outputs from their source, and fills the report.
+void attach(Graph& graph, const std::vector<Range>& ranges, const std::string& from, StaticRangesReport* report) {
+  const std::vector<int> source = reshape_sources(graph);
+  for (size_t t = 0; t < graph.tensors.size(); ++t) {
+    convert::Tensor& tensor = graph.tensors[t];
+    if (tensor.is_constant) continue;
+    StaticTensor entry;
+    entry.name = tensor.name;
+    entry.shape = tensor.shape;
+    const size_t s = source[t] >= 0 ? static_cast<size_t>(source[t]) : t;
+    entry.range = ranges[s];
+    tensor.int8.reset();
+    if (entry.range.known()) {
+      entry.from = s == t ? from : "reshape input";
+      entry.has_params = true;
+      entry.params = int8_params_from_range(static_cast<float>(entry.range.lo), static_cast<float>(entry.range.hi));
+      tensor.int8 = entry.params;
+      ++report->with_params;
+    }
+    report->tensors.push_back(std::move(entry));
+  }
+}
+
+std::string num(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+convert::Int8Params int8_params_from_range(float lo, float hi) {
+  // Same operations, in float, as kernels::quant_params_from_range.
+  lo = std::min(lo, 0.0f);
+  hi = std::max(hi, 0.0f);
+  if (hi == lo) return {1.0f, 0};
+  const float scale = (hi - lo) / 255.0f;
+  if (!(scale >= std::numeric_limits<float>::min()) || !std::isfinite(scale)) return {1.0f, 0};
+  const float zp = -128.0f - std::nearbyint(lo / scale);
+  return {scale, static_cast<int32_t>(std::min(127.0f, std::max(-128.0f, zp)))};
+}
+
+void attach_calibrated_ranges(Graph& graph, const std::vector<std::vector<float>>& samples, RangeMethod method,
+                              double percentile, bool progress, StaticRangesReport* report) {
+  const auto started = std::chrono::steady_clock::now();
+  begin_report(graph, report);
+  report->calibrated = true;
+  const std::vector<int> source = reshape_sources(graph);
+  std::vector<int> measured;  // activations read from the runtime (reshape outputs share their source)
+  for (size_t t = 0; t < graph.tensors.size(); ++t)
+    if (!graph.tensors[t].is_constant && source[t] < 0) measured.push_back(static_cast<int>(t));
+
+  // min/max is exact and cheap; percentile and MSE need a reservoir sample per tensor.
+  const bool sampled = method != RangeMethod::minmax;
+  const size_t reservoir =
+      std::clamp<size_t>(kReservoirBudgetValues / std::max<size_t>(measured.size(), 1), size_t(1) << 16, size_t(1) << 20);
+  std::vector<std::unique_ptr<RangeCollector>> collectors(graph.tensors.size());
+  std::vector<double> lo(graph.tensors.size(), INFINITY), hi(graph.tensors.size(), -INFINITY);
+  std::vector<size_t> seen(graph.tensors.size(), 0);
+  if (sampled)
+    for (int t : measured) collectors[t] = std::make_unique<RangeCollector>(reservoir);
+
+  ModelRunner runner(graph, "final model");
+  ProgressBar bar(progress);
+  bar.start("static int8 ranges of " + std::to_string(measured.size()) + " activations", samples.size());
+  for (size_t si = 0; si < samples.size(); ++si) {
+    runner.run(samples[si]);
+    for (int t : measured) {
+      size_t count = 0;
+      const float* x = runner.tensor(graph.tensors[t].name, &count);
+      if (sampled) {
+        collectors[t]->add(x, count);
+      } else {
+        float mn = INFINITY, mx = -INFINITY;
+        for (size_t i = 0; i < count; ++i) {
+          mn = std::min(mn, x[i]);
+          mx = std::max(mx, x[i]);
+        }
+        lo[t] = std::min(lo[t], double(mn));
+        hi[t] = std::max(hi[t], double(mx));
+      }
+      seen[t] += count;
+    }
+    bar.update(si + 1);
+  }
+  std::vector<Range> ranges(graph.tensors.size());
+  for (int t : measured) {
+    if (!seen[t]) continue;
+    ranges[t] = sampled ? collectors[t]->compute(method, percentile) : Range{lo[t], hi[t]};
+    collectors[t].reset();
+  }
+  attach(graph, ranges, "calibration", report);
+  char note[96];
+  std::snprintf(note, sizeof note, "%zu of %zu activation tensors have params", report->with_params,
+                report->activation_tensors);
+  bar.finish(note);
+  report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+void attach_estimated_ranges(Graph& graph, const std::map<std::string, Range>& estimates, StaticRangesReport* report) {
+  begin_report(graph, report);
+  report->calibrated = false;
+  std::vector<Range> ranges(graph.tensors.size());
+  for (size_t t = 0; t < graph.tensors.size(); ++t) {
+    if (graph.tensors[t].is_constant) continue;
+    const auto it = estimates.find(graph.tensors[t].name);
+    if (it != estimates.end()) ranges[t] = it->second;
+  }
+  attach(graph, ranges, "batchnorm", report);
+}
+
+std::string static_ranges_json(const StaticRangesReport& report) {
+  if (!report.enabled) return "null";
+  std::ostringstream out;
+  out << "{\"calibrated\": " << (report.calibrated ? "true" : "false") << ", \"description\": " << quoted(report.description)
+      << ", \"activation_tensors\": " << report.activation_tensors << ", \"with_params\": " << report.with_params
+      << ", \"seconds\": " << num(report.seconds) << ",\n    \"tensors\": [";
+  for (size_t i = 0; i < report.tensors.size(); ++i) {
+    const StaticTensor& t = report.tensors[i];
+    out << (i ? "," : "") << "\n      {\"name\": " << quoted(t.name) << ", \"from\": " << quoted(t.from) << ", \"range\": ";
+    if (t.has_params) out << "[" << num(t.range.lo) << ", " << num(t.range.hi) << "]";
+    else out << "null";
+    if (t.has_params) out << ", \"scale\": " << num(t.params.scale) << ", \"zero_point\": " << t.params.zero_point;
+    out << "}";
+  }
+  out << "\n    ]}";
+  return out.str();
+}
+
+std::string static_ranges_table(const StaticRangesReport& report, size_t max_lines) {
+  if (!report.enabled) return "";
+  std::ostringstream out;
+  char line[320];
+  std::snprintf(line, sizeof line, "static int8: %zu of %zu activation tensors have params (%s)\n", report.with_params,
+                report.activation_tensors, report.description.c_str());
+  out << line;
+  std::snprintf(line, sizeof line, "  %-40s %-22s %12s %5s  %s\n", "tensor", "range", "scale", "zp", "from");
+  out << line;
+  size_t shown = 0;
+  for (const StaticTensor& t : report.tensors) {
+    if (shown == max_lines) {
+      std::snprintf(line, sizeof line, "  ... %zu more (see --report)\n", report.tensors.size() - shown);
+      out << line;
+      break;
+    }
+    ++shown;
+    if (!t.has_params) {
+      std::snprintf(line, sizeof line, "  %-40.40s %-22s %12s %5s  (stays float)\n", t.name.c_str(), "-", "-", "-");
+    } else {
+      char range[64];
+      std::snprintf(range, sizeof range, "[%.4g, %.4g]", t.range.lo, t.range.hi);
+      std::snprintf(line, sizeof line, "  %-40.40s %-22s %12.6g %5d  %s\n", t.name.c_str(), range, double(t.params.scale),
+                    t.params.zero_point, t.from.c_str());
+    }
+    out << line;
+  }
+  return out.str();
+}
+
+}  // namespace ternrt::calibrate
