@@ -54,6 +54,20 @@ const double* LayerStats::gram_row(size_t i) const {
   return &g_[i * k_];
 }
 
+void LayerStats::merge(const LayerStats& o) {
+  auto add = [](std::vector<double>& a, const std::vector<double>& b) {
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i) a[i] += b[i];
+  };
+  add(sy_, o.sy_);
+  add(syy_, o.syy_);
+  add(cy_, o.cy_);
+  add(m_, o.m_);
+  add(szz_, o.szz_);
+  add(g_, o.g_);  // the upper triangles are exact; the lower one is mirrored again on read
+  mirrored_ = false;
+  rows_ += o.rows_;
+}
+
 double channel_error(const LayerStats& s, size_t n, const ChannelSums& z, double alpha, double float_bias, double stored_bias) {
   // e = y + b - alpha z - c = (<w,x> - alpha z) + d with d = b - c.
   const double d = float_bias - stored_bias;
@@ -301,7 +315,193 @@ StepSqnr optimize_layer(const LayerStats& s, const float* weights, const std::ve
     }
     out.threshold = layer_sqnr_db(s, z, *layer, float_bias);
   }
+
+  if (o.trit_search && s.has_gram() && per_channel && o.trit_rounds > 0) {
+    // Channel error as a function of the trits t for a fixed scale a:
+    //   E(t) = const - 2 a <t, c> + a^2 t'H t
+    // with a free bias (bias correction on) in centered form, H = G - m m'/P, c = Cy - (Sy/P) m;
+    // with the stored bias fixed, H = G and c = Cy + (b - stored) m. Flipping t_i by d changes E
+    // by a^2 (2 d (Ht)_i + d^2 H_ii) - 2 a d c_i, so each coordinate step costs O(k) and never
+    // raises E; refitting a between rounds (a = <t,c> / t'Ht) does not either.
+    const bool centered = o.bias_correction;
+    const double p = s.rows();
+    const std::vector<double>& m = s.m();
+    std::vector<double> c(k), v(k);
+    std::vector<int8_t> t(k);
+    for (size_t n = 0; n < nch; ++n) {
+      double alpha = layer->scales[n];
+      if (!usable_scale(alpha)) continue;
+      int8_t* trits = &layer->trits[n * k];
+      const double mean_y = s.sy(n) / p, d = double(float_bias[n]) - layer->bias[n];
+      const double* cy = s.cy(n);
+      for (size_t i = 0; i < k; ++i) c[i] = centered ? cy[i] - mean_y * m[i] : cy[i] + d * m[i];
+      auto h = [&](size_t i, size_t j, const double* gi) { return centered ? gi[j] - m[i] * m[j] / p : gi[j]; };
+      std::copy(trits, trits + k, t.begin());
+      std::fill(v.begin(), v.end(), 0.0);
+      for (size_t i = 0; i < k; ++i) {
+        if (!t[i]) continue;
+        const double* gi = s.gram_row(i);
+        for (size_t j = 0; j < k; ++j) v[j] += t[i] * h(i, j, gi);
+      }
+      // Ignore gains at the level of rounding so no round flips back and forth.
+      const double tiny = 1e-12 * (s.syy(n) + 1);
+      for (int round = 0; round < o.trit_rounds; ++round) {
+        size_t changed = 0;
+        for (size_t i = 0; i < k; ++i) {
+          const double* gi = s.gram_row(i);
+          const double hii = h(i, i, gi);
+          int best_d = 0;
+          double best_gain = -tiny;
+          for (int u = -1; u <= 1; ++u) {
+            const int dd = u - t[i];
+            if (!dd) continue;
+            const double de = alpha * alpha * (2 * dd * v[i] + dd * dd * hii) - 2 * alpha * dd * c[i];
+            if (de < best_gain) {
+              best_gain = de;
+              best_d = dd;
+            }
+          }
+          if (!best_d) continue;
+          t[i] = static_cast<int8_t>(t[i] + best_d);
+          for (size_t j = 0; j < k; ++j) v[j] += best_d * h(i, j, gi);
+          ++changed;
+        }
+        if (o.scale_refit) {
+          double num = 0, den = 0;
+          for (size_t i = 0; i < k; ++i) {
+            num += t[i] * c[i];
+            den += t[i] * v[i];
+          }
+          if (den > 0 && usable_scale(num / den)) alpha = num / den;
+        }
+        if (!changed) break;
+      }
+      const std::vector<int8_t> old_trits(trits, trits + k);
+      const float old_scale = layer->scales[n], old_bias = layer->bias[n];
+      const ChannelSums old_sums = z[n];
+      const double old_error = error_of(n);
+      std::copy(t.begin(), t.end(), trits);
+      z[n] = sums_for(s, n, trits);
+      layer->scales[n] = static_cast<float>(alpha);
+      if (o.bias_correction) layer->bias[n] = static_cast<float>(corrected_bias(s, n, z[n], alpha, float_bias[n]));
+      if (error_of(n) > old_error) {
+        std::copy(old_trits.begin(), old_trits.end(), trits);
+        layer->scales[n] = old_scale;
+        layer->bias[n] = old_bias;
+        z[n] = old_sums;
+      }
+    }
+    out.trits = layer_sqnr_db(s, z, *layer, float_bias);
+  }
   return out;
+}
+
+bool refit_float_channel(const LayerStats& s, size_t n, const float* w0, double float_bias, double ridge, float* w, float* c) {
+  const size_t k = s.k();
+  const double p = s.rows();
+  if (!s.has_gram() || !(p > 0)) return false;
+  const std::vector<double>& m = s.m();
+  // Centered normal equations (the bias is free): (H + lambda I) w = c + lambda w0 with
+  // H = G - m m'/P, c = Cy - (Sy/P) m, lambda = ridge * trace(H) / k.
+  std::vector<double> a(k * k), rhs(k);
+  double trace = 0;
+  for (size_t i = 0; i < k; ++i) {
+    const double* gi = s.gram_row(i);
+    for (size_t j = 0; j < k; ++j) a[i * k + j] = gi[j] - m[i] * m[j] / p;
+    trace += a[i * k + i];
+  }
+  const double lambda = std::max(ridge * trace / double(k), 1e-12 * (trace + 1));
+  const double mean_y = s.sy(n) / p;
+  for (size_t i = 0; i < k; ++i) {
+    a[i * k + i] += lambda;
+    rhs[i] = s.cy(n)[i] - mean_y * m[i] + lambda * w0[i];
+  }
+  // Cholesky in place (lower triangle); H + lambda I is symmetric positive definite.
+  for (size_t j = 0; j < k; ++j) {
+    double d = a[j * k + j];
+    for (size_t q = 0; q < j; ++q) d -= a[j * k + q] * a[j * k + q];
+    if (!(d > 0)) return false;
+    d = std::sqrt(d);
+    a[j * k + j] = d;
+    for (size_t i = j + 1; i < k; ++i) {
+      double v = a[i * k + j];
+      for (size_t q = 0; q < j; ++q) v -= a[i * k + q] * a[j * k + q];
+      a[i * k + j] = v / d;
+    }
+  }
+  std::vector<double> x(rhs);
+  for (size_t i = 0; i < k; ++i) {
+    for (size_t q = 0; q < i; ++q) x[i] -= a[i * k + q] * x[q];
+    x[i] /= a[i * k + i];
+  }
+  for (size_t i = k; i-- > 0;) {
+    for (size_t q = i + 1; q < k; ++q) x[i] -= a[q * k + i] * x[q];
+    x[i] /= a[i * k + i];
+  }
+  for (double v : x)
+    if (!std::isfinite(v)) return false;
+  double sum = 0;
+  for (size_t i = 0; i < k; ++i) {
+    w[i] = static_cast<float>(x[i]);
+    sum += x[i] * m[i];
+  }
+  *c = static_cast<float>(float_bias + (s.sy(n) - sum) / p);
+  return true;
+}
+
+double float_channel_error(const LayerStats& s, size_t n, const float* w, double float_bias, double c) {
+  // e = y + d - <w,xq> with y = <w0,x>, d = b - c.
+  const size_t k = s.k();
+  const double d = float_bias - c;
+  double wc = 0, wm = 0, quad = 0;
+  for (size_t i = 0; i < k; ++i) {
+    if (w[i] == 0) continue;
+    wc += w[i] * s.cy(n)[i];
+    wm += w[i] * s.m()[i];
+    const double* gi = s.gram_row(i);
+    double gw = 0;
+    for (size_t j = 0; j < k; ++j) gw += gi[j] * w[j];
+    quad += w[i] * gw;
+  }
+  const double e = s.syy(n) + 2 * d * s.sy(n) + s.rows() * d * d - 2 * (wc + d * wm) + quad;
+  return std::max(e, 0.0);
+}
+
+double choose_float_ridge(const std::vector<LayerStats>& fold_a, const std::vector<LayerStats>& fold_b, size_t per_group,
+                          const float* w0, const std::vector<float>& float_bias) {
+  if (fold_a.empty() || fold_a.size() != fold_b.size()) return INFINITY;
+  const size_t k = fold_a[0].k(), nch = float_bias.size();
+  const double grid[] = {1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, INFINITY};
+  double best = INFINITY, best_ridge = INFINITY;
+  std::vector<float> w(k);
+  for (double ridge : grid) {
+    double held_out = 0;
+    for (int fold = 0; fold < 2; ++fold) {
+      const std::vector<LayerStats>& fit = fold ? fold_b : fold_a;
+      const std::vector<LayerStats>& eval = fold ? fold_a : fold_b;
+      for (size_t ch = 0; ch < nch; ++ch) {
+        const LayerStats& sf = fit[ch / per_group];
+        const size_t local = ch % per_group;
+        const float* w_ch = w0 + ch * k;
+        float c = 0;
+        if (!(sf.rows() > 0)) return INFINITY;
+        if (std::isinf(ridge) || !refit_float_channel(sf, local, w_ch, float_bias[ch], ridge, w.data(), &c)) {
+          // Weights kept, bias corrected for the mean shift on the fitting fold.
+          double wm = 0;
+          for (size_t i = 0; i < k; ++i) wm += double(w_ch[i]) * sf.m()[i];
+          std::copy(w_ch, w_ch + k, w.begin());
+          c = static_cast<float>(float_bias[ch] + (sf.sy(local) - wm) / sf.rows());
+        }
+        held_out += float_channel_error(eval[ch / per_group], local, w.data(), float_bias[ch], c);
+      }
+    }
+    // Ties go to the stronger ridge (closer to the float weights).
+    if (held_out <= best * (1 + 1e-9) || (std::isinf(best) && std::isfinite(held_out))) {
+      best = held_out;
+      best_ridge = ridge;
+    }
+  }
+  return best_ridge;
 }
 
 }  // namespace ternrt::ptq

@@ -41,6 +41,8 @@ class LayerStats {
   double szz(size_t n) const { return szz_[n]; }
   // Row i of G (k values; has_gram() only).
   const double* gram_row(size_t i) const;
+  // Adds the rows of `other` (same n, k, gram).
+  void merge(const LayerStats& other);
 
  private:
   size_t n_, k_;
@@ -66,11 +68,16 @@ struct StepOptions {
   // Threshold candidates: factor * (the method's threshold), factors evenly spaced in [lo, hi].
   double grid_lo = 0.5, grid_hi = 1.5;
   int grid_points = 21;
+  // Trit refinement (needs G, per-channel scales): rounds of coordinate descent on the channel's
+  // output error, each weight's trit set to the best of {-1, 0, +1} given the others and the
+  // scale, then the scale (and bias) refit; stops early when a round changes nothing.
+  bool trit_search = false;
+  int trit_rounds = 8;
 };
 
 // Output SQNR in dB of the layer after each step (NaN when the step is off or not applicable).
 struct StepSqnr {
-  double data_free = NAN, refit = NAN, bias = NAN, threshold = NAN;
+  double data_free = NAN, refit = NAN, bias = NAN, threshold = NAN, trits = NAN;
 };
 
 // Per-channel sums of the ternary output for some trits t_n: Szz = t G t, Sz = <t, m>, Syz = <t, Cy_n>.
@@ -86,12 +93,32 @@ double channel_signal(const LayerStats& s, size_t n, double float_bias);
 double layer_sqnr_db(const LayerStats& s, const std::vector<ChannelSums>& z, const TernaryLayer& layer,
                      const std::vector<float>& float_bias);
 
-// Runs the enabled steps in order (scale refit, bias correction, threshold search) on `layer`
+// Runs the enabled steps in order (scale refit, bias correction, threshold search, trit
+// refinement) on `layer`
 // (data-free ternarization on entry; `weights` are the float weights, `float_bias` the float
 // layer's bias) and returns the output SQNR after each. Every step keeps its result only where it
 // does not increase the channel's output error on the calibration rows, so no step makes the
 // layer worse on that data. Scales stay finite and positive.
 StepSqnr optimize_layer(const LayerStats& stats, const float* weights, const std::vector<float>& float_bias,
                         TernaryLayer* layer, const StepOptions& options);
+
+// Float Conv/FC layers after ternary ones: least-squares refit of one output channel whose input
+// has shifted. Weights w and bias c minimize
+//   sum_p (<w0,x_p> + b - <w,xq_p> - c)^2 + lambda |w - w0|^2,  lambda = ridge * trace(H) / k
+// (H the input covariance times P), i.e. the float layer reproduces its float-model output from
+// the quantized model's input; the ridge keeps a fit from few rows near the float weights. `s`
+// holds the statistics of the channel's inputs (k values, G required) collected with `w0` as the
+// weights; `n` is the channel within `s`. Returns false (w, c untouched) for a singular system.
+bool refit_float_channel(const LayerStats& s, size_t n, const float* w0, double float_bias, double ridge, float* w, float* c);
+
+// Sum over the rows of `s` of (<w0,x> + b - <w,xq> - c)^2 (w0: the weights `s` was collected with).
+double float_channel_error(const LayerStats& s, size_t n, const float* w, double float_bias, double c);
+
+// The ridge for refitting a float layer, by two-fold cross-validation: channel ch (weights
+// w0 + ch*k, statistics stats[ch / per_group] channel ch % per_group, folds a and b) is fit on
+// one fold and measured on the other for each ridge of a grid; the ridge with the lowest total
+// held-out error wins. Returns +inf when the bias-only correction (weights kept) does best.
+double choose_float_ridge(const std::vector<LayerStats>& fold_a, const std::vector<LayerStats>& fold_b, size_t per_group,
+                          const float* w0, const std::vector<float>& float_bias);
 
 }  // namespace ternrt::ptq

@@ -178,10 +178,30 @@ void run_ptq(Graph& graph, const Graph& float_graph, std::vector<convert::LayerR
         g = geometry_of(graph, node, k_full, name);
       }
       calibrate::ModelRunner quantized_model(graph, "model before float layer '" + name + "'");
+      const size_t groups = static_cast<size_t>(std::max(1, node.groups));
+      const size_t in_c = g.conv ? g.in_c : k_full;
+      const size_t icg = in_c / groups, per_group = n / groups;
+      const size_t taps = k_full / in_c;  // KH*KW (1 for FC)
+      std::vector<float> bias(n, 0.0f);
+      if (fnode.inputs.size() > 2 && fnode.inputs[2] >= 0) bias = float_graph.tensors[fnode.inputs[2]].data;
+      const std::vector<float> float_bias = bias;
+      std::vector<float> weights = fw.data;
+      const bool refit = options.float_refit;
+      // Refit: per group, statistics of the group's inputs (taps x icg) with the float weights;
+      // the rows are the ternary layers' spread of output pixels. Else: the mean input shift.
+      // Two folds (even / odd samples) choose the ridge by cross-validation.
+      std::vector<LayerStats> fold_stats[2];
+      if (refit)
+        for (auto& f : fold_stats)
+          for (size_t gi = 0; gi < groups; ++gi) f.emplace_back(per_group, kw, true);
+      const std::vector<int8_t> no_trits(per_group * kw, 0);
+      const size_t positions = g.conv ? g.positions() : 1;
+      const size_t quota = std::max<size_t>(1, options.max_rows / samples);
+      const size_t stride = positions > quota ? positions / quota : 1;
       std::vector<double> diff(k_full, 0.0);
       double rows = 0;
-      std::vector<float> xr(k_full), qr(k_full);
-      bar.start("correcting float layer " + name, samples);
+      std::vector<float> xr(k_full), qr(k_full), xs, qs, xg, qg;
+      bar.start((refit ? "refitting float layer " : "correcting float layer ") + name, samples);
       for (size_t si = 0; si < samples; ++si) {
         float_model.run(set.samples[si]);
         quantized_model.run(set.samples[si]);
@@ -191,7 +211,35 @@ void run_ptq(Graph& graph, const Graph& float_graph, std::vector<convert::LayerR
         if (xc != qc || (g.conv ? xc != g.in_h * g.in_w * g.in_c : xc % k_full != 0))
           throw ConvertError("calibration: float layer '" + name + "': input '" + input + "' has " + std::to_string(xc) +
                              " values in the float model and " + std::to_string(qc) + " in the quantized one");
-        if (g.conv) {
+        if (refit) {
+          // Full im2col rows of the chosen pixels, then each group's slice of them.
+          size_t r = 0;
+          xs.clear();
+          qs.clear();
+          if (g.conv) {
+            for (size_t pos = si % stride; pos < positions && r < quota; pos += stride, ++r) {
+              gather_row(g, x, pos, xr.data());
+              gather_row(g, xq, pos, qr.data());
+              xs.insert(xs.end(), xr.begin(), xr.end());
+              qs.insert(qs.end(), qr.begin(), qr.end());
+            }
+          } else {
+            r = xc / k_full;
+            xs.assign(x, x + xc);
+            qs.assign(xq, xq + xc);
+          }
+          xg.resize(r * kw);
+          qg.resize(r * kw);
+          for (size_t gi = 0; gi < groups; ++gi) {
+            for (size_t row = 0; row < r; ++row)
+              for (size_t tap = 0; tap < taps; ++tap) {
+                const size_t src = row * k_full + tap * in_c + gi * icg, dst = row * kw + tap * icg;
+                std::copy(&xs[src], &xs[src] + icg, &xg[dst]);
+                std::copy(&qs[src], &qs[src] + icg, &qg[dst]);
+              }
+            fold_stats[si % 2][gi].add_rows(xg.data(), qg.data(), r, &fw.data[gi * per_group * kw], no_trits.data());
+          }
+        } else if (g.conv) {
           for (size_t pos = 0; pos < g.positions(); ++pos) {
             gather_row(g, x, pos, xr.data());
             gather_row(g, xq, pos, qr.data());
@@ -204,23 +252,43 @@ void run_ptq(Graph& graph, const Graph& float_graph, std::vector<convert::LayerR
         }
         bar.update(si + 1);
       }
-      // Channel n of group gi reads input channels [gi*icg, (gi+1)*icg) of each patch position.
-      const size_t groups = static_cast<size_t>(std::max(1, node.groups));
-      const size_t in_c = g.conv ? g.in_c : k_full;
-      const size_t icg = in_c / groups, per_group = n / groups;
-      std::vector<float> bias(n, 0.0f);
-      if (node.inputs.size() > 2 && node.inputs[2] >= 0) bias = graph.tensors[node.inputs[2]].data;
-      double rms = 0;
+      double rms = 0, ridge = INFINITY;
+      size_t refit_channels = 0;
+      std::vector<LayerStats>& group_stats = fold_stats[0];
+      if (refit) {
+        ridge = options.float_refit_ridge >= 0
+                    ? options.float_refit_ridge
+                    : choose_float_ridge(fold_stats[0], fold_stats[1], per_group, fw.data.data(), float_bias);
+        for (size_t gi = 0; gi < groups; ++gi) group_stats[gi].merge(fold_stats[1][gi]);
+      }
       for (size_t ch = 0; ch < n; ++ch) {
         const size_t gi = ch / per_group;
-        double shift = 0;
-        for (size_t j = 0; j < kw; ++j) {
-          const size_t tap = j / icg, c = j % icg;  // weights (KH, KW, IC/g) per output channel
-          shift += double(fw.data[ch * kw + j]) * diff[tap * in_c + gi * icg + c] / rows;
+        if (refit) {
+          float c = bias[ch];
+          if (std::isfinite(ridge) &&
+              refit_float_channel(group_stats[gi], ch % per_group, &fw.data[ch * kw], float_bias[ch], ridge, &weights[ch * kw], &c)) {
+            bias[ch] = c;
+            ++refit_channels;
+          } else {
+            // The mean shift alone, from the same statistics.
+            const LayerStats& st = group_stats[gi];
+            double shift = 0;
+            for (size_t j = 0; j < kw; ++j) shift += double(fw.data[ch * kw + j]) * st.m()[j];
+            bias[ch] = static_cast<float>(float_bias[ch] + (st.sy(ch % per_group) - shift) / st.rows());
+          }
+        } else {
+          // Channel ch of group gi reads input channels [gi*icg, (gi+1)*icg) of each patch position.
+          double shift = 0;
+          for (size_t j = 0; j < kw; ++j) {
+            const size_t tap = j / icg, c = j % icg;  // weights (KH, KW, IC/g) per output channel
+            shift += double(fw.data[ch * kw + j]) * diff[tap * in_c + gi * icg + c] / rows;
+          }
+          bias[ch] = static_cast<float>(bias[ch] + shift);
         }
-        bias[ch] = static_cast<float>(bias[ch] + shift);
+        const double shift = double(bias[ch]) - float_bias[ch];
         rms += shift * shift;
       }
+      if (refit_channels) graph.tensors[private_tensor(graph, ni, 1)].data = weights;
       Node& mut = graph.nodes[ni];
       if (mut.inputs.size() < 3 || mut.inputs[2] < 0) {
         if (mut.inputs.size() < 3) mut.inputs.resize(3, -1);
@@ -228,9 +296,10 @@ void run_ptq(Graph& graph, const Graph& float_graph, std::vector<convert::LayerR
       } else {
         graph.tensors[private_tensor(graph, ni, 2)].data = bias;
       }
-      rep.float_layers.push_back({name, std::sqrt(rms / double(n))});
-      char note[64];
-      std::snprintf(note, sizeof note, "bias shift RMS %.3g", rep.float_layers.back().bias_shift_rms);
+      rep.float_layers.push_back({name, std::sqrt(rms / double(n)), refit_channels, ridge});
+      char note[128];
+      std::snprintf(note, sizeof note, "bias shift RMS %.3g, %zu/%zu channels refit (ridge %g)",
+                    rep.float_layers.back().bias_shift_rms, refit_channels, n, ridge);
       bar.finish(note);
     }
   };
@@ -263,11 +332,13 @@ void run_ptq(Graph& graph, const Graph& float_graph, std::vector<convert::LayerR
     const size_t stride = positions > quota ? positions / quota : 1;
     StepOptions steps = options.steps;
     const double search_cost = double(samples) * double(std::min(quota, positions)) * double(k) * double(k) / 2;
-    steps.threshold_search = options.threshold_search == 1 ||
-                             (options.threshold_search < 0 && search_cost <= options.threshold_search_budget);
-    if (options.threshold_search < 0 && !steps.threshold_search)
-      lr.note = "threshold search skipped: K = " + std::to_string(k) + " makes it costly (--threshold-search forces it)";
-    LayerStats stats(n, k, steps.threshold_search);
+    const bool cheap = search_cost <= options.threshold_search_budget;
+    steps.threshold_search = options.threshold_search == 1 || (options.threshold_search < 0 && cheap);
+    steps.trit_search = options.trit_search == 1 || (options.trit_search < 0 && cheap);
+    if (!cheap && (options.threshold_search < 0 || options.trit_search < 0))
+      lr.note = "threshold/trit search skipped: K = " + std::to_string(k) +
+                " makes it costly (--threshold-search / --trit-search force it)";
+    LayerStats stats(n, k, steps.threshold_search || steps.trit_search);
     calibrate::RangeCollector ranges;
     std::vector<float> x_rows, xq_rows;
     bar.start(layer_label(li, results.size(), lr.name), samples);
@@ -334,7 +405,8 @@ void run_ptq(Graph& graph, const Graph& float_graph, std::vector<convert::LayerR
     result.level = convert::summarize(q.levels);
     char note[96];
     std::snprintf(note, sizeof note, "SQNR %.2f -> %.2f dB", lr.sqnr.data_free,
-                  std::isfinite(lr.sqnr.threshold) ? lr.sqnr.threshold
+                  std::isfinite(lr.sqnr.trits)     ? lr.sqnr.trits
+                  : std::isfinite(lr.sqnr.threshold) ? lr.sqnr.threshold
                   : std::isfinite(lr.sqnr.bias)    ? lr.sqnr.bias
                   : std::isfinite(lr.sqnr.refit)   ? lr.sqnr.refit
                                                    : lr.sqnr.data_free);
@@ -379,14 +451,15 @@ std::string report_json(const PtqReport& report) {
       << ", \"percentile\": " << num(o.percentile) << ", \"bn_k\": " << num(o.bn_k)
       << ", \"scale_refit\": " << (o.steps.scale_refit ? "true" : "false")
       << ", \"bias_correction\": " << (o.steps.bias_correction ? "true" : "false")
-      << ", \"threshold_search\": " << (o.threshold_search == 1 ? "true" : o.threshold_search == 0 ? "false" : "\"auto\"") << ", \"seconds\": " << num(report.seconds)
+      << ", \"threshold_search\": " << (o.threshold_search == 1 ? "true" : o.threshold_search == 0 ? "false" : "\"auto\"")
+      << ", \"trit_search\": " << (o.trit_search == 1 ? "true" : o.trit_search == 0 ? "false" : "\"auto\"") << ", \"seconds\": " << num(report.seconds)
       << ",\n    \"layers\": [";
   for (size_t i = 0; i < report.layers.size(); ++i) {
     const LayerPtqReport& l = report.layers[i];
     out << (i ? "," : "") << "\n      {\"name\": " << quoted(l.name) << ", \"input\": " << quoted(l.input)
         << ", \"rows\": " << num(l.rows) << ", \"sqnr_db\": {\"data_free\": " << num(l.sqnr.data_free)
         << ", \"scale_refit\": " << num(l.sqnr.refit) << ", \"bias_correction\": " << num(l.sqnr.bias)
-        << ", \"threshold_search\": " << num(l.sqnr.threshold) << "},\n       \"input_range\": {\"selected\": "
+        << ", \"threshold_search\": " << num(l.sqnr.threshold) << ", \"trit_search\": " << num(l.sqnr.trits) << "},\n       \"input_range\": {\"selected\": "
         << range_json(l.selected) << ", \"minmax\": " << range_json(l.minmax) << ", \"percentile\": " << range_json(l.percentile)
         << ", \"mse\": " << range_json(l.mse) << ", \"batchnorm_estimate\": " << range_json(l.bn_estimate) << "}";
     if (!l.note.empty()) out << ", \"note\": " << quoted(l.note);
@@ -395,7 +468,9 @@ std::string report_json(const PtqReport& report) {
   out << "\n    ],\n    \"float_layers\": [";
   for (size_t i = 0; i < report.float_layers.size(); ++i)
     out << (i ? ", " : "") << "{\"name\": " << quoted(report.float_layers[i].name)
-        << ", \"bias_shift_rms\": " << num(report.float_layers[i].bias_shift_rms) << "}";
+        << ", \"bias_shift_rms\": " << num(report.float_layers[i].bias_shift_rms)
+        << ", \"refit_channels\": " << report.float_layers[i].refit_channels
+        << ", \"ridge\": " << num(report.float_layers[i].ridge) << "}";
   out << "]}";
   return out.str();
 }
@@ -407,7 +482,7 @@ std::string report_table(const PtqReport& report) {
   std::snprintf(line, sizeof line, "calibration: %zu samples from %s (%.1f s); layer output SQNR dB after each step\n",
                 report.samples, report.source.c_str(), report.seconds);
   out << line;
-  std::snprintf(line, sizeof line, "%-28s %9s %9s %9s %9s  %-22s\n", "layer", "data-free", "+refit", "+bias", "+thresh",
+  std::snprintf(line, sizeof line, "%-28s %9s %9s %9s %9s %9s  %-22s\n", "layer", "data-free", "+refit", "+bias", "+thresh", "+trits",
                 (std::string("input range (") + calibrate::range_method_name(report.options.act_range) + ")").c_str());
   out << line;
   auto cell = [](double v) {
@@ -419,8 +494,9 @@ std::string report_table(const PtqReport& report) {
   for (const LayerPtqReport& l : report.layers) {
     char range[64] = "-";
     if (l.selected.known()) std::snprintf(range, sizeof range, "[%.3g, %.3g]", l.selected.lo, l.selected.hi);
-    std::snprintf(line, sizeof line, "%-28s %s %s %s %s  %-22s%s%s\n", l.name.c_str(), cell(l.sqnr.data_free).c_str(),
-                  cell(l.sqnr.refit).c_str(), cell(l.sqnr.bias).c_str(), cell(l.sqnr.threshold).c_str(), range,
+    std::snprintf(line, sizeof line, "%-28s %s %s %s %s %s  %-22s%s%s\n", l.name.c_str(), cell(l.sqnr.data_free).c_str(),
+                  cell(l.sqnr.refit).c_str(), cell(l.sqnr.bias).c_str(), cell(l.sqnr.threshold).c_str(),
+                  cell(l.sqnr.trits).c_str(), range,
                   l.note.empty() ? "" : "  ", l.note.c_str());
     out << line;
   }

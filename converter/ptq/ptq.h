@@ -6,6 +6,7 @@
 // BatchNorm range estimates.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -32,6 +33,13 @@ struct PtqOptions {
   // statistics cost at most `threshold_search_budget` multiply-adds (rows * K^2 / 2).
   int threshold_search = -1;
   double threshold_search_budget = 1e10;
+  // --trit-search (1) / --no-trit-search (0) / default -1: same rule as the threshold search.
+  int trit_search = -1;
+  // --no-float-refit: float Conv/FC layers after ternary ones get only the mean (bias) correction;
+  // by default their weights and bias are refit by ridge least squares (refit_float_channel),
+  // the ridge chosen per layer by two-fold cross-validation unless --float-refit-ridge sets it.
+  bool float_refit = true;
+  double float_refit_ridge = -1;
   double bn_k = 3.0;                 // data-free ranges: beta +- k * |gamma|
   size_t max_rows = 65536;           // calibration rows (output pixels) per layer, spread over samples
   bool progress = true;
@@ -52,6 +60,8 @@ struct LayerPtqReport {
 struct FloatLayerReport {
   std::string name;
   double bias_shift_rms = 0;  // RMS over channels of the bias change
+  size_t refit_channels = 0;  // channels whose weights were refit by least squares
+  double ridge = INFINITY;    // the refit's ridge (cross-validated); inf: bias correction only
 };
 
 struct PtqReport {

@@ -21,6 +21,13 @@ const char kPtqUsage[] =
     "  --threshold-search        search each channel's threshold in 0.5t..1.5t in every layer (default:\n"
     "                            in layers where it is cheap, about rows * K^2 / 2 <= 1e10)\n"
     "  --no-threshold-search     keep the method's thresholds\n"
+    "  --trit-search             refine each weight's trit by coordinate descent on the layer's output\n"
+    "                            error (default: where the threshold search is cheap)\n"
+    "  --no-trit-search          keep the trits of the threshold rule\n"
+    "  --no-float-refit          float Conv/FC layers after ternary ones: bias correction only (default:\n"
+    "                            refit weights and bias by least squares on the shifted input)\n"
+    "  --float-refit-ridge R     ridge toward the float weights, relative to the input power (default:\n"
+    "                            chosen per layer by two-fold cross-validation on the calibration data)\n"
     "  --calib-rows N            output pixels per layer used for statistics (default 65536)\n";
 
 bool parse_ptq_flag(int argc, char** argv, int* i, PtqOptions* o, std::string* error) {
@@ -74,6 +81,19 @@ bool parse_ptq_flag(int argc, char** argv, int* i, PtqOptions* o, std::string* e
     o->threshold_search = 1;
   } else if (arg == "--no-threshold-search") {
     o->threshold_search = 0;
+  } else if (arg == "--no-float-refit") {
+    o->float_refit = false;
+  } else if (arg == "--float-refit-ridge") {
+    if (const char* v = value()) {
+      char* end = nullptr;
+      const double r = std::strtod(v, &end);
+      if (!*v || *end || !(r >= 0 && r <= 1e6)) *error = std::string("--float-refit-ridge: expected a number in [0, 1e6], got '") + v + "'";
+      else o->float_refit_ridge = r;
+    }
+  } else if (arg == "--trit-search") {
+    o->trit_search = 1;
+  } else if (arg == "--no-trit-search") {
+    o->trit_search = 0;
   } else {
     return false;
   }

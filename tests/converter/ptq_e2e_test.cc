@@ -132,6 +132,9 @@ TEST_CASE("float layers after ternary ones get their bias corrected for the shif
   const auto reference = run_all(out_path("float_fl.tern"), test, 3, 32, 32);
   ConvertOptions o = options_for("mquant", "first,last");
   o.ptq.data = out_path("calib_fl.npy");
+  // Without bias correction the trit refinement alone gets close on 32 random samples; off here so
+  // the comparison is about the bias steps and the float-layer refit.
+  o.ptq.trit_search = 0;
   const ConversionReport with = convert_file(onnx, out_path("fl_on.tern"), o);
   // The last layer (the classifier) stays float and follows ternary layers.
   REQUIRE(with.ptq.float_layers.size() == 1);

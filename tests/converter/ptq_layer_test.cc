@@ -229,3 +229,122 @@ TEST_CASE("per-tensor scale refit fits one scale for the whole layer") {
   CHECK(std::isnan(sq.threshold));
   CHECK(direct_total(s, l) <= before);
 }
+
+TEST_CASE("trit refinement lowers the output error left by the threshold search") {
+  const uint32_t seed = std::random_device{}();
+  std::printf("ptq trit refinement seed %u\n", seed);
+  double sum_with = 0, sum_without = 0;
+  for (int trial = 0; trial < 4; ++trial) {
+    const Synthetic s = make_layer(4 + trial, 16 + 6 * trial, 300, 0.3f, seed + trial);
+    for (auto method : {ternrt::quantize::Method::mquant, ternrt::quantize::Method::tquant}) {
+      for (int flags = 0; flags < 4; ++flags) {
+        TernaryLayer l = data_free(s, method);
+        const LayerStats st = stats_of(s, l.trits, true);
+        StepOptions o;
+        o.scale_refit = flags & 1;
+        o.bias_correction = flags & 2;
+        o.threshold_search = true;
+        TernaryLayer without = l;
+        optimize_layer(st, s.w.data(), s.bias, &without, o);
+        o.trit_search = true;
+        const StepSqnr sq = optimize_layer(st, s.w.data(), s.bias, &l, o);
+        const double e_without = direct_total(s, without), e_with = direct_total(s, l);
+        CAPTURE(trial);
+        CAPTURE(flags);
+        // Per channel, never worse than the threshold search (checked on the raw rows).
+        for (size_t n = 0; n < s.n; ++n) CHECK(direct_error(s, l, n) <= direct_error(s, without, n) * (1 + 1e-6) + 1e-9);
+        double signal = 0;
+        for (size_t n = 0; n < s.n; ++n)
+          for (size_t p = 0; p < s.rows; ++p) {
+            double y = s.bias[n];
+            for (size_t i = 0; i < s.k; ++i) y += double(s.w[n * s.k + i]) * s.x[p * s.k + i];
+            signal += y * y;
+          }
+        CHECK(sq.trits == doctest::Approx(10 * std::log10(signal / e_with)).epsilon(1e-4));
+        for (float a : l.scales) CHECK((std::isfinite(a) && a > 0));
+        for (int8_t t : l.trits) CHECK((t >= -1 && t <= 1));
+        sum_with += e_with;
+        sum_without += e_without;
+      }
+    }
+  }
+  // With noisy, correlated inputs the threshold rule is far from the best trits: a clear gain.
+  std::printf("trit refinement: total error %.4g -> %.4g\n", sum_without, sum_with);
+  CHECK(sum_with < 0.95 * sum_without);
+}
+
+TEST_CASE("float refit reproduces the float output from an affinely shifted input") {
+  const uint32_t seed = std::random_device{}();
+  std::printf("ptq float refit seed %u\n", seed);
+  // xq = a * x + b per input: an exact refit exists (w_i / a_i, bias absorbs the offsets).
+  Synthetic s = make_layer(3, 10, 400, 0.0f, seed);
+  std::mt19937 rng(seed + 7);
+  std::uniform_real_distribution<float> gain(0.6f, 1.4f), offset(-0.3f, 0.3f);
+  std::vector<float> a(s.k), b(s.k);
+  for (size_t i = 0; i < s.k; ++i) {
+    a[i] = gain(rng);
+    b[i] = offset(rng);
+  }
+  for (size_t p = 0; p < s.rows; ++p)
+    for (size_t i = 0; i < s.k; ++i) s.xq[p * s.k + i] = a[i] * s.x[p * s.k + i] + b[i];
+  const std::vector<int8_t> no_trits(s.n * s.k, 0);
+  const LayerStats st = stats_of(s, no_trits, true);
+  for (size_t n = 0; n < s.n; ++n) {
+    CAPTURE(n);
+    // Direct error of float weights w with bias c on xq.
+    auto error = [&](const float* w, float c) {
+      double e = 0;
+      for (size_t p = 0; p < s.rows; ++p) {
+        double y = s.bias[n], yq = c;
+        for (size_t i = 0; i < s.k; ++i) {
+          y += double(s.w[n * s.k + i]) * s.x[p * s.k + i];
+          yq += double(w[i]) * s.xq[p * s.k + i];
+        }
+        e += (y - yq) * (y - yq);
+      }
+      return e;
+    };
+    const double before = error(&s.w[n * s.k], s.bias[n]);
+    std::vector<float> w(s.k);
+    float c = 0;
+    REQUIRE(refit_float_channel(st, n, &s.w[n * s.k], s.bias[n], 0.0, w.data(), &c));
+    CHECK(error(w.data(), c) < 1e-6 * before);
+    for (size_t i = 0; i < s.k; ++i) CHECK(w[i] == doctest::Approx(s.w[n * s.k + i] / a[i]).epsilon(1e-3).scale(1e-3));
+    // A ridge pulls toward the float weights: error in between, never above the bias-only fit.
+    std::vector<float> wr(s.k);
+    float cr = 0;
+    REQUIRE(refit_float_channel(st, n, &s.w[n * s.k], s.bias[n], 1.0, wr.data(), &cr));
+    double mean_shift = 0;
+    for (size_t p = 0; p < s.rows; ++p)
+      for (size_t i = 0; i < s.k; ++i) mean_shift += double(s.w[n * s.k + i]) * (s.x[p * s.k + i] - s.xq[p * s.k + i]);
+    const double bias_only = error(&s.w[n * s.k], static_cast<float>(s.bias[n] + mean_shift / double(s.rows)));
+    CHECK(error(wr.data(), cr) <= bias_only * (1 + 1e-6));
+    CHECK(error(wr.data(), cr) > error(w.data(), c));
+  }
+}
+
+TEST_CASE("cross-validated float ridge: weak for a well-posed shift, strong for few noisy rows") {
+  const uint32_t seed = std::random_device{}();
+  std::printf("ptq float ridge seed %u\n", seed);
+  auto folds = [](const Synthetic& s, std::vector<LayerStats>* a, std::vector<LayerStats>* b) {
+    const std::vector<int8_t> no_trits(s.n * s.k, 0);
+    a->assign(1, LayerStats(s.n, s.k, true));
+    b->assign(1, LayerStats(s.n, s.k, true));
+    for (size_t p = 0; p < s.rows; ++p)
+      ((p % 2) ? *b : *a)[0].add_rows(&s.x[p * s.k], &s.xq[p * s.k], 1, s.w.data(), no_trits.data());
+  };
+  // Many rows, xq an affine map of x: the exact refit generalizes, so a weak ridge wins.
+  Synthetic good = make_layer(3, 8, 600, 0.0f, seed);
+  for (size_t p = 0; p < good.rows; ++p)
+    for (size_t i = 0; i < good.k; ++i) good.xq[p * good.k + i] = (0.7f + 0.05f * i) * good.x[p * good.k + i] - 0.1f;
+  std::vector<LayerStats> a, b;
+  folds(good, &a, &b);
+  const double weak = choose_float_ridge(a, b, good.n, good.w.data(), good.bias);
+  CHECK(weak <= 1e-2);
+  // Fewer rows than inputs and xq = x + small noise: the float weights are nearly right, a fit on
+  // 15 rows per fold would interpolate the noise.
+  Synthetic bad = make_layer(3, 40, 30, 0.1f, seed + 1);
+  folds(bad, &a, &b);
+  const double strong = choose_float_ridge(a, b, bad.n, bad.w.data(), bad.bias);
+  CHECK(strong >= 1);
+}
