@@ -521,6 +521,38 @@ bool quantize_f32_s8_dynamic_isa(Isa isa, const float* x, size_t count, int8_t* 
   }
 }
 
+void quantize_f32_s8_static(Isa isa, const float* x, size_t count, float scale, int32_t zero_point, int8_t* q) {
+  const QuantParams params{scale, zero_point};
+  switch (isa_supported(isa) ? isa : Isa::scalar) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::avx2: return quantize_f32_s8_static_avx2(x, count, params, q);
+    case Isa::avx512bw:
+    case Isa::avx512vnni: return quantize_f32_s8_static_avx512(x, count, params, q);
+#endif
+#if defined(__aarch64__)
+    case Isa::neon:
+    case Isa::neondot: return quantize_f32_s8_static_neon(x, count, params, q);
+#endif
+    default: return quantize_f32_s8_static_scalar(x, count, params, q);
+  }
+}
+
+void dequantize_s8_f32(Isa isa, const int8_t* q, size_t count, float scale, int32_t zero_point, float* x) {
+  const QuantParams params{scale, zero_point};
+  switch (isa_supported(isa) ? isa : Isa::scalar) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::avx2: return dequantize_s8_f32_avx2(q, count, params, x);
+    case Isa::avx512bw:
+    case Isa::avx512vnni: return dequantize_s8_f32_avx512(q, count, params, x);
+#endif
+#if defined(__aarch64__)
+    case Isa::neon:
+    case Isa::neondot: return dequantize_s8_f32_neon(q, count, params, x);
+#endif
+    default: return dequantize_s8_f32_scalar(q, count, params, x);
+  }
+}
+
 void quantize_f32_s8_dynamic(const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point) {
   quantize_f32_s8_dynamic_isa(default_isa(), x, count, q, scale, zero_point);
 }

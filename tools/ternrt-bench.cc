@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -52,9 +53,16 @@ struct Result {
   std::string activations;  // "static", "dynamic" or "float"
 };
 
-Result measure(const ternrt::ModelHandle& model, unsigned threads, const char* isa, uint32_t flags, long warmup, long runs) {
-  ternrt::InterpreterHandle it(model, threads, isa, 0, flags);
-  ternrt_interpreter* raw = it.get();
+// One configuration of the model (static / dynamic / float) with its own interpreter.
+struct Variant {
+  Variant(const ternrt::ModelHandle& model, unsigned threads, const char* isa, uint32_t flags)
+      : interp(model, threads, isa, 0, flags) {}
+  ternrt::InterpreterHandle interp;
+  std::vector<double> ms;
+  Result result;
+};
+
+void set_random_inputs(ternrt_interpreter* raw) {
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> dist(-1, 1);
   for (size_t i = 0; i < ternrt_interpreter_input_count(raw); ++i) {
@@ -64,31 +72,43 @@ Result measure(const ternrt::ModelHandle& model, unsigned threads, const char* i
     for (float& v : x) v = dist(rng);
     ternrt::check(ternrt_interpreter_set_input(raw, i, x.data(), info.bytes));
   }
-  for (long i = 0; i < warmup; ++i) ternrt::check(ternrt_interpreter_invoke(raw));
-  std::vector<double> ms;
+}
+
+// Times every variant with their invokes interleaved (run i of each, then run i + 1, ...), so load
+// changes on a shared machine hit all of them alike and the ratios stay meaningful.
+void measure(std::vector<Variant*>& variants, long warmup, long runs) {
+  for (Variant* v : variants) {
+    set_random_inputs(v->interp.get());
+    for (long i = 0; i < warmup; ++i) ternrt::check(ternrt_interpreter_invoke(v->interp.get()));
+  }
   for (long i = 0; i < runs; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    ternrt::check(ternrt_interpreter_invoke(raw));
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    for (Variant* v : variants) {
+      const auto t0 = std::chrono::steady_clock::now();
+      ternrt::check(ternrt_interpreter_invoke(v->interp.get()));
+      v->ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
   }
-  Result r;
-  r.latency = summarize(ms);
-  // Per-operator times come from separate profiled runs so the timers do not touch the latencies.
-  ternrt_interpreter_set_profiling(raw, 1);
-  const size_t n_ops = ternrt_interpreter_op_count(raw);
-  std::vector<std::vector<double>> samples(n_ops);
-  const long prof_runs = std::max<long>(1, std::min<long>(runs, 20));
-  for (long i = 0; i < prof_runs; ++i) {
-    ternrt::check(ternrt_interpreter_invoke(raw));
-    for (size_t k = 0; k < n_ops; ++k) samples[k].push_back(static_cast<double>(ternrt_interpreter_op_time_ns(raw, k)) / 1e6);
+  for (Variant* v : variants) {
+    ternrt_interpreter* raw = v->interp.get();
+    Result& r = v->result;
+    r.latency = summarize(v->ms);
+    // Per-operator times come from separate profiled runs so the timers do not touch the latencies.
+    ternrt_interpreter_set_profiling(raw, 1);
+    const size_t n_ops = ternrt_interpreter_op_count(raw);
+    std::vector<std::vector<double>> samples(n_ops);
+    const long prof_runs = std::max<long>(1, std::min<long>(runs, 20));
+    for (long i = 0; i < prof_runs; ++i) {
+      ternrt::check(ternrt_interpreter_invoke(raw));
+      for (size_t k = 0; k < n_ops; ++k) samples[k].push_back(static_cast<double>(ternrt_interpreter_op_time_ns(raw, k)) / 1e6);
+    }
+    for (auto& s : samples) r.op_ms.push_back(summarize(s).median);  // medians: robust to a preempted run
+    ternrt_interpreter_set_profiling(raw, 0);
+    r.arena = ternrt_interpreter_arena_bytes(raw);
+    r.packed = ternrt_interpreter_packed_weight_bytes(raw);
+    r.scratch = ternrt_interpreter_scratch_bytes(raw);
+    r.isa = ternrt_interpreter_isa(raw);
+    r.activations = ternrt_interpreter_activation_mode(raw);
   }
-  for (auto& v : samples) r.op_ms.push_back(summarize(v).median);  // medians: robust to a preempted run
-  r.arena = ternrt_interpreter_arena_bytes(raw);
-  r.packed = ternrt_interpreter_packed_weight_bytes(raw);
-  r.scratch = ternrt_interpreter_scratch_bytes(raw);
-  r.isa = ternrt_interpreter_isa(raw);
-  r.activations = ternrt_interpreter_activation_mode(raw);
-  return r;
 }
 
 std::string json_latency(const Latency& l) {
@@ -142,24 +162,36 @@ int run(int argc, char** argv) {
 
   const auto model = ternrt::ModelHandle::load_file(path);
   const char* isa_arg = isa.empty() ? nullptr : isa.c_str();
-  const Result t = measure(model, static_cast<unsigned>(threads), isa_arg, flags, warmup, runs);
-  const bool is_static = t.activations == "static";
+  const unsigned n_threads = static_cast<unsigned>(threads);
+  Variant main_variant(model, n_threads, isa_arg, flags);
+  ternrt_interpreter* probe = main_variant.interp.get();
+  const bool is_static = std::string(ternrt_interpreter_activation_mode(probe)) == "static";
   if (flags == 0 && !is_static && !json) std::fprintf(stderr, "note: the model has no static int8 ranges (ternrt-convert --static-int8); running the dynamic path\n");
 
-  // Operator names, types and kernels from one interpreter (same for every run).
-  ternrt::InterpreterHandle probe(model, 1, isa_arg, 0, flags);
-  const size_t n_ops = ternrt_interpreter_op_count(probe.get());
+  // Operator names, types and kernels (the same operators in every variant).
+  const size_t n_ops = ternrt_interpreter_op_count(probe);
   std::vector<ternrt_op_info> ops(n_ops);
   bool has_ternary = false;
   for (size_t k = 0; k < n_ops; ++k) {
-    ternrt::check(ternrt_interpreter_op_info(probe.get(), k, &ops[k]));
+    ternrt::check(ternrt_interpreter_op_info(probe, k, &ops[k]));
     has_ternary |= ops[k].ternary != 0;
   }
   const bool compare = with_float && has_ternary;
   const bool compare_dynamic = with_dynamic && is_static;
-  Result d, f;
-  if (compare_dynamic) d = measure(model, static_cast<unsigned>(threads), isa_arg, TERNRT_FLAG_DYNAMIC_ACTIVATIONS, warmup, runs);
-  if (compare) f = measure(model, static_cast<unsigned>(threads), nullptr, TERNRT_FLAG_TERNARY_AS_FLOAT, warmup, runs);
+  std::unique_ptr<Variant> dynamic_variant, float_variant;
+  std::vector<Variant*> variants{&main_variant};
+  if (compare_dynamic) {
+    dynamic_variant = std::make_unique<Variant>(model, n_threads, isa_arg, TERNRT_FLAG_DYNAMIC_ACTIVATIONS);
+    variants.push_back(dynamic_variant.get());
+  }
+  if (compare) {
+    float_variant = std::make_unique<Variant>(model, n_threads, nullptr, TERNRT_FLAG_TERNARY_AS_FLOAT);
+    variants.push_back(float_variant.get());
+  }
+  measure(variants, warmup, runs);
+  const Result& t = main_variant.result;
+  const Result d = compare_dynamic ? dynamic_variant->result : Result{};
+  const Result f = compare ? float_variant->result : Result{};
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   const size_t peak_rss = static_cast<size_t>(ru.ru_maxrss) * 1024;

@@ -30,6 +30,12 @@ void quantize_f32_s8_avx2(const float* x, size_t count, int8_t* q, float* scale,
     max = std::max(max, x[t]);
   }
   const QuantParams params = quant_params_from_range(min, max);
+  quantize_f32_s8_static_avx2(x, count, params, q);
+  *scale = params.scale;
+  *zero_point = params.zero_point;
+}
+
+void quantize_f32_s8_static_avx2(const float* x, size_t count, QuantParams params, int8_t* q) {
   const float zp = float(params.zero_point);
   const __m256 vscale = _mm256_set1_ps(params.scale), vzp = _mm256_set1_ps(zp);
   const __m256 lo = _mm256_set1_ps(-128.0f), hi = _mm256_set1_ps(127.0f);
@@ -39,7 +45,8 @@ void quantize_f32_s8_avx2(const float* x, size_t count, int8_t* q, float* scale,
     v = _mm256_min_ps(hi, _mm256_max_ps(lo, _mm256_add_ps(v, vzp)));
     return _mm256_cvtps_epi32(v);
   };
-  for (i = 0; i + 32 <= count; i += 32) {
+  size_t i = 0;
+  for (; i + 32 <= count; i += 32) {
     const __m256i i0 = quantize8(x + i), i1 = quantize8(x + i + 8), i2 = quantize8(x + i + 16), i3 = quantize8(x + i + 24);
     const __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i), _mm256_permutevar8x32_epi32(bytes, order));
@@ -48,8 +55,17 @@ void quantize_f32_s8_avx2(const float* x, size_t count, int8_t* q, float* scale,
     const float v = std::nearbyint(x[i] / params.scale) + zp;
     q[i] = int8_t(std::min(127.0f, std::max(-128.0f, v)));
   }
-  *scale = params.scale;
-  *zero_point = params.zero_point;
+}
+
+void dequantize_s8_f32_avx2(const int8_t* q, size_t count, QuantParams params, float* x) {
+  const __m256i vzp = _mm256_set1_epi32(params.zero_point);
+  const __m256 vscale = _mm256_set1_ps(params.scale);
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m256i v = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + i)));
+    _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(v, vzp)), vscale));
+  }
+  for (; i < count; ++i) x[i] = float(int32_t(q[i]) - params.zero_point) * params.scale;
 }
 
 }  // namespace ternrt::kernels

@@ -57,19 +57,29 @@ void quantize_f32_s8_avx512(const float* x, size_t count, int8_t* q, float* scal
     max = std::max(max, lanes_max[l]);
   }
   const QuantParams params = quant_params_from_range(min, max);
+  quantize_f32_s8_static_avx512(x, count, params, q);
+  *scale = params.scale;
+  *zero_point = params.zero_point;
+}
+
+void quantize_f32_s8_static_avx512(const float* x, size_t count, QuantParams params, int8_t* q) {
   const __m512 vscale = _mm512_set1_ps(params.scale), vzp = _mm512_set1_ps(float(params.zero_point));
   const __m512 lo = _mm512_set1_ps(-128.0f), hi = _mm512_set1_ps(127.0f);
   // x / scale without vdivps (its throughput bounds this loop): Markstein's correction. With
   // y = RN(1 / scale) and q within one ulp of x / scale, RN(q + RN(x - q * scale) * y) is the
   // correctly rounded quotient RN(x / scale) (the residual is exact with FMA). q0 = RN(x * y) can
   // be 2 ulp off, so one correction makes it 1 ulp close and the second one exact. Needs no
-  // overflow / underflow in the residuals: |x / scale| <= 255 by construction, and the scale range
+  // overflow / underflow in the residuals: |x / scale| <= 2^16 after the clamp below, and the scale range
   // below keeps every residual a normal (exact) float; other scales use the division.
   const float reciprocal = 1.0f / params.scale;
   const bool use_reciprocal = params.scale >= 0x1p-60f && params.scale <= 0x1p60f;
   const __m512 vreciprocal = _mm512_set1_ps(reciprocal);
+  // Static ranges do not bound x: clamp it to +-2^16 steps first (the result saturates there either
+  // way), so the residuals above cannot overflow.
+  const __m512 xmax = _mm512_set1_ps(65536.0f * params.scale), xmin = _mm512_set1_ps(-65536.0f * params.scale);
   // 16 floats -> 16 int32 in [-128, 127].
   auto quantize16 = [&](__m512 v) {
+    v = _mm512_min_ps(xmax, _mm512_max_ps(xmin, v));
     __m512 quotient;
     if (use_reciprocal) {
       quotient = _mm512_mul_ps(v, vreciprocal);
@@ -85,7 +95,8 @@ void quantize_f32_s8_avx512(const float* x, size_t count, int8_t* q, float* scal
   // 64 at a time through two saturating packs (exact: values are already in range) and one store;
   // the packs work per 128-bit lane, the final permute restores element order.
   const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  for (i = 0; i + 64 <= count; i += 64) {
+  size_t i = 0;
+  for (; i + 64 <= count; i += 64) {
     const __m512i i0 = quantize16(_mm512_loadu_ps(x + i)), i1 = quantize16(_mm512_loadu_ps(x + i + 16));
     const __m512i i2 = quantize16(_mm512_loadu_ps(x + i + 32)), i3 = quantize16(_mm512_loadu_ps(x + i + 48));
     const __m512i bytes = _mm512_packs_epi16(_mm512_packs_epi32(i0, i1), _mm512_packs_epi32(i2, i3));
@@ -96,8 +107,18 @@ void quantize_f32_s8_avx512(const float* x, size_t count, int8_t* q, float* scal
     const __mmask16 lanes = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
     _mm_mask_storeu_epi8(q + i, lanes, _mm512_cvtsepi32_epi8(quantize16(_mm512_maskz_loadu_ps(lanes, x + i))));
   }
-  *scale = params.scale;
-  *zero_point = params.zero_point;
+}
+
+
+void dequantize_s8_f32_avx512(const int8_t* q, size_t count, QuantParams params, float* x) {
+  const __m512i vzp = _mm512_set1_epi32(params.zero_point);
+  const __m512 vscale = _mm512_set1_ps(params.scale);
+  for (size_t i = 0; i < count; i += 16) {
+    const size_t left = count - i;
+    const __mmask16 lanes = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
+    const __m512i v = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(lanes, q + i));
+    _mm512_mask_storeu_ps(x + i, lanes, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(v, vzp)), vscale));
+  }
 }
 
 }  // namespace ternrt::kernels

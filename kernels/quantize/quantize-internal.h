@@ -1,6 +1,7 @@
-// Per-ISA implementations of quantize_f32_s8_dynamic (private to kernels/). All of them compute
-// the same thing bit for bit: min/max are exact, q uses IEEE division (never a reciprocal) and
-// round-to-nearest-even, exactly as the scalar code.
+// Per-ISA implementations of quantize_f32_s8_dynamic, quantize_f32_s8_static and
+// dequantize_s8_f32 (private to kernels/). All of them compute the same thing bit for bit: min/max
+// are exact, q is the correctly rounded x / scale rounded to nearest-even, exactly as the scalar
+// code; dequantization is one exact subtraction and one multiplication.
 #pragma once
 
 #include <cstddef>
@@ -16,13 +17,19 @@ struct QuantParams {
 // scale = (max - min) / 255 and zero_point = clamp(-128 - round(min / scale)) from min <= 0 <= max.
 QuantParams quant_params_from_range(float min, float max);
 
-void quantize_f32_s8_scalar(const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point);
+#define TERNRT_QUANTIZE_DECLARE(suffix)                                                                      \
+  void quantize_f32_s8_##suffix(const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point);    \
+  void quantize_f32_s8_static_##suffix(const float* x, size_t count, QuantParams params, int8_t* q);            \
+  void dequantize_s8_f32_##suffix(const int8_t* q, size_t count, QuantParams params, float* x);
+
+TERNRT_QUANTIZE_DECLARE(scalar)
 #if defined(__x86_64__) || defined(_M_X64)
-void quantize_f32_s8_avx2(const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point);
-void quantize_f32_s8_avx512(const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point);
+TERNRT_QUANTIZE_DECLARE(avx2)
+TERNRT_QUANTIZE_DECLARE(avx512)
 #endif
 #if defined(__aarch64__)
-void quantize_f32_s8_neon(const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point);
+TERNRT_QUANTIZE_DECLARE(neon)
 #endif
+#undef TERNRT_QUANTIZE_DECLARE
 
 }  // namespace ternrt::kernels

@@ -23,10 +23,17 @@ void quantize_f32_s8_neon(const float* x, size_t count, int8_t* q, float* scale,
     max = std::max(max, x[t]);
   }
   const QuantParams params = quant_params_from_range(min, max);
+  quantize_f32_s8_static_neon(x, count, params, q);
+  *scale = params.scale;
+  *zero_point = params.zero_point;
+}
+
+void quantize_f32_s8_static_neon(const float* x, size_t count, QuantParams params, int8_t* q) {
   const float zp = float(params.zero_point);
   const float32x4_t vscale = vdupq_n_f32(params.scale), vzp = vdupq_n_f32(zp);
   const float32x4_t lo = vdupq_n_f32(-128.0f), hi = vdupq_n_f32(127.0f);
-  for (i = 0; i + 8 <= count; i += 8) {
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
     float32x4_t v0 = vrndnq_f32(vdivq_f32(vld1q_f32(x + i), vscale));
     float32x4_t v1 = vrndnq_f32(vdivq_f32(vld1q_f32(x + i + 4), vscale));
     v0 = vminq_f32(hi, vmaxq_f32(lo, vaddq_f32(v0, vzp)));
@@ -38,8 +45,19 @@ void quantize_f32_s8_neon(const float* x, size_t count, int8_t* q, float* scale,
     const float v = std::nearbyint(x[i] / params.scale) + zp;
     q[i] = int8_t(std::min(127.0f, std::max(-128.0f, v)));
   }
-  *scale = params.scale;
-  *zero_point = params.zero_point;
+}
+
+void dequantize_s8_f32_neon(const int8_t* q, size_t count, QuantParams params, float* x) {
+  const int32x4_t vzp = vdupq_n_s32(params.zero_point);
+  const float32x4_t vscale = vdupq_n_f32(params.scale);
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const int16x8_t v = vmovl_s8(vld1_s8(q + i));
+    const int32x4_t lo = vsubq_s32(vmovl_s16(vget_low_s16(v)), vzp), hi = vsubq_s32(vmovl_s16(vget_high_s16(v)), vzp);
+    vst1q_f32(x + i, vmulq_f32(vcvtq_f32_s32(lo), vscale));
+    vst1q_f32(x + i + 4, vmulq_f32(vcvtq_f32_s32(hi), vscale));
+  }
+  for (; i < count; ++i) x[i] = float(int32_t(q[i]) - params.zero_point) * params.scale;
 }
 
 }  // namespace ternrt::kernels

@@ -103,19 +103,26 @@ void Interpreter::choose_int8_tensors(const ternrt_interpreter_options& options)
   for (size_t t = 0; t < tensors.size(); ++t) int8_[t] = !tensors[t].is_constant() && tensors[t].has_act_quant();
   for (int t : model_.inputs()) int8_[t] = 0;
   for (int t : model_.outputs()) int8_[t] = 0;
-  // A tensor between operators that would all run in float (FloatFallback) stays float: storing it
-  // as int8 would only add a quantize/dequantize pair and rounding.
+  // A tensor some consumer would only dequantize again (an operator without an int8 form, run by
+  // FloatFallback) stays float: its producer then writes float directly, and a ternary consumer
+  // quantizes it with the tensor's static range. Whether an operator has an int8 form depends on its
+  // tensors, so this repeats until nothing changes (each pass only turns tensors float).
   CreateOptions probe;
   probe.int8 = &int8_;
-  std::vector<char> native(model_.ops().size());
-  for (const OpDesc& op : model_.ops()) native[op.index] = find_op_spec(op.opcode)->create(model_, op, probe)->handles_int8();
-  std::vector<char> keep(tensors.size(), 0);
-  for (const OpDesc& op : model_.ops()) {
-    if (!native[op.index]) continue;
-    for (int t : op.inputs) if (t >= 0) keep[t] = 1;
-    for (int t : op.outputs) keep[t] = 1;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const OpDesc& op : model_.ops()) {
+      bool touches_int8 = false;
+      for (int t : op.inputs) touches_int8 = touches_int8 || probe.is_s8(t);
+      if (!touches_int8 || find_op_spec(op.opcode)->create(model_, op, probe)->handles_int8()) continue;
+      for (int t : op.inputs) {
+        if (t >= 0 && int8_[t]) {
+          int8_[t] = 0;
+          changed = true;
+        }
+      }
+    }
   }
-  for (size_t t = 0; t < tensors.size(); ++t) int8_[t] = int8_[t] && keep[t];
 }
 
 // The operator's executable form; one without an int8 form for its int8 tensors (or whose int8
@@ -128,7 +135,7 @@ std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions
   std::unique_ptr<Op> created = spec->create(model_, op, options);
   if (touches_int8 && created->handles_int8()) {
     try {
-      created->prepare(PrepareArgs{model_, op, tensor_data_, pool_, isa_, budget, int8_});
+      created->prepare(PrepareArgs{model_, op, tensor_data_, pool_, isa_, budget, int8_, true});
       return created;
     } catch (const Int8Unsupported&) {
       // Fall through: the same operator in float.
@@ -138,7 +145,7 @@ std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions
     created = spec->create(model_, op, float_options);
   }
   if (touches_int8 && !created->handles_int8()) created = std::make_unique<FloatFallback>(std::move(created));
-  created->prepare(PrepareArgs{model_, op, tensor_data_, pool_, isa_, budget, int8_});
+  created->prepare(PrepareArgs{model_, op, tensor_data_, pool_, isa_, budget, int8_, std::string(mode_) == "static"});
   return created;
 }
 

@@ -141,3 +141,49 @@ TEST_CASE("quantize_f32_s8_dynamic: values next to rounding ties, scales across 
   }
   MESSAGE("tie-neighbourhood quantize cases: " << cases);
 }
+
+TEST_CASE("quantize_f32_s8_static / dequantize_s8_f32: every ISA equals the definition, far outside the range too") {
+  std::mt19937 rng(ternrt_test::test_seed());
+  const size_t sizes[] = {0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000, 4099};
+  const struct {
+    float scale;
+    int32_t zero_point;
+  } params[] = {{0.02f, -128}, {0.0137f, 5}, {1.0f, 127}, {3e-7f, 0}, {0x1p-70f, -3}};
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512bw, Isa::avx512vnni, Isa::neon, Isa::neondot}) {
+    if (!isa_supported(isa)) {
+      MESSAGE((std::string("skipping static quantize for ") + isa_name(isa) + ": not supported here"));
+      continue;
+    }
+    for (const auto& p : params) {
+      for (size_t n : sizes) {
+        // Values inside the range, ties (k + 0.5 steps), and huge ones that must saturate.
+        std::uniform_real_distribution<float> inside(-3.0f, 3.0f);
+        std::vector<float> x(n);
+        for (size_t i = 0; i < n; ++i) {
+          switch (i % 5) {
+            case 0: x[i] = inside(rng) * 128.0f * p.scale; break;
+            case 1: x[i] = (std::floor(inside(rng) * 40.0f) + 0.5f) * p.scale; break;
+            case 2: x[i] = (i % 2 ? 1.0f : -1.0f) * 3e38f; break;
+            case 3: x[i] = inside(rng) * 1e20f; break;
+            default: x[i] = 0.0f;
+          }
+        }
+        std::vector<int8_t> q(n + 1, 0x5A), want(n);
+        for (size_t i = 0; i < n; ++i) {
+          const float v = std::nearbyint(x[i] / p.scale) + float(p.zero_point);
+          want[i] = int8_t(std::clamp(v, -128.0f, 127.0f));
+        }
+        quantize_f32_s8_static(isa, x.data(), n, p.scale, p.zero_point, q.data());
+        INFO(isa_name(isa) << " n=" << n << " scale=" << p.scale << " zp=" << p.zero_point);
+        CHECK(std::equal(want.begin(), want.end(), q.begin()));
+        CHECK(q[n] == 0x5A);  // nothing written past the end
+        std::vector<float> back(n + 1, -7.0f);
+        dequantize_s8_f32(isa, q.data(), n, p.scale, p.zero_point, back.data());
+        bool same = true;
+        for (size_t i = 0; i < n; ++i) same = same && back[i] == float(int32_t(q[i]) - p.zero_point) * p.scale;
+        CHECK(same);
+        CHECK(back[n] == -7.0f);
+      }
+    }
+  }
+}

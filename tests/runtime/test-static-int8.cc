@@ -34,10 +34,11 @@ QuantParams params_for(float lo, float hi) {
   return {scale, static_cast<int32_t>(std::min(127.0f, std::max(-128.0f, zp)))};
 }
 
-// x (1,8,8,5) -> ternary 3x3 conv + ReLU -> a -> depthwise float 3x3 + ReLU6 -> b -> ternary 1x1
+// x (1,8,8,5) -> ternary 3x3 conv + ReLU -> a -> float 3x3 stride 2 + ReLU6 -> b -> ternary 1x1
 // -> c -> ADD(a', c) where a' = ternary 1x1 of a -> d -> ternary 1x1 + HardSwish -> e -> GAP -> f
-// -> RESHAPE -> g -> float FC -> y. Covers: f32 -> s8 ternary, s8 -> s8 ternary, qc8 dwconv, qs8
-// add, a post-op through float scratch, qs8 GAP, s8 reshape and a float op at the int8 edge.
+// -> RESHAPE -> g -> ternary FC -> y. Covers: f32 -> s8 ternary, s8 -> s8 ternary, qc8 conv, qs8
+// add, a post-op through float scratch, qs8 GAP, s8 reshape, s8 -> f32 at the graph output.
+// (qc8 conv: a float-weight convolution; depthwise ones run in float, see conv2d.cc.)
 struct TestModel {
   ModelBuilder mb;
   std::map<std::string, int> t;
@@ -52,10 +53,10 @@ void build(TestModel& m, std::mt19937& rng) {
   const int b1 = mb.constant("b1", {D}, random_floats(rng, D, -0.2f, 0.2f));
   t["a"] = mb.activation("a", {1, H, W, D});
   mb.op(fb::OpCode::CONV_2D, {t["x"], w1, b1}, {t["a"]}, conv_options(1, 1, 1, 1, 1, 1, 1, fb::Activation::RELU));
-  const int wd = mb.constant("wd", {D, 3, 3, 1}, random_floats(rng, D * 9, -0.5f, 0.5f));
+  const int wd = mb.constant("wd", {D, 3, 3, D}, random_floats(rng, D * 9 * D, -0.2f, 0.2f));
   const int bd = mb.constant("bd", {D}, random_floats(rng, D, -0.1f, 0.1f));
   t["b"] = mb.activation("b", {1, H / 2, W / 2, D});
-  mb.op(fb::OpCode::CONV_2D, {t["a"], wd, bd}, {t["b"]}, conv_options(2, 1, 1, 0, 0, D, 1, fb::Activation::RELU6));
+  mb.op(fb::OpCode::CONV_2D, {t["a"], wd, bd}, {t["b"]}, conv_options(2, 1, 1, 0, 0, 1, 1, fb::Activation::RELU6));
   const int w2 = mb.ternary("w2", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
   t["c"] = mb.activation("c", {1, H / 2, W / 2, D});
   mb.op(fb::OpCode::CONV_2D, {t["b"], w2}, {t["c"]}, conv_options(1, 0, 0, 0, 0));
@@ -75,7 +76,7 @@ void build(TestModel& m, std::mt19937& rng) {
   mb.op(fb::OpCode::GLOBAL_AVG_POOL, {t["e"]}, {t["f"]}, options(fb::ReshapeOptionsT{}));
   t["g"] = mb.activation("g", {1, D});
   mb.op(fb::OpCode::RESHAPE, {t["f"]}, {t["g"]}, options(fb::ReshapeOptionsT{}));
-  const int wf = mb.constant("wf", {3, D}, random_floats(rng, 3 * D));
+  const int wf = mb.ternary("wf", {3, D}, random_trits(rng, 3 * D), random_floats(rng, 3, 0.05f, 0.3f));
   t["y"] = mb.activation("y", {1, 3});
   mb.op(fb::OpCode::FULLY_CONNECTED, {t["g"], wf}, {t["y"]}, fc_options());
   mb.inputs({t["x"]});
@@ -199,14 +200,14 @@ TEST_CASE("static int8: every operator of a mixed model runs on int8 and agrees 
 
   // Kernels: which form each operator took.
   REQUIRE(stat.kernels.size() == 9);
-  CHECK(contains(stat.kernels[0], "(f32 -> s8)"));
-  CHECK(stat.kernels[1] == "xnnpack qc8 dwconv");
+  CHECK(contains(stat.kernels[0], "(f32 static -> s8)"));  // the graph input is float, with a range
+  CHECK(stat.kernels[1] == "xnnpack qc8 conv");
   CHECK(contains(stat.kernels[2], "(s8 -> s8)"));
   CHECK(stat.kernels[4] == "xnnpack qs8 add");
   CHECK(contains(stat.kernels[5], "(s8 -> s8)"));  // HardSwish through float scratch, still int8 out
   CHECK(stat.kernels[6] == "xnnpack qs8 gavgpool");
   CHECK(stat.kernels[7] == "copy s8");
-  CHECK(contains(stat.kernels[8], "(int8 in)"));
+  CHECK(contains(stat.kernels[8], "(s8 -> f32)"));
 
   // Operator by operator: feed each int8 operator the static run's own int8 input (dequantized)
   // is not possible through the API, so compare each tensor with the dynamic run within the
@@ -231,8 +232,8 @@ TEST_CASE("static int8: every operator of a mixed model runs on int8 and agrees 
 }
 
 TEST_CASE("static int8: the first layer's int8 output is the requantized float result") {
-  // One ternary conv with float input and int8 output, followed by a float op so the int8 tensor
-  // is an interior one: q = clamp(round(y / scale) + zp) of the dynamic path's float y, off by at
+  // One ternary conv with float input and int8 output, followed by another ternary conv so the int8
+  // tensor is an interior one: q = clamp(round(y / scale) + zp) of the dynamic path's float y, off by at
   // most one step (the float epilogue and the requantizing one round differently).
   std::mt19937 rng(test_seed() + 1);
   const int C = 7, D = 19, H = 6, W = 5;
@@ -244,8 +245,9 @@ TEST_CASE("static int8: the first layer's int8 output is the requantized float r
     const int b = mb.constant("b", {D}, random_floats(rng, D, -0.5f, 0.5f));
     const int a = mb.activation("a", {1, H, W, D});
     mb.op(fb::OpCode::CONV_2D, {x, w, b}, {a}, conv_options(1, 1, 1, 1, 1, 1, 1, act));
-    const int y = mb.activation("y", {1, 1, 1, D});
-    mb.op(fb::OpCode::GLOBAL_AVG_POOL, {a}, {y}, options(fb::ReshapeOptionsT{}));
+    const int w2 = mb.ternary("w2", {3, 1, 1, D}, random_trits(rng, 3 * D), random_floats(rng, 3, 0.05f, 0.5f));
+    const int y = mb.activation("y", {1, H, W, 3});
+    mb.op(fb::OpCode::CONV_2D, {a, w2}, {y}, conv_options(1, 0, 0, 0, 0));
     mb.inputs({x});
     mb.outputs({y});
     const auto plain = mb.finish();
@@ -265,6 +267,50 @@ TEST_CASE("static int8: the first layer's int8 output is the requantized float r
     }
     INFO("activation " << fb::EnumNameActivation(act));
     CHECK(worst <= 1);
+  }
+}
+
+TEST_CASE("static int8: an operator without an int8 form runs in float; its consumers decide its tensors") {
+  // x -> ternary 3x3 -> a -> MAX_POOL (no int8 form) -> b -> ternary 1x1 -> y. a stays float (its
+  // only consumer would dequantize it), b is int8 (the pool's float result is quantized once).
+  std::mt19937 rng(test_seed() + 4);
+  const int C = 6, D = 10, H = 8, W = 8;
+  const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
+  ModelBuilder mb;
+  const int x = mb.activation("x", {1, H, W, C});
+  const int w1 = mb.ternary("w1", {D, 3, 3, C}, random_trits(rng, D * 9 * C), random_floats(rng, D, 0.05f, 0.3f));
+  const int a = mb.activation("a", {1, H, W, D});
+  mb.op(fb::OpCode::CONV_2D, {x, w1}, {a}, conv_options(1, 1, 1, 1, 1));
+  fb::Pool2DOptionsT pool;
+  pool.kernel_h = pool.kernel_w = 2;
+  pool.stride_h = pool.stride_w = 2;
+  const int b = mb.activation("b", {1, H / 2, W / 2, D});
+  mb.op(fb::OpCode::MAX_POOL_2D, {a}, {b}, options(std::move(pool)));
+  const int w2 = mb.ternary("w2", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
+  const int y = mb.activation("y", {1, H / 2, W / 2, D});
+  mb.op(fb::OpCode::CONV_2D, {b, w2}, {y}, conv_options(1, 0, 0, 0, 0));
+  mb.inputs({x});
+  mb.outputs({y});
+  const auto plain = mb.finish();
+  const Run dynamic = run(plain, input, 0);
+  for (int t : {a, b}) {
+    const auto& v = dynamic.tensors.at(t);
+    const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    set_quantization(mb, t, params_for(*lo, *hi));
+  }
+  const Run stat = run(mb.finish(), input, 0);
+  REQUIRE(stat.mode == "static");
+  CHECK(stat.int8.count(a) == 0);
+  CHECK(stat.int8.count(b) == 1);
+  REQUIRE(stat.kernels.size() == 3);
+  CHECK(contains(stat.kernels[0], "(f32)") == false);
+  CHECK(stat.kernels[1] == "xnnpack f32 maxpool (int8 out)");
+  CHECK(contains(stat.kernels[2], "(s8 -> f32)"));
+  const float scale = params_for(*std::min_element(dynamic.tensors.at(b).begin(), dynamic.tensors.at(b).end()),
+                                 *std::max_element(dynamic.tensors.at(b).begin(), dynamic.tensors.at(b).end())).scale;
+  for (size_t i = 0; i < stat.output.size(); ++i) {
+    // The pool's output is requantized with b's range instead of y's input being measured per invoke.
+    CHECK(std::fabs(stat.output[i] - dynamic.output[i]) <= 4.0f * scale * 0.3f * D + 1e-5f);
   }
 }
 

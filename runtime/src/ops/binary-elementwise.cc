@@ -115,7 +115,9 @@ template <bool kMultiply>
 std::unique_ptr<Op> create(const Model&, const OpDesc& op, const CreateOptions& options) {
   const Activation act = activation_of(op.fb->options_as_ElementwiseOptions()->activation());
   const int a = op.inputs[0], b = op.inputs[1], y = op.outputs[0];
-  if (options.is_s8(a) && options.is_s8(b) && options.is_s8(y) && act.post == fb::Activation::NONE) {
+  // MUL stays float: the 2022 XNNPACK's qs8 multiply (the squeeze-excite broadcast) was ~3x slower
+  // than its f32 one on the machine of benchmarks/RESULTS.md, more than the conversions around it.
+  if (!kMultiply && options.is_s8(a) && options.is_s8(b) && options.is_s8(y) && act.post == fb::Activation::NONE) {
     return std::make_unique<BinaryElementwiseS8>(kMultiply, act, a, b, y);
   }
   return std::make_unique<BinaryElementwise>(kMultiply, act, a, b, y);

@@ -210,7 +210,9 @@ std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOpt
   if (ternary && p.groups == 1 && !options.ternary_as_float) {
     return std::make_unique<TernaryGemmOp>(p.g, act, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
   }
-  if (options.is_s8(op.inputs[0]) && options.is_s8(op.outputs[0]) && act.post == fb::Activation::NONE) {
+  // Not for depthwise: the 2022 XNNPACK's qc8 depthwise kernels were about 2x slower than its f32
+  // ones on the machine of benchmarks/RESULTS.md, more than the int8 conversions around f32 cost.
+  if (options.is_s8(op.inputs[0]) && options.is_s8(op.outputs[0]) && act.post == fb::Activation::NONE && p.groups == 1) {
     return std::make_unique<QuantizedConv2D>(p, act, o, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
   }
   return std::make_unique<FloatConv2D>(p, act, o, op.inputs[0], op.inputs[1], bias, op.outputs[0]);

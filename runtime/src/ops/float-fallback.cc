@@ -32,12 +32,12 @@ void FloatFallback::prepare(const PrepareArgs& args) {
   };
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorDesc& d = args.tensor(inputs[i]);
-    dequantize_[i].prepare(args.s8(inputs[i]), float_buffer(inputs[i]), d.elements, d.act_scale, d.act_zero_point, args.pool, label);
+    dequantize_[i].prepare(args.s8(inputs[i]), float_buffer(inputs[i]), d.elements, d.act_scale, d.act_zero_point, args.isa);
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     const TensorDesc& d = args.tensor(outputs[i]);
     int8_t* q = args.s8(outputs[i]);
-    quantize_[i].prepare(float_buffer(outputs[i]), q, d.elements, d.act_scale, d.act_zero_point, args.pool, label);
+    quantize_[i].prepare(float_buffer(outputs[i]), q, d.elements, d.act_scale, d.act_zero_point, args.isa);
   }
   // The wrapped operator sees every tensor as float.
   const std::vector<char> no_int8(args.int8.size(), 0);

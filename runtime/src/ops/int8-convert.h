@@ -1,7 +1,8 @@
 // Conversions between float and the static int8 representation of a tensor (real = scale * (q -
-// zero_point), TensorDesc::act_scale / act_zero_point): XNNPACK's vectorized convert operators,
-// set up once. Used at the edges of the int8 graph (FloatFallback) and by operators whose fused
-// activation has no int8 form.
+// zero_point), TensorDesc::act_scale / act_zero_point) with ternrt's vectorized kernels
+// (kernels::quantize_f32_s8_static / dequantize_s8_f32), split over the pool for large tensors.
+// Used at the edges of the int8 graph (FloatFallback) and by operators whose fused activation has no
+// int8 form.
 #pragma once
 
 #include <cstdint>
@@ -15,26 +16,32 @@ namespace ternrt {
 // -128/127, finite bounds round to the nearest representable value.
 int8_t quantized_bound(float real, float scale, int32_t zero_point);
 
-// q = clamp(round(x / scale) + zero_point, -128, 127) for `count` values.
-class QuantizeS8 {
+// Converts `count` values between float and int8 with one scale / zero point:
+// ConvertS8<float, int8_t> quantizes (q = clamp(round(x / scale) + zero_point, -128, 127)),
+// ConvertS8<int8_t, float> dequantizes (x = scale * (q - zero_point)).
+template <typename From, typename To>
+class ConvertS8 {
  public:
-  void prepare(const float* x, int8_t* q, size_t count, float scale, int32_t zero_point, pthreadpool_t pool,
-               const std::string& label);
-  void run(pthreadpool_t pool) { run_xnn(op_.get(), pool, "quantize"); }
+  void prepare(const From* in, To* out, size_t count, float scale, int32_t zero_point, kernels::Isa isa) {
+    in_ = in;
+    out_ = out;
+    count_ = count;
+    scale_ = scale;
+    zero_point_ = zero_point;
+    isa_ = isa;
+  }
+  void run(pthreadpool_t pool);
 
  private:
-  XnnOp op_;
+  const From* in_ = nullptr;
+  To* out_ = nullptr;
+  size_t count_ = 0;
+  float scale_ = 1.0f;
+  int32_t zero_point_ = 0;
+  kernels::Isa isa_ = kernels::Isa::scalar;
 };
 
-// x = scale * (q - zero_point) for `count` values.
-class DequantizeS8 {
- public:
-  void prepare(const int8_t* q, float* x, size_t count, float scale, int32_t zero_point, pthreadpool_t pool,
-               const std::string& label);
-  void run(pthreadpool_t pool) { run_xnn(op_.get(), pool, "dequantize"); }
-
- private:
-  XnnOp op_;
-};
+using QuantizeS8 = ConvertS8<float, int8_t>;
+using DequantizeS8 = ConvertS8<int8_t, float>;
 
 }  // namespace ternrt

@@ -40,6 +40,8 @@ struct PrepareArgs {
   // Static int8 path: which tensors this interpreter stores as int8 (with the tensor's act_scale /
   // act_zero_point); all zero in the dynamic and float paths.
   const std::vector<char>& int8;
+  // The static path is on: a float input with a range in the model may be quantized with it.
+  bool static_ranges = false;
 
   float* f32(int tensor) const { return static_cast<float*>(tensor_data[tensor]); }
   int8_t* s8(int tensor) const { return static_cast<int8_t*>(tensor_data[tensor]); }

@@ -36,6 +36,11 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
   } else {
     x_ = args.f32(input_);
     quantized_.resize(args.tensor(input_).elements + kKernelReadPadding);
+    // Static path, float input with a range: quantize with it (no min/max pass per invoke).
+    const TensorDesc& x = args.tensor(input_);
+    static_input_ = args.static_ranges && x.has_act_quant();
+    x_scale_ = x.act_scale;
+    x_zero_point_ = x.act_zero_point;
   }
   if (!g_.is_pointwise()) patches_.resize(m_ * k_ + kKernelReadPadding);
   const size_t workspace_bytes = kernels::t2i8_gemm_workspace_bytes(*packed_, m_);
@@ -60,7 +65,7 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
   float_out_.resize(count);
   y_ = float_out_.data();
   post_.prepare(act_, y_, count, args.op.label());
-  quantize_out_.prepare(y_, args.s8(output_), count, y_scale_, y_zero_point_, args.pool, args.op.label());
+  quantize_out_.prepare(y_, args.s8(output_), count, y_scale_, y_zero_point_, args.isa);
 }
 
 void TernaryGemmOp::run(pthreadpool_t pool) {
@@ -71,7 +76,11 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
     const size_t count = quantized_.size() - kKernelReadPadding;
     // The packed weights' ISA (all implementations give the same bits); skips default_isa()'s
     // environment lookup on every call.
-    kernels::quantize_f32_s8_dynamic_isa(packed_->isa(), x_, count, quantized_.data(), &scale, &zero_point);
+    if (static_input_) {
+      kernels::quantize_f32_s8_static(packed_->isa(), x_, count, scale, zero_point, quantized_.data());
+    } else {
+      kernels::quantize_f32_s8_dynamic_isa(packed_->isa(), x_, count, quantized_.data(), &scale, &zero_point);
+    }
     image = quantized_.data();
   }
   const int8_t* a = image;
@@ -97,7 +106,9 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
 std::string TernaryGemmOp::kernel() const {
   std::string name = packed_ ? packed_->kernel_name() : "ternary";
   const bool out_s8 = y_s8_ != nullptr || !float_out_.empty();
-  if (x_s8_ != nullptr || out_s8) name += std::string(" (") + (x_s8_ ? "s8" : "f32") + " -> " + (out_s8 ? "s8" : "f32") + ")";
+  if (x_s8_ != nullptr || out_s8 || static_input_) {
+    name += std::string(" (") + (x_s8_ ? "s8" : static_input_ ? "f32 static" : "f32") + " -> " + (out_s8 ? "s8" : "f32") + ")";
+  }
   return name;
 }
 

@@ -47,6 +47,7 @@ class TernaryGemmOp : public Op {
   std::unique_ptr<kernels::PackedTernaryWeights> packed_;
   const float* x_ = nullptr;       // float input (dynamic quantization), or
   const int8_t* x_s8_ = nullptr;   // int8 input with the model's static scale / zero point
+  bool static_input_ = false;      // float input quantized with the model's range (static path)
   float x_scale_ = 1.0f;
   int32_t x_zero_point_ = 0;
   float* y_ = nullptr;             // float output, or float_out_ when the int8 output needs a post-op

@@ -121,4 +121,10 @@ void im2col_s8(const Im2colGeometry& g, const int8_t* image, int8_t pad_value, i
 // All-zero input gives scale 1, zero point 0. Non-finite input is the caller's problem (runtime checks).
 void quantize_f32_s8_dynamic(const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point);
 
+// Static quantization with given parameters (the static int8 path's ranges): q = clamp(round(x /
+// scale) + zero_point, -128, 127), the same rounding as above; and its inverse x = float(q -
+// zero_point) * scale. Bit-identical on every ISA; isa must be supported (falls back to scalar).
+void quantize_f32_s8_static(Isa isa, const float* x, size_t count, float scale, int32_t zero_point, int8_t* q);
+void dequantize_s8_f32(Isa isa, const int8_t* q, size_t count, float scale, int32_t zero_point, float* x);
+
 }  // namespace ternrt::kernels
