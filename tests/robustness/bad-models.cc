@@ -167,7 +167,7 @@ const std::vector<std::string>& bad_model_classes() {
   return classes;
 }
 
-std::vector<uint8_t> sweep_model() {
+std::vector<uint8_t> sweep_model(bool static_ranges) {
   ModelBuilder mb;
   const int x = mb.activation("x", {1, 4, 4, 4});
   std::vector<int8_t> t1(8 * 36);
@@ -194,6 +194,14 @@ std::vector<uint8_t> sweep_model() {
   mb.op(fb::OpCode::FULLY_CONNECTED, {p, w3, b3}, {y}, test::fc_options());
   mb.inputs({x});
   mb.outputs({y});
+  if (static_ranges) {
+    for (int t : {a, c, s, p}) {
+      auto q = std::make_unique<fb::QuantizationT>();
+      q->scale = {0.05f};
+      q->zero_point = {-20};
+      mb.model().graph->tensors[t]->quantization = std::move(q);
+    }
+  }
   return mb.finish();
 }
 

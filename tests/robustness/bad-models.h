@@ -37,8 +37,9 @@ const std::vector<std::string>& bad_model_classes();
 std::vector<BadModel> bad_models();
 
 // A small valid model with a ternary 3x3 conv, a float 1x1 conv, an add, a max pool and a
-// ternary fully-connected layer stored in base-3 packing: the mutation-sweep and fuzz seed.
-std::vector<uint8_t> sweep_model();
+// ternary fully-connected layer stored in base-3 packing: the mutation-sweep and fuzz seed. With
+// static_ranges, its activations carry int8 ranges, so interpreters run the static int8 path.
+std::vector<uint8_t> sweep_model(bool static_ranges = false);
 // Input/output element counts of sweep_model().
 constexpr size_t kSweepInputElements = 1 * 4 * 4 * 4;
 constexpr size_t kSweepOutputElements = 6;

@@ -206,8 +206,7 @@ Run armed_run(const std::vector<uint8_t>& bytes, long fail_index) {
 
 }  // namespace
 
-TEST_CASE("every allocation of load + create + invoke can fail cleanly") {
-  const std::vector<uint8_t> bytes = sweep_model();
+static void check_every_allocation(const std::vector<uint8_t>& bytes) {
   // Warm up one-time state (XNNPACK and cpuinfo initialization, the per-thread error string) so
   // that the counted runs see only per-model allocations.
   REQUIRE(armed_run(bytes, -1).status == TERNRT_OK);
@@ -234,4 +233,9 @@ TEST_CASE("every allocation of load + create + invoke can fail cleanly") {
   CHECK(oom == total);
   // And the runtime still works afterwards.
   CHECK(armed_run(bytes, -1).status == TERNRT_OK);
+}
+
+TEST_CASE("every allocation of load + create + invoke can fail cleanly") {
+  SUBCASE("dynamic activations") { check_every_allocation(sweep_model()); }
+  SUBCASE("static int8 activations") { check_every_allocation(sweep_model(true)); }
 }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <string>
 #include <thread>
 
 #include "bad-models.h"
@@ -25,8 +26,7 @@ std::vector<float> input(int which) {
 
 }  // namespace
 
-TEST_CASE("8 threads with their own interpreters over one model give bit-identical results") {
-  const std::vector<uint8_t> bytes = sweep_model();
+static void check_concurrent_invokes(const std::vector<uint8_t>& bytes, const std::string& mode) {
   ternrt_model* model = nullptr;
   REQUIRE_MESSAGE(ternrt_model_load_memory(bytes.data(), bytes.size(), &model) == TERNRT_OK, ternrt_last_error());
 
@@ -35,6 +35,7 @@ TEST_CASE("8 threads with their own interpreters over one model give bit-identic
   {
     ternrt_interpreter* it = nullptr;
     REQUIRE(ternrt_interpreter_create(model, nullptr, &it) == TERNRT_OK);
+    CHECK(ternrt_interpreter_activation_mode(it) == mode);
     for (int k = 0; k < kInputs; ++k) {
       const std::vector<float> x = input(k);
       REQUIRE(ternrt_interpreter_set_input(it, 0, x.data(), x.size() * 4) == TERNRT_OK);
@@ -75,6 +76,11 @@ TEST_CASE("8 threads with their own interpreters over one model give bit-identic
   CHECK(mismatches.load() == 0);
   MESSAGE(kThreads << " threads x " << kInvokes << " invokes, " << mismatches.load() << " mismatches");
   ternrt_model_delete(model);
+}
+
+TEST_CASE("8 threads with their own interpreters over one model give bit-identical results") {
+  SUBCASE("dynamic activations") { check_concurrent_invokes(sweep_model(), "dynamic"); }
+  SUBCASE("static int8 activations") { check_concurrent_invokes(sweep_model(true), "static"); }
 }
 
 TEST_CASE("error messages are per thread") {
