@@ -7,12 +7,16 @@ For each bundled model (examples/models/fmnist_*.onnx): the float conversion (--
 every method (rtn, twn, tquant, mquant, l2opt) x {per-channel, per-tensor} x {first/last layers
 float (default), everything ternary (--keep-float none)}, data-free, with the runtime's dynamic
 int8 activations; then post-training quantization (tquant and mquant with 512 calibration images
-from the training set, --calibrate-idx) for both layer choices. Every cell is measured by the C++ tools only: ternrt-convert (+ --report for the
+from the training set, --calibrate-idx, default PTQ steps) for both layer choices, the same without
+the two newest steps (--no-trit-search --no-float-refit) to show what they add, and the static
+int8 path (--static-int8, first/last float): top-1 of the static path vs the dynamic path of the
+same file. Every cell is measured by the C++ tools only: ternrt-convert (+ --report for the
 per-layer SQNR), then ternrt-eval on the Fashion-MNIST test IDX files (top-1, top-5, agreement
 with the float model's top-1). No inference happens in Python.
 
 Intermediate files and per-cell results go to BUILD_DIR/accuracy-study/; --resume reuses cell
-results whose inputs (model bytes, command) are unchanged, so an interrupted run continues.
+results whose inputs (model bytes, command, ternrt-convert/-eval binaries) are unchanged, so an
+interrupted run continues. A full run takes about 12 minutes on 2 shared cores.
 """
 import argparse
 import datetime
@@ -20,7 +24,6 @@ import hashlib
 import json
 import os
 import platform
-import shlex
 import subprocess
 import sys
 import time
@@ -29,6 +32,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 METHODS = ["rtn", "twn", "tquant", "mquant", "l2opt"]
 PTQ_METHODS = ["tquant", "mquant"]
 PTQ_SAMPLES = 512
+# The PTQ steps added last; turning them off gives the earlier PTQ (scale refit, bias correction,
+# threshold search only), so the study shows what they add.
+PTQ_OLD_STEPS = ["--no-trit-search", "--no-float-refit"]
+# Issue 9 acceptance: share of the data-free loss PTQ recovers with every layer ternary, and the
+# largest top-1 loss vs float with first/last float; static vs dynamic int8 of the same file.
+ACCEPT_RECOVERED = 0.85
+ACCEPT_VS_FLOAT = 0.02
+ACCEPT_STATIC = 0.005
 GRANULARITIES = [("per-channel", []), ("per-tensor", ["--per-tensor"])]
 KEEPS = [("first,last", []), ("none", ["--keep-float", "none"])]
 DEFAULT_MODELS = ["examples/models/fmnist_resnet.onnx", "examples/models/fmnist_mobilenet.onnx"]
@@ -115,6 +126,9 @@ class Study:
         os.makedirs(self.work, exist_ok=True)
         self.isa = "?"
         self.reused = 0
+        self.rev = git_rev()  # at the start: the tree the binaries were presumably built from
+        # Cached cells are only valid for the same binaries.
+        self.tools_sha = [file_sha(self.convert), file_sha(self.eval)]
 
     def eval_args(self):
         a = ["--idx-images", self.images, "--idx-labels", self.labels, "--json", "--no-progress", "--threads", "1"]
@@ -122,8 +136,11 @@ class Study:
             a += ["--limit", str(self.args.limit)]
         return a
 
-    def cell(self, name, onnx, sha, norm, method, extra, reference, as_float=False):
-        """Converts and evaluates one configuration; returns a dict (with 'error' on failure)."""
+    def cell(self, name, onnx, sha, norm, method, extra, reference, as_float=False, extra_evals=None):
+        """Converts and evaluates one configuration; returns a dict (with 'error' on failure).
+
+        extra_evals: {label: extra ternrt-eval args}, each a further pass over the test set of the
+        same file, stored as r["eval_" + label]."""
         base = os.path.join(self.work, name)
         tern, report = base + ".tern", base + ".report.json"
         convert_cmd = [self.convert, onnx, "-o", tern, "--quiet", "--report", report, "--method", method] + extra + norm
@@ -132,8 +149,11 @@ class Study:
             eval_cmd += ["--reference", reference]
         else:
             eval_cmd += ["--save-top1", base + ".top1.npy"]
-        as_float_cmd = eval_cmd + ["--ternary-as-float"] if as_float else None
-        key = hashlib.sha256(json.dumps([sha, convert_cmd, eval_cmd, as_float_cmd]).encode()).hexdigest()
+        extra_evals = dict(extra_evals or {})
+        if as_float:
+            extra_evals["as_float"] = ["--ternary-as-float"]
+        extra_cmds = {label: eval_cmd + a for label, a in sorted(extra_evals.items())}
+        key = hashlib.sha256(json.dumps([sha, self.tools_sha, convert_cmd, eval_cmd, extra_cmds]).encode()).hexdigest()
         cached = base + ".result.json"
         if self.args.resume and os.path.exists(cached) and (reference or os.path.exists(base + ".top1.npy")):
             with open(cached) as f:
@@ -142,7 +162,7 @@ class Study:
                 self.isa = r.get("eval", {}).get("isa", self.isa)
                 self.reused += 1
                 return r
-        r = {"key": key, "method": method, "convert_cmd": convert_cmd, "eval_cmd": eval_cmd}
+        r = {"key": key, "method": method, "convert_cmd": convert_cmd, "eval_cmd": eval_cmd, "rev": self.rev}
         t0 = time.time()
         ok, out, err = run(convert_cmd)
         r["convert_s"] = time.time() - t0
@@ -152,16 +172,22 @@ class Study:
             with open(report) as f:
                 r["report"] = json.load(f)
             r["file_bytes"] = os.path.getsize(tern)
+            t1 = time.time()
             ok, out, err = run(eval_cmd)
+            r["eval_s"] = time.time() - t1  # the first pass only
             if not ok:
                 r["error"] = "ternrt-eval: " + (err.strip().splitlines() or ["failed"])[-1]
             else:
                 r["eval"] = json.loads(out)
                 self.isa = r["eval"].get("isa", self.isa)
-                if as_float_cmd:
-                    ok, out, err = run(as_float_cmd)
+                for label, cmd in extra_cmds.items():
+                    t1 = time.time()
+                    ok, out, err = run(cmd)
+                    r["eval_s"] += time.time() - t1
                     if ok:
-                        r["eval_as_float"] = json.loads(out)
+                        r["eval_" + label] = json.loads(out)
+                    elif label != "as_float":  # weights-only is informational
+                        r["error"] = f"ternrt-eval ({label}): " + (err.strip().splitlines() or ["failed"])[-1]
         with open(cached, "w") as f:
             json.dump(r, f, indent=1)
         status = r.get("error") or "top-1 {:.2%}".format(r["eval"]["top1"])
@@ -189,14 +215,31 @@ class Study:
                     r = self.cell(name, onnx, sha, norm, method, gran_args + keep_args, reference, as_float)
                     r.update({"granularity": gran, "keep": keep})
                     result["cells"].append(r)
-        # Post-training quantization (issue 9): 512 calibration images from the training set.
+        # Post-training quantization (issue 9): 512 calibration images from the training set, the
+        # default steps, then the earlier steps only (--no-trit-search --no-float-refit).
+        calib = ["--calibrate-idx", self.train_images, "--calib-samples", str(PTQ_SAMPLES)]
         for keep, keep_args in KEEPS:
             for method in PTQ_METHODS:
                 name = f"{stem}.{method}.ptq{PTQ_SAMPLES}.keep-{keep.replace(',', '-')}"
-                extra = ["--calibrate-idx", self.train_images, "--calib-samples", str(PTQ_SAMPLES)] + keep_args
-                r = self.cell(name, onnx, sha, norm, method, extra, reference)
+                r = self.cell(name, onnx, sha, norm, method, calib + keep_args, reference)
                 r.update({"method": f"{method} + PTQ", "granularity": f"per-channel, PTQ {PTQ_SAMPLES}", "keep": keep})
                 result["cells"].append(r)
+        result["ptq_old"] = []
+        for keep, keep_args in KEEPS:
+            for method in PTQ_METHODS:
+                name = f"{stem}.{method}.ptq{PTQ_SAMPLES}-old-steps.keep-{keep.replace(',', '-')}"
+                r = self.cell(name, onnx, sha, norm, method, calib + keep_args + PTQ_OLD_STEPS, reference)
+                r.update({"base": method, "keep": keep})
+                result["ptq_old"].append(r)
+        # Static int8: the PTQ conversion with ranges on every activation; the default (static)
+        # path and the dynamic path of the same file, both over the whole test set.
+        result["static"] = []
+        for method in PTQ_METHODS:
+            name = f"{stem}.{method}.ptq{PTQ_SAMPLES}-static-int8.keep-first-last"
+            r = self.cell(name, onnx, sha, norm, method, calib + ["--static-int8"], reference,
+                          extra_evals={"dynamic": ["--activations", "dynamic"]})
+            r.update({"base": method, "keep": "first,last"})
+            result["static"].append(r)
         return result
 
 
@@ -206,6 +249,20 @@ def pct(v):
 
 def kib(b):
     return f"{b / 1024:.1f}"
+
+
+def data_free_top1(res, method, keep):
+    """Top-1 of the data-free per-channel cell of `method` with float layers `keep` (None if missing)."""
+    df = [d for d in res["cells"] if d["method"] == method and d["granularity"] == "per-channel" and d["keep"] == keep
+          and "error" not in d]
+    return df[0]["eval"]["top1"] if df else None
+
+
+def recovered(float_top1, data_free, ptq):
+    """Share of the data-free loss against float that PTQ wins back."""
+    if data_free is None or float_top1 == data_free:
+        return None
+    return (ptq - data_free) / (float_top1 - data_free)
 
 
 def mean_sqnr(report):
@@ -229,11 +286,21 @@ def write_doc(study, results, out_path, started, seconds):
     w("## How it was run")
     w("")
     w(f"- Command: `/usr/bin/python3 scripts/accuracy_study.py --build-dir {rel(study.build)}"
-      + (f" --limit {args.limit}" if args.limit else "") + "`"
+      + (f" --limit {args.limit}" if args.limit else "") + (" --resume" if args.resume else "") + "`"
       + f" ({seconds / 60:.1f} min, started {started} UTC"
       + (f"; {study.reused} cells reused from an earlier run with --resume" if study.reused else "") + ")")
+    # Each cell's own time, also for cells reused with --resume.
+    secs = lambda cells: sum(c.get("convert_s", 0) + c.get("eval_s", 0) for c in cells)
+    calibrated = [c for res in results for c in res.get("ptq_old", []) + res.get("static", [])
+                  + [x for x in res["cells"] if "PTQ" in x.get("granularity", "")]]
+    all_cells = [c for res in results for c in [res["float"]] + res["cells"]] + \
+        [c for res in results for c in res.get("ptq_old", []) + res.get("static", [])]
+    busy, ptq_busy = secs(all_cells), secs(calibrated)
+    w(f"- Time of the {len(all_cells)} cells when they were computed: {busy / 60:.1f} min (conversions + test-set passes),"
+      f" of which {ptq_busy / 60:.1f} min for the PTQ and static int8 cells; wall-clock on a shared 2-core machine.")
     w(f"- Machine: {machine()}; ternary kernels chosen by the runtime: `{study.isa}`; 1 thread.")
-    w(f"- Source: git `{git_rev()}` (plus the uncommitted tree at the time of the run).")
+    revs = sorted({c.get("rev", "unknown") for c in all_cells})
+    w(f"- Source: git `{'`, `'.join(revs)}` when the cells were computed (plus the uncommitted tree at that time).")
     w("- Per cell: `ternrt-convert MODEL.onnx -o cell.tern --method M [--per-tensor] [--keep-float none]"
       " --input-mean MEAN --input-std STD --report cell.report.json`, then `ternrt-eval cell.tern"
       " --idx-images t10k-images-idx3-ubyte.gz --idx-labels t10k-labels-idx1-ubyte.gz"
@@ -249,6 +316,9 @@ def write_doc(study, results, out_path, started, seconds):
     w("- *top-1 weights only*: the same .tern evaluated with `ternrt-eval --ternary-as-float` (ternary layers run"
       " in float with weights = scale x trit, no int8 activations), for the per-channel / first,last cells: the"
       " accuracy the ternary weights alone allow, so the gap to *top-1* is what the int8 activations cost.")
+    w(f"- PTQ cells add `--calibrate-idx train-images-idx3-ubyte.gz --calib-samples {PTQ_SAMPLES}` (default steps;"
+      f" *earlier steps* cells also `{' '.join(PTQ_OLD_STEPS)}`); static int8 cells add `--static-int8` and run"
+      " ternrt-eval twice, once as is (static path) and once with `--activations dynamic`.")
     w("- Sizes: *weights* = constant data as stored (packed trits + scales for ternary layers, float32 for the"
       " rest); *file* = the whole .tern file.")
     w("")
@@ -402,23 +472,102 @@ def write_doc(study, results, out_path, started, seconds):
         w("## With calibration data (post-training quantization)")
         w("")
         w(f"The `+ PTQ` rows convert with `--calibrate-idx train-images-idx3-ubyte.gz --calib-samples {PTQ_SAMPLES}`"
-          " (unlabelled training images; per-layer least-squares scales, bias correction and threshold search,"
-          " [ptq.md](ptq.md)), same dynamic int8 runtime path:")
+          " (unlabelled training images) and the default PTQ steps ([ptq.md](ptq.md)): per-layer least-squares"
+          " scales, bias correction, threshold search, trit refinement, and the least-squares refit of the float"
+          " layers that follow ternary ones (depthwise convolutions, classifier). Same dynamic int8 runtime path."
+          f" *earlier steps* is the same conversion with `{' '.join(PTQ_OLD_STEPS)}` (scale refit, bias"
+          " correction and threshold search only, the PTQ before the last two steps were added).")
         w("")
-        w("| model | method | float layers | top-1 % | vs float | data-free top-1 % | share of the data-free loss recovered |")
-        w("|---|---|---|---:|---:|---:|---:|")
+        w("| model | method | float layers | top-1 % | vs float | data-free top-1 % | share of the data-free loss recovered"
+          " | earlier steps top-1 % | gain of the new steps | conversion s (earlier steps s) |")
+        w("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
         for res, c in ptq:
             fl = res["float"]["eval"]["top1"]
             base = c["method"].replace(" + PTQ", "")
-            df = [d for d in res["cells"] if d["method"] == base and d["granularity"] == "per-channel" and d["keep"] == c["keep"]
-                  and "error" not in d]
-            df_top1 = df[0]["eval"]["top1"] if df else None
-            rec = "-" if df_top1 is None or fl == df_top1 else f"{100 * (c['eval']['top1'] - df_top1) / (fl - df_top1):.1f}%"
+            df_top1 = data_free_top1(res, base, c["keep"])
+            rec = recovered(fl, df_top1, c["eval"]["top1"])
+            old = [o for o in res.get("ptq_old", []) if o["base"] == base and o["keep"] == c["keep"] and "error" not in o]
+            old_top1 = old[0]["eval"]["top1"] if old else None
+            gain = "-" if old_top1 is None else f"{100 * (c['eval']['top1'] - old_top1):+.2f}"
+            secs = f"{c['convert_s']:.0f}" + (f" ({old[0]['convert_s']:.0f})" if old else "")
             w(f"| {res['stem']} | {base} | {c['keep']} | {pct(c['eval']['top1'])} | {100 * (c['eval']['top1'] - fl):+.2f} |"
-              f" {pct(df_top1)} | {rec} |")
+              f" {pct(df_top1)} | {'-' if rec is None else f'{100 * rec:.1f}%'} | {pct(old_top1)} | {gain} | {secs} |")
         w("")
         w("With `--keep-float none` the MobileNet's depthwise convolutions are ternary too; they run with expanded"
-          " weights and are not refitted by PTQ, which is why that row stays furthest from float.")
+          " weights and are not calibrated by PTQ (grouped convolution), which is why that row stays furthest from"
+          " float. Conversion times are wall-clock on the shared machine (other jobs running), so read them as"
+          " ratios. The *mean SQNR dB* of the PTQ rows in the per-model tables is weight SQNR: lower than"
+          " data-free because PTQ fits each layer's output on real inputs, not its weights.")
+        w("")
+
+    static = [(res, c) for res in results for c in res.get("static", [])]
+    if static:
+        w("## Static int8")
+        w("")
+        w(f"`--static-int8` added to the PTQ conversion (first/last float, {PTQ_SAMPLES} calibration images): the"
+          " converter runs the final model on the calibration samples and stores an int8 range on every activation"
+          " ([static-int8.md](static-int8.md)). The same .tern is evaluated twice on the test set: the static path"
+          " (the default for such a file: int8 between layers, ranges from the file) and the dynamic path"
+          " (`ternrt-eval --activations dynamic`: per-invoke ranges, float between layers)."
+          f" Acceptance: the static path within {100 * ACCEPT_STATIC:.1f} points of the dynamic one.")
+        w("")
+        w("| model | method | static top-1 % | dynamic top-1 % | static - dynamic | within 0.5 | static vs float | agreement static / dynamic % | paths reported |")
+        w("|---|---|---:|---:|---:|---|---:|---:|---|")
+        for res, c in static:
+            if "error" in c:
+                w(f"| {res['stem']} | {c['base']} | failed: {c['error']} | | | | | | |")
+                continue
+            fl = res["float"]["eval"]["top1"]
+            st, dy = c["eval"], c["eval_dynamic"]
+            d = st["top1"] - dy["top1"]
+            w(f"| {res['stem']} | {c['base']} | {pct(st['top1'])} | {pct(dy['top1'])} | {100 * d:+.2f} |"
+              f" {'yes' if abs(d) <= ACCEPT_STATIC + 1e-12 else '**no**'} | {100 * (st['top1'] - fl):+.2f} |"
+              f" {pct(st['agreement'])} / {pct(dy['agreement'])} |"
+              f" {st.get('activations', '?')} / {dy.get('activations', '?')} |")
+        w("")
+        same = []
+        for res, c in static:
+            p = [x for x in res["cells"] if x["method"] == f"{c['base']} + PTQ" and x["keep"] == "first,last" and "error" not in x]
+            if p and "error" not in c:
+                same.append(abs(c["eval_dynamic"]["top1"] - p[0]["eval"]["top1"]) < 1e-9)
+        if same:
+            w("*paths reported* is the `activations` field of `ternrt-eval --json`. The dynamic column "
+              + ("equals the PTQ table's first/last rows (same weights; `--static-int8` only adds the ranges)."
+                 if all(same) else
+                 "differs from the PTQ table's first/last rows in some cells: `--static-int8` should change only the ranges; check the conversion."))
+            w("")
+
+    # Issue 9 acceptance.
+    acc_rows = []
+    for res in results:
+        fl = res["float"]["eval"]["top1"]
+        for method in PTQ_METHODS:
+            by_keep = {c["keep"]: c for c in res["cells"] if c["method"] == f"{method} + PTQ" and "error" not in c}
+            none, fl_cell = by_keep.get("none"), by_keep.get("first,last")
+            rec = recovered(fl, data_free_top1(res, method, "none"), none["eval"]["top1"]) if none else None
+            gap = fl_cell["eval"]["top1"] - fl if fl_cell else None
+            st = [c for c in res.get("static", []) if c["base"] == method and "error" not in c]
+            st_gap = st[0]["eval"]["top1"] - fl if st else None
+            acc_rows.append((res["stem"], method, rec, gap, st_gap))
+    if acc_rows:
+        w("## Issue 9 acceptance")
+        w("")
+        w(f"PTQ with {PTQ_SAMPLES} calibration images, default steps. (a) every layer ternary (`--keep-float none`):"
+          f" share of the data-free top-1 loss recovered, must be >= {100 * ACCEPT_RECOVERED:.0f}%; (b) first/last"
+          f" float: top-1 vs float, must be within {100 * ACCEPT_VS_FLOAT:.0f} points (dynamic path; the static"
+          " path of the `--static-int8` file shown next to it).")
+        w("")
+        w("| model | method | (a) recovered, all ternary | (a) met | (b) vs float, first/last float | (b) met | (b) static int8 path | (b) met, static |")
+        w("|---|---|---:|---|---:|---|---:|---|")
+        ok = lambda v, cond: "-" if v is None else ("yes" if cond(v) else "**no**")
+        for stem, method, rec, gap, st_gap in acc_rows:
+            w(f"| {stem} | {method} | {'-' if rec is None else f'{100 * rec:.1f}%'} | {ok(rec, lambda v: v >= ACCEPT_RECOVERED)} |"
+              f" {'-' if gap is None else f'{100 * gap:+.2f}'} | {ok(gap, lambda v: v >= -ACCEPT_VS_FLOAT - 1e-12)} |"
+              f" {'-' if st_gap is None else f'{100 * st_gap:+.2f}'} | {ok(st_gap, lambda v: v >= -ACCEPT_VS_FLOAT - 1e-12)} |")
+        w("")
+        met = all(r is not None and g is not None and r >= ACCEPT_RECOVERED and g >= -ACCEPT_VS_FLOAT - 1e-12
+                  for _, _, r, g, _ in acc_rows)
+        w("Both criteria " + ("hold for every model and method." if met else "do **not** hold for every row (marked **no**)."))
         w("")
     w("## ImageNet CNNs from pip packages (issue 6)")
     w("")

@@ -8,8 +8,10 @@
 # Builds nothing itself. Environment: BUILD_DIR (default build/release), MODEL (default
 # examples/models/fmnist_resnet.onnx), DATA_DIR (default /usr/share/datasets/fashion-mnist),
 # OUT_DIR (default $BUILD_DIR/demo), LIMIT (evaluate only the first N test images), THREADS (1),
-# PTQ (default 1: also convert with 512 calibration images from the training set; 0 skips it).
-# About 1-2 minutes on 2 cores, mostly the two passes over the 10k test images.
+# PTQ (default 1: also convert with 512 calibration images from the training set and static int8
+# activation ranges, then compare its static and dynamic int8 paths; 0 skips it).
+# About 40 s on 2 cores (30-40 s with LIMIT=1000), mostly the PTQ conversion and the passes over
+# the 10k test images.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,9 +69,9 @@ echo "\$ ternrt-convert $(basename "$MODEL") -o $(basename "$FLOAT") --method no
 method=$(sed -n 's/.*"method": "\([a-z0-9]*\)".*/\1/p' "$OUT_DIR/$NAME.report.json" | head -1)
 echo "method: ${method:-none (no ternary layer)}"
 if [[ $PTQ == 1 ]]; then
-  echo "\$ ternrt-convert $(basename "$MODEL") -o $(basename "$PTQ_TERN") --input-mean $MEAN --input-std $STD --calibrate-idx $(basename "$TRAIN_IMAGES") --calib-samples 512"
+  echo "\$ ternrt-convert $(basename "$MODEL") -o $(basename "$PTQ_TERN") --input-mean $MEAN --input-std $STD --calibrate-idx $(basename "$TRAIN_IMAGES") --calib-samples 512 --static-int8"
   "$CONVERT" "$MODEL" -o "$PTQ_TERN" --input-mean "$MEAN" --input-std "$STD" --calibrate-idx "$TRAIN_IMAGES" \
-    --calib-samples 512 --quiet || die "PTQ conversion failed"
+    --calib-samples 512 --static-int8 --quiet || die "PTQ conversion failed"
 fi
 
 section "2. Per-layer quantization report (weights; SQNR = 10 log10 |W|^2 / |W - Q(W)|^2)"
@@ -88,31 +90,57 @@ section "4. Test accuracy on Fashion-MNIST (${LIMIT:-10000} test images, ternrt-
 # One pass of the float model (its top-1 classes saved), one of the ternary model compared with them.
 float_json=$("$EVAL" "$FLOAT" "${EVAL_ARGS[@]}" --save-top1 "$OUT_DIR/$NAME.float.top1.npy" --json)
 tern_json=$("$EVAL" "$TERN" "${EVAL_ARGS[@]}" --reference "$OUT_DIR/$NAME.float.top1.npy" --json)
-printf '%-10s %9s %9s %12s %12s\n' "model" "top-1" "top-5" "agreement" "images/s"
-printf '%-10s %9s %9s %12s %12s\n' "float" "$(percent "$(json_field "$float_json" top1)")" \
+printf '%-12s %9s %9s %12s %12s\n' "model" "top-1" "top-5" "agreement" "images/s"
+printf '%-12s %9s %9s %12s %12s\n' "float" "$(percent "$(json_field "$float_json" top1)")" \
   "$(percent "$(json_field "$float_json" top5)")" "-" "$(json_field "$float_json" images_per_s)"
-printf '%-10s %9s %9s %12s %12s\n' "ternary" "$(percent "$(json_field "$tern_json" top1)")" \
+printf '%-12s %9s %9s %12s %12s\n' "ternary" "$(percent "$(json_field "$tern_json" top1)")" \
   "$(percent "$(json_field "$tern_json" top5)")" "$(percent "$(json_field "$tern_json" agreement)")" \
   "$(json_field "$tern_json" images_per_s)"
 if [[ $PTQ == 1 ]]; then
-  ptq_json=$("$EVAL" "$PTQ_TERN" "${EVAL_ARGS[@]}" --reference "$OUT_DIR/$NAME.float.top1.npy" --json)
-  printf '%-10s %9s %9s %12s %12s\n' "ternary+PTQ" "$(percent "$(json_field "$ptq_json" top1)")" \
-    "$(percent "$(json_field "$ptq_json" top5)")" "$(percent "$(json_field "$ptq_json" agreement)")" \
-    "$(json_field "$ptq_json" images_per_s)"
+  # The same PTQ file twice: its default (static int8) path and the dynamic path.
+  for mode in static dynamic; do
+    ptq_json=$("$EVAL" "$PTQ_TERN" "${EVAL_ARGS[@]}" --reference "$OUT_DIR/$NAME.float.top1.npy" --activations $mode --json)
+    ran=$(json_field "$ptq_json" activations | tr -d '"')
+    [[ $ran == "$mode" ]] || die "ternrt-eval --activations $mode ran the $ran path"
+    printf '%-12s %9s %9s %12s %12s\n' "PTQ $mode" "$(percent "$(json_field "$ptq_json" top1)")" \
+      "$(percent "$(json_field "$ptq_json" top5)")" "$(percent "$(json_field "$ptq_json" agreement)")" \
+      "$(json_field "$ptq_json" images_per_s)"
+  done
 fi
-echo "(ternary: data-free, the default method; ternary+PTQ: the same method refitted on 512 training images;"
+echo "(ternary: data-free, the default method;"
+if [[ $PTQ == 1 ]]; then
+  echo " PTQ: the same method refitted on 512 training images, one file run with static int8 activations"
+  echo " (ranges from --static-int8) and with dynamic ones (--activations dynamic);"
+fi
 echo " agreement: share of test images where the model predicts the same class as the float one)"
 
 section "5. Latency (ternrt-bench, batch 1, $THREADS thread(s), median of 50 runs)"
-tern_bench=$("$BENCH" "$TERN" --threads "$THREADS" --json)
-float_bench=$("$BENCH" "$FLOAT" --threads "$THREADS" --no-float --json)
 median() { sed -n "s/.*\"$2\": {\"min\": [0-9.]*, \"median\": \([0-9.]*\).*/\1/p" <<<"$1"; }
-tern_ms=$(median "$tern_bench" latency_ms)
-float_ms=$(median "$float_bench" latency_ms)
-asfloat_ms=$(median "$tern_bench" float_latency_ms)
-printf '%-44s %8s ms\n' "float model (.tern float, XNNPACK)" "$float_ms"
-printf '%-44s %8s ms\n' "ternary model (ternary kernels: $(json_field "$tern_bench" isa | tr -d '"'))" "$tern_ms"
-[[ -n $asfloat_ms ]] && printf '%-44s %8s ms\n' "ternary model, ternary layers run as float" "$asfloat_ms"
-printf 'speed-up ternary vs float model: %sx\n' "$(awk -v a="$float_ms" -v b="$tern_ms" 'BEGIN { printf "%.2f", a / b }')"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+if [[ $PTQ == 1 ]]; then
+  # One ternrt-bench run of the PTQ file interleaves its static, dynamic and float invokes (float:
+  # the ternary layers dequantized and run by XNNPACK like the float model), so load changes on a
+  # shared machine hit all three alike.
+  ptq_bench=$("$BENCH" "$PTQ_TERN" --threads "$THREADS" --json)
+  static_ms=$(median "$ptq_bench" latency_ms)
+  dynamic_ms=$(median "$ptq_bench" dynamic_latency_ms)
+  float_ms=$(median "$ptq_bench" float_latency_ms)
+  isa=$(json_field "$ptq_bench" isa | tr -d '"')
+  printf '%-44s %8s ms\n' "PTQ model, static int8 ($isa)" "$static_ms"
+  printf '%-44s %8s ms\n' "PTQ model, dynamic int8 ($isa)" "${dynamic_ms:--}"
+  printf '%-44s %8s ms\n' "same model in float (XNNPACK)" "${float_ms:--}"
+  printf 'latency static / dynamic / float: %s / %s / %s ms; speed-up vs float: static %sx, dynamic %sx\n' \
+    "$static_ms" "${dynamic_ms:--}" "${float_ms:--}" "$(ratio "$float_ms" "$static_ms")" "$(ratio "$float_ms" "$dynamic_ms")"
+else
+  float_bench=$("$BENCH" "$FLOAT" --threads "$THREADS" --no-float --json)
+  float_ms=$(median "$float_bench" latency_ms)
+  printf '%-44s %8s ms\n' "float model (.tern float, XNNPACK)" "$float_ms"
+  tern_bench=$("$BENCH" "$TERN" --threads "$THREADS" --json)
+  tern_ms=$(median "$tern_bench" latency_ms)
+  asfloat_ms=$(median "$tern_bench" float_latency_ms)
+  printf '%-44s %8s ms\n' "ternary model (ternary kernels: $(json_field "$tern_bench" isa | tr -d '"'))" "$tern_ms"
+  [[ -n $asfloat_ms ]] && printf '%-44s %8s ms\n' "ternary model, ternary layers run as float" "$asfloat_ms"
+  printf 'speed-up ternary vs float model: %sx\n' "$(ratio "$float_ms" "$tern_ms")"
+fi
 
 section "Done in $(( $(date +%s) - start )) s; files in ${OUT_DIR#$ROOT/}"
