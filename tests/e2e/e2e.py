@@ -317,6 +317,7 @@ def suite_isa_matrix(env, fails):
         fails.check(p.returncode == 1 and isa in p.stderr, "--isa %s on a CPU without it: exit %d, stderr %r (expected exit 1 naming the ISA)"
                     % (isa, p.returncode, p.stderr.strip()))
         print("  unsupported %-10s -> exit %d: %s" % (isa, p.returncode, p.stderr.strip()))
+    int8_layers_seen = {}
     for model in env.models:
         for vtag, args in isa_variants(env, model):
             tern, rep = env.convert_model(model, "isa-" + vtag, args, report=True)
@@ -325,9 +326,11 @@ def suite_isa_matrix(env, fails):
                 p = env.tool([env.bench, tern, "--json", "--runs", "1", "--warmup", "0", "--no-float", "--isa", isa])
                 info = json.loads(p.stdout)
                 kernels = [op["kernel"] for op in info["ops"] if op["ternary"]]
-                # Grouped/depthwise ternary layers run with expanded float weights through XNNPACK.
+                # Grouped/depthwise ternary layers and those with K < 32 run with expanded float
+                # weights through XNNPACK; every other one must use the forced ISA's kernel.
                 int8_kernels = [k for k in kernels if "ternary weights expanded" not in k]
-                fails.check(info["isa"] == isa and len(kernels) == len(rep["layers"]) > 0 and int8_kernels
+                int8_layers_seen[isa] = int8_layers_seen.get(isa, 0) + len(int8_kernels)
+                fails.check(info["isa"] == isa and len(kernels) == len(rep["layers"]) > 0
                             and all(isa in k for k in int8_kernels),
                             "%s %s: --isa %s runs isa %s with ternary kernels %s (%d ternary layers)"
                             % (model, vtag, isa, info["isa"], sorted(set(kernels)), len(rep["layers"])))
@@ -349,6 +352,8 @@ def suite_isa_matrix(env, fails):
                                     % (model, vtag, i, isa, threads, diff))
             print("  %-16s %-18s %2d ternary layers, %d runs bit-identical to scalar/1 thread"
                   % (model, vtag, len(rep["layers"]), runs), flush=True)
+    for isa in supported:
+        fails.check(int8_layers_seen.get(isa, 0) > 0, "--isa %s: no ternary layer ran an int8 kernel in any model" % isa)
 
 
 # ---------------------------------------------------------------- 5. tools

@@ -28,6 +28,14 @@ import tern_reference  # noqa: E402
 F32 = np.float32
 
 
+MIN_TERNARY_GEMM_DEPTH = 32  # runtime/src/ops/ternary-gemm.h
+
+
+def ternary_depth(layer):
+    """K of a ternary layer: the product of its logical shape after the output channels."""
+    return int(np.prod(layer.shape[1:]))
+
+
 def quantize_dynamic(x):
     """x: float32 array -> (q int32 array, scale float32, zero point int)."""
     x = np.asarray(x, dtype=F32)
@@ -128,16 +136,19 @@ def run(model, raw, inputs):
         code = op.get("opcode", "CONV_2D")
         o = op.get("options") or {}
         ins = [values[i] if i >= 0 else None for i in op["inputs"]]
-        # Grouped/depthwise ternary convolutions run in float with weights scale * trit (the runtime
-        # expands them), which tern_reference does for TERNARY2 tensors.
-        int8_path = code == "FULLY_CONNECTED" or o.get("groups", 1) == 1
+        # Grouped/depthwise ternary convolutions and layers with K < 32 inputs per output
+        # (runtime/src/ops/ternary-gemm.h, kMinTernaryGemmDepth) run in float with weights scale * trit
+        # (the runtime expands them), which tern_reference does for TERNARY2 tensors.
+        weights = op["inputs"][1] if code in ("CONV_2D", "FULLY_CONNECTED") else None
+        int8_path = (code == "FULLY_CONNECTED" or o.get("groups", 1) == 1) and (
+            weights not in ternary or ternary_depth(ternary[weights]) >= MIN_TERNARY_GEMM_DEPTH)
         if code in ("CONV_2D", "FULLY_CONNECTED") and op["inputs"][1] in ternary and int8_path:
             bias = ins[2] if len(ins) > 2 and ins[2] is not None else np.zeros(ternary[op["inputs"][1]].shape[0])
             y = ternary_layer(ins[0], ternary[op["inputs"][1]], bias, o.get("activation"), o if code == "CONV_2D" else None)
             simulated += 1
         else:
             y = evaluate_float_op(model, op, ins)
-            simulated += code == "CONV_2D" and op["inputs"][1] in ternary  # grouped: expanded weights
+            simulated += weights in ternary  # grouped or K < 32: expanded weights
         y = y.reshape(tensors[op["outputs"][0]]["shape"]).astype(np.float32).astype(np.float64)
         values[op["outputs"][0]] = y
     return [values[i] for i in g["outputs"]], simulated

@@ -61,9 +61,9 @@ std::vector<uint8_t> tiny_ternary_model(std::mt19937& rng) {
   };
   ModelBuilder mb;
   const int x = mb.activation("x", {3, 37});
-  const int w1 = mb.ternary("w1", {24, 37}, trits(24 * 37), random_floats(rng, 24, 0.05f, 0.5f));
-  const int h = mb.activation("h", {3, 24});
-  const int w2 = mb.ternary("w2", {10, 24}, trits(10 * 24), random_floats(rng, 1, 0.05f, 0.5f));
+  const int w1 = mb.ternary("w1", {40, 37}, trits(40 * 37), random_floats(rng, 40, 0.05f, 0.5f));
+  const int h = mb.activation("h", {3, 40});
+  const int w2 = mb.ternary("w2", {10, 40}, trits(10 * 40), random_floats(rng, 1, 0.05f, 0.5f));
   const int y = mb.activation("y", {3, 10});
   mb.op(fb::OpCode::FULLY_CONNECTED, {x, w1, -1}, {h}, fc_options(fb::Activation::RELU));
   mb.op(fb::OpCode::FULLY_CONNECTED, {h, w2, -1}, {y}, fc_options());

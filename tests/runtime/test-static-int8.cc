@@ -47,7 +47,7 @@ struct TestModel {
 void build(TestModel& m, std::mt19937& rng) {
   ModelBuilder& mb = m.mb;
   auto& t = m.t;
-  const int C = 5, H = 8, W = 8, D = 12;
+  const int C = 5, H = 8, W = 8, D = 32;  // D >= 32: 1x1 ternary layers stay int8 (ternary-gemm.h)
   t["x"] = mb.activation("x", {1, H, W, C});
   const int w1 = mb.ternary("w1", {D, 3, 3, C}, random_trits(rng, D * 9 * C), random_floats(rng, D, 0.05f, 0.3f));
   const int b1 = mb.constant("b1", {D}, random_floats(rng, D, -0.2f, 0.2f));
@@ -236,7 +236,7 @@ TEST_CASE("static int8: the first layer's int8 output is the requantized float r
   // tensor is an interior one: q = clamp(round(y / scale) + zp) of the dynamic path's float y, off by at
   // most one step (the float epilogue and the requantizing one round differently).
   std::mt19937 rng(test_seed() + 1);
-  const int C = 7, D = 19, H = 6, W = 5;
+  const int C = 7, D = 35, H = 6, W = 5;
   const auto input = random_floats(rng, H * W * C, -2.0f, 1.0f);
   for (auto act : {fb::Activation::NONE, fb::Activation::RELU, fb::Activation::RELU6}) {
     ModelBuilder mb;
@@ -274,7 +274,7 @@ TEST_CASE("static int8: an operator without an int8 form runs in float; its cons
   // x -> ternary 3x3 -> a -> MAX_POOL (no int8 form) -> b -> ternary 1x1 -> y. a stays float (its
   // only consumer would dequantize it), b is int8 (the pool's float result is quantized once).
   std::mt19937 rng(test_seed() + 4);
-  const int C = 6, D = 10, H = 8, W = 8;
+  const int C = 6, D = 33, H = 8, W = 8;
   const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
   ModelBuilder mb;
   const int x = mb.activation("x", {1, H, W, C});
@@ -375,11 +375,11 @@ TEST_CASE("static int8: API and verifier") {
   CHECK(r.status == TERNRT_INVALID_MODEL);
   CHECK(r.message.find("'a': an activation's zero point must be in [-128, 127] (int8), got 200") != std::string::npos);
   q = std::make_unique<fb::QuantizationT>();
-  q->scale = std::vector<float>(12, 0.1f);
+  q->scale = std::vector<float>(32, 0.1f);
   q->axis = 3;
   bad.mb.model().graph->tensors[bad.t["a"]]->quantization = std::move(q);
   r = try_load(bad.mb.finish());
   CHECK(r.status == TERNRT_INVALID_MODEL);
-  CHECK(r.message.find("'a': an activation's quantization must be per tensor (1 scale, axis -1), got 12 scales on axis 3") !=
+  CHECK(r.message.find("'a': an activation's quantization must be per tensor (1 scale, axis -1), got 32 scales on axis 3") !=
         std::string::npos);
 }

@@ -84,7 +84,7 @@ TEST_CASE("ternary CONV_2D equals the int8 simulation (3x3 same, 5x5 stride 2 as
 
 TEST_CASE("ternary FULLY_CONNECTED equals the simulation; ISAs and thread counts agree bit for bit") {
   std::mt19937 rng(test_seed());
-  for (int k : {1, 5, 64, 300}) {
+  for (int k : {32, 37, 64, 300}) {  // K >= kMinTernaryGemmDepth: the int8 path
     const int batch = 4, n = 19;
     const auto xv = random_floats(rng, batch * k, -2, 2);
     const auto trits = random_trits(rng, n * k);
@@ -119,5 +119,42 @@ TEST_CASE("ternary FULLY_CONNECTED equals the simulation; ISAs and thread counts
         CHECK(run_model(model, xv, threads, kernels::isa_name(isa)) == reference);
       }
     }
+  }
+}
+
+TEST_CASE("ternary layers with K < 32 run in float with expanded weights (scale * trit)") {
+  std::mt19937 rng(test_seed());
+  for (int k : {1, 5, 31}) {
+    const int batch = 3, n = 7;
+    const auto xv = random_floats(rng, batch * k, -2, 2);
+    const auto trits = random_trits(rng, n * k);
+    const auto scales = random_floats(rng, n, 0.05f, 1.0f);
+    ModelBuilder mb;
+    const int x = mb.activation("x", {batch, k});
+    const int w = mb.ternary("w", {n, k}, trits, scales);
+    const int y = mb.activation("y", {batch, n});
+    mb.op(fb::OpCode::FULLY_CONNECTED, {x, w, -1}, {y}, fc_options());
+    mb.inputs({x});
+    mb.outputs({y});
+    const auto model = mb.finish();
+    std::vector<float> want(batch * n);
+    for (int r = 0; r < batch; ++r)
+      for (int o = 0; o < n; ++o) {
+        double acc = 0;
+        for (int j = 0; j < k; ++j) acc += double(xv[r * k + j]) * (double(scales[o]) * trits[o * k + j]);
+        want[r * n + o] = static_cast<float>(acc);
+      }
+    INFO("k = " << k);
+    check_close(run_model(model, xv), want);
+    ternrt_model* m = nullptr;
+    REQUIRE(ternrt_model_load_memory(model.data(), model.size(), &m) == TERNRT_OK);
+    ternrt_interpreter* it = nullptr;
+    REQUIRE(ternrt_interpreter_create(m, nullptr, &it) == TERNRT_OK);
+    ternrt_op_info info;
+    REQUIRE(ternrt_interpreter_op_info(it, 0, &info) == TERNRT_OK);
+    CHECK(std::string(info.kernel) == "xnnpack f32 fc (ternary weights expanded)");
+    CHECK(info.ternary == 1);
+    ternrt_interpreter_delete(it);
+    ternrt_model_delete(m);
   }
 }

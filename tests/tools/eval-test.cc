@@ -24,7 +24,8 @@ using ternrt::test::ModelBuilder;
 
 namespace {
 
-constexpr int kPixels = 10, kClasses = 10;
+// 32 pixels: ternary layers with fewer inputs run in float (runtime/src/ops/ternary-gemm.h).
+constexpr int kPixels = 32, kClasses = 10;
 
 std::string temp_path(const std::string& name) { return std::string(TERNRT_BINARY_DIR) + "/eval_test_" + name; }
 
@@ -67,7 +68,7 @@ struct Data {
 Data hot_pixel_data(std::mt19937& rng, int n) {
   Data d;
   for (int i = 0; i < n; ++i) {
-    d.hot.push_back(static_cast<int>(rng() % kPixels));
+    d.hot.push_back(static_cast<int>(rng() % kClasses));  // the hot pixel is the class
     d.labels.push_back(rng() % 2 ? d.hot.back() : static_cast<int>(rng() % kClasses));
   }
   return d;
@@ -75,7 +76,7 @@ Data hot_pixel_data(std::mt19937& rng, int n) {
 
 void write_idx_set(const Data& d, const std::string& images, const std::string& labels) {
   ternrt::tools::IdxArray im, lb;
-  im.dims = {static_cast<uint32_t>(d.hot.size()), 2, 5};
+  im.dims = {static_cast<uint32_t>(d.hot.size()), 4, 8};
   im.data.assign(d.hot.size() * kPixels, 0);
   for (size_t i = 0; i < d.hot.size(); ++i) im.data[i * kPixels + d.hot[i]] = 255;
   lb.dims = {static_cast<uint32_t>(d.labels.size())};
@@ -214,7 +215,7 @@ TEST_CASE("agreement with a reference; ternary model; .npy images and labels") {
   for (size_t i = 0; i < d.hot.size(); ++i) x[i * kPixels + d.hot[i]] = 1.f;
   for (int l : d.labels) y.push_back(static_cast<float>(l));
   const std::string xs = temp_path("x.npy"), ys = temp_path("y.npy");
-  ternrt::tools::write_npy_f32(xs, {static_cast<int64_t>(d.hot.size()), 1, 2, 5}, x.data());
+  ternrt::tools::write_npy_f32(xs, {static_cast<int64_t>(d.hot.size()), 1, 4, 8}, x.data());
   ternrt::tools::write_npy_f32(ys, {static_cast<int64_t>(d.labels.size())}, y.data());
   const Run r = run_eval(model + " --images " + xs + " --labels " + ys + " --reference " + reference + " --json");
   INFO(r.output);

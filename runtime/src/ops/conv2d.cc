@@ -207,7 +207,8 @@ std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOpt
   // Grouped / depthwise convolutions with ternary weights run in float with the weights expanded to
   // scale * trit: K per group is tiny (e.g. 9), so an int8 GEMM per group cannot pay for quantizing.
   const bool ternary = model.tensors()[op.inputs[1]].type == fb::TensorType::TERNARY2;
-  if (ternary && p.groups == 1 && !options.ternary_as_float) {
+  const size_t depth = p.g.kernel_h * p.g.kernel_w * p.g.in_c;
+  if (ternary && p.groups == 1 && !options.ternary_as_float && depth >= kMinTernaryGemmDepth) {
     return std::make_unique<TernaryGemmOp>(p.g, act, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
   }
   // Not for depthwise: the 2022 XNNPACK's qc8 depthwise kernels were about 2x slower than its f32

@@ -52,7 +52,9 @@ class FloatFullyConnected : public Op {
     run_xnn(op_.get(), pool, "fully_connected");
     post_.run(pool);
   }
-  std::string kernel() const override { return "xnnpack f32 fc"; }
+  std::string kernel() const override {
+    return dequantized_.empty() ? "xnnpack f32 fc" : "xnnpack f32 fc (ternary weights expanded)";
+  }
 
  private:
   size_t batch_, k_, n_;
@@ -69,7 +71,7 @@ std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOpt
   const size_t batch = x.shape[0], k = x.elements / batch, n = w.shape[0];
   const Activation act = activation_of(op.fb->options_as_FullyConnectedOptions()->activation());
   const int bias = op.inputs.size() == 3 ? op.inputs[2] : -1;
-  if (w.type == fb::TensorType::TERNARY2 && !options.ternary_as_float) {
+  if (w.type == fb::TensorType::TERNARY2 && !options.ternary_as_float && k >= kMinTernaryGemmDepth) {
     ConvGeometry g;
     g.batch = batch;
     g.in_c = k;

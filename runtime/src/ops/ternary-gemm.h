@@ -27,6 +27,13 @@ struct ConvGeometry {
   }
 };
 
+// Ternary layers with fewer than this many inputs per output (K = kh * kw * in_c) run in float
+// with expanded weights (scale * trit) through XNNPACK, as grouped ones do: below it, quantizing the
+// input, the activation sums and the epilogue cost more than the int8 products save (MobileNet 1x1
+// expansions with K = 16 / 24 took 17 / 7 us against 9 / 5.5 us in XNNPACK f32 on the machine of
+// benchmarks/RESULTS.md).
+constexpr size_t kMinTernaryGemmDepth = 32;
+
 class TernaryGemmOp : public Op {
  public:
   TernaryGemmOp(const ConvGeometry& geometry, Activation activation, int input, int weights, int bias, int output)
