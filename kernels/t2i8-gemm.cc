@@ -408,31 +408,56 @@ void t2i8_gemm_s32(const PackedTernaryWeights& weights, size_t m, const int8_t* 
                 });
 }
 
+namespace {
+
+// The workspace of a full-layer call: [activation sums][per-channel correction, multiplier, offset]
+// (t2i8_gemm_workspace_bytes). The per-channel terms are computed once per call, so each tile's
+// epilogue is a plain vector loop.
+struct ChannelTerms {
+  int32_t* a_sums;
+  int32_t* correction;
+  float* multiplier;
+  float* offset;
+};
+
+ChannelTerms channel_terms(const PackedWeightsImpl& w, size_t m, void* workspace, int32_t a_zero_point) {
+  const size_t sums = ukernel_for_rows(w, m).layout == WeightLayout::trits_s8_rows ? 0 : m;
+  ChannelTerms t;
+  t.a_sums = static_cast<int32_t*>(workspace);
+  t.correction = t.a_sums + sums;
+  t.multiplier = reinterpret_cast<float*>(t.correction + w.n_);
+  t.offset = t.multiplier + w.n_;
+  for (size_t j = 0; j < w.n_; ++j) t.correction[j] = a_zero_point * w.row_sums_[j];
+  return t;
+}
+
+// Micro-kernel into a tile of accumulators, then `epilogue` (float or requantizing) into c.
+template <typename Epilogue, typename Bound, typename Out>
+void gemm_with_epilogue(const PackedWeightsImpl& w, size_t m, const int8_t* a, size_t a_stride, pthreadpool_t pool,
+                        const ChannelTerms& t, Epilogue epilogue, Bound out_min, Bound out_max, Out* c, size_t c_stride) {
+  for_each_tile(w, m, a, a_stride, pool, t.a_sums,
+                [&](size_t m0, size_t mt, size_t n0, size_t nt, const T2I8GemmUkernel& ukernel,
+                    const uint8_t* tile, const int32_t* tile_sums) {
+                  alignas(64) int32_t acc[kMaxTileElements];
+                  ukernel.fn(mt, nt, w.k_, a + m0 * a_stride, a_stride, tile, tile_sums, acc, nt);
+                  epilogue(mt, nt, acc, nt, t.correction + n0, t.multiplier + n0, t.offset + n0, out_min, out_max,
+                           c + m0 * c_stride + n0, c_stride);
+                });
+}
+
+}  // namespace
+
 void t2i8_gemm_f32(const PackedTernaryWeights& weights, size_t m, const int8_t* a, size_t a_stride,
                    float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
                    float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool, void* workspace) {
   const PackedWeightsImpl& w = impl(weights);
   if (m == 0 || w.n_ == 0) return;
-  // Per-channel terms once per call, so each tile's epilogue is a plain vector loop.
-  const size_t sums = ukernel_for_rows(w, m).layout == WeightLayout::trits_s8_rows ? 0 : m;
-  int32_t* a_sums = static_cast<int32_t*>(workspace);
-  int32_t* correction = a_sums + sums;
-  float* multiplier = reinterpret_cast<float*>(correction + w.n_);
-  float* offset = multiplier + w.n_;
+  const ChannelTerms t = channel_terms(w, m, workspace, a_zero_point);
   for (size_t j = 0; j < w.n_; ++j) {
-    correction[j] = a_zero_point * w.row_sums_[j];
-    multiplier[j] = channel_scale[j] * a_scale;
-    offset[j] = bias ? bias[j] : 0.0f;
+    t.multiplier[j] = channel_scale[j] * a_scale;
+    t.offset[j] = bias ? bias[j] : 0.0f;
   }
-  const EpilogueFn epilogue = w.epilogue_;
-  for_each_tile(w, m, a, a_stride, pool, a_sums,
-                [&](size_t m0, size_t mt, size_t n0, size_t nt, const T2I8GemmUkernel& ukernel,
-                    const uint8_t* tile, const int32_t* tile_sums) {
-                  alignas(64) int32_t acc[kMaxTileElements];
-                  ukernel.fn(mt, nt, w.k_, a + m0 * a_stride, a_stride, tile, tile_sums, acc, nt);
-                  epilogue(mt, nt, acc, nt, correction + n0, multiplier + n0, offset + n0, out_min, out_max,
-                           c + m0 * c_stride + n0, c_stride);
-                });
+  gemm_with_epilogue(w, m, a, a_stride, pool, t, w.epilogue_, out_min, out_max, c, c_stride);
 }
 
 void t2i8_gemm_s8(const PackedTernaryWeights& weights, size_t m, const int8_t* a, size_t a_stride,
@@ -441,28 +466,15 @@ void t2i8_gemm_s8(const PackedTernaryWeights& weights, size_t m, const int8_t* a
                   int8_t* c, size_t c_stride, pthreadpool_t pool, void* workspace) {
   const PackedWeightsImpl& w = impl(weights);
   if (m == 0 || w.n_ == 0) return;
-  // Per-channel terms once per call, in the order t2i8-gemm.h documents (IEEE division, not a
-  // reciprocal: every ISA shares these values, so only the per-element operations must agree).
-  const size_t sums = ukernel_for_rows(w, m).layout == WeightLayout::trits_s8_rows ? 0 : m;
-  int32_t* a_sums = static_cast<int32_t*>(workspace);
-  int32_t* correction = a_sums + sums;
-  float* multiplier = reinterpret_cast<float*>(correction + w.n_);
-  float* offset = multiplier + w.n_;
+  // In the order t2i8-gemm.h documents (IEEE division, not a reciprocal: every ISA shares these
+  // values, so only the per-element operations must agree).
+  const ChannelTerms t = channel_terms(w, m, workspace, a_zero_point);
   const float zero_point = float(out_zero_point);
   for (size_t j = 0; j < w.n_; ++j) {
-    correction[j] = a_zero_point * w.row_sums_[j];
-    multiplier[j] = (channel_scale[j] * a_scale) / out_scale;
-    offset[j] = (bias ? bias[j] : 0.0f) / out_scale + zero_point;
+    t.multiplier[j] = (channel_scale[j] * a_scale) / out_scale;
+    t.offset[j] = (bias ? bias[j] : 0.0f) / out_scale + zero_point;
   }
-  const EpilogueS8Fn epilogue = w.epilogue_s8_;
-  for_each_tile(w, m, a, a_stride, pool, a_sums,
-                [&](size_t m0, size_t mt, size_t n0, size_t nt, const T2I8GemmUkernel& ukernel,
-                    const uint8_t* tile, const int32_t* tile_sums) {
-                  alignas(64) int32_t acc[kMaxTileElements];
-                  ukernel.fn(mt, nt, w.k_, a + m0 * a_stride, a_stride, tile, tile_sums, acc, nt);
-                  epilogue(mt, nt, acc, nt, correction + n0, multiplier + n0, offset + n0, out_min, out_max,
-                           c + m0 * c_stride + n0, c_stride);
-                });
+  gemm_with_epilogue(w, m, a, a_stride, pool, t, w.epilogue_s8_, out_min, out_max, c, c_stride);
 }
 
 bool t2i8_epilogue_s8_isa(Isa isa, size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,

@@ -62,6 +62,18 @@ Layer ternary_conv(std::mt19937& rng, int h, int w, int ic, int oc, int k, int s
   return L;
 }
 
+// x (batch, k) -> ternary FULLY_CONNECTED (n outputs, no bias) -> y.
+std::vector<uint8_t> ternary_fc_model(int batch, int k, int n, const std::vector<int8_t>& trits, const std::vector<float>& scales) {
+  ModelBuilder mb;
+  const int x = mb.activation("x", {batch, k});
+  const int w = mb.ternary("w", {n, k}, trits, scales);
+  const int y = mb.activation("y", {batch, n});
+  mb.op(fb::OpCode::FULLY_CONNECTED, {x, w, -1}, {y}, fc_options());
+  mb.inputs({x});
+  mb.outputs({y});
+  return mb.finish();
+}
+
 void check_close(const std::vector<float>& got, const std::vector<float>& want) {
   REQUIRE(got.size() == want.size());
   for (size_t i = 0; i < got.size(); ++i) {
@@ -89,14 +101,7 @@ TEST_CASE("ternary FULLY_CONNECTED equals the simulation; ISAs and thread counts
     const auto xv = random_floats(rng, batch * k, -2, 2);
     const auto trits = random_trits(rng, n * k);
     const auto scales = random_floats(rng, n, 0.05f, 1.0f);
-    ModelBuilder mb;
-    const int x = mb.activation("x", {batch, k});
-    const int w = mb.ternary("w", {n, k}, trits, scales);
-    const int y = mb.activation("y", {batch, n});
-    mb.op(fb::OpCode::FULLY_CONNECTED, {x, w, -1}, {y}, fc_options());
-    mb.inputs({x});
-    mb.outputs({y});
-    const auto model = mb.finish();
+    const auto model = ternary_fc_model(batch, k, n, trits, scales);
 
     std::vector<int8_t> q(xv.size());
     float s = 0;
@@ -129,14 +134,7 @@ TEST_CASE("ternary layers with K < 32 run in float with expanded weights (scale 
     const auto xv = random_floats(rng, batch * k, -2, 2);
     const auto trits = random_trits(rng, n * k);
     const auto scales = random_floats(rng, n, 0.05f, 1.0f);
-    ModelBuilder mb;
-    const int x = mb.activation("x", {batch, k});
-    const int w = mb.ternary("w", {n, k}, trits, scales);
-    const int y = mb.activation("y", {batch, n});
-    mb.op(fb::OpCode::FULLY_CONNECTED, {x, w, -1}, {y}, fc_options());
-    mb.inputs({x});
-    mb.outputs({y});
-    const auto model = mb.finish();
+    const auto model = ternary_fc_model(batch, k, n, trits, scales);
     std::vector<float> want(batch * n);
     for (int r = 0; r < batch; ++r)
       for (int o = 0; o < n; ++o) {
