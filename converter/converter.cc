@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "json_text.h"
 #include "passes/passes.h"
 #include "writer/tern_writer.h"
 
@@ -17,31 +18,6 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// JSON number; NaN/Inf (e.g. the SQNR of an exact representation) become null.
-std::string num(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
-
-std::string str(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::string shape_json(const Shape& s) {
   std::string out = "[";
   for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
@@ -49,7 +25,7 @@ std::string shape_json(const Shape& s) {
 }
 
 std::string summary_json(const Summary3& s) {
-  return "{\"min\": " + num(s.min) + ", \"median\": " + num(s.median) + ", \"max\": " + num(s.max) + "}";
+  return "{\"min\": " + json_number(s.min) + ", \"median\": " + json_number(s.median) + ", \"max\": " + json_number(s.max) + "}";
 }
 
 std::vector<float> metadata_floats(const std::map<std::string, std::string>& metadata, const std::string& key) {
@@ -168,7 +144,7 @@ std::string channel_values_flag(const std::string& flag, const std::string& list
       throw ConvertError(flag + ": expected comma-separated numbers (one per input channel), got '" + list + "'");
     }
     if (positive && !(v > 0)) throw ConvertError(flag + ": values must be positive, got '" + item + "' in '" + list + "'");
-    out += (out.empty() ? "" : ",") + num(v);
+    out += (out.empty() ? "" : ",") + json_number(v);
     pos = comma + 1;
   }
   return out;
@@ -219,27 +195,27 @@ std::string report_json(const ConversionReport& report) {
   out << "{\n  \"layers\": [";
   for (size_t i = 0; i < report.ternary.size(); ++i) {
     const LayerResult& r = report.ternary[i];
-    out << (i ? "," : "") << "\n    {\"name\": " << str(r.layer.name) << ", \"op\": " << str(r.layer.op)
-        << ", \"shape\": " << shape_json(r.layer.shape) << ", \"method\": " << str(r.method)
+    out << (i ? "," : "") << "\n    {\"name\": " << json_string(r.layer.name) << ", \"op\": " << json_string(r.layer.op)
+        << ", \"shape\": " << shape_json(r.layer.shape) << ", \"method\": " << json_string(r.method)
         << ", \"per_channel\": " << (r.per_channel ? "true" : "false")
         << ",\n     \"threshold\": " << summary_json(r.threshold) << ", \"level\": " << summary_json(r.level)
-        << ",\n     \"zero_fraction\": " << num(r.stats.zero_fraction) << ", \"mse\": " << num(r.stats.mse)
-        << ", \"max_error\": " << num(r.stats.max_error) << ", \"sqnr_db\": " << num(r.stats.sqnr_db)
+        << ",\n     \"zero_fraction\": " << json_number(r.stats.zero_fraction) << ", \"mse\": " << json_number(r.stats.mse)
+        << ", \"max_error\": " << json_number(r.stats.max_error) << ", \"sqnr_db\": " << json_number(r.stats.sqnr_db)
         << ", \"parameters\": " << r.parameters << ", \"bytes\": " << r.packed_bytes << "}";
   }
   out << "\n  ],\n  \"float_layers\": [";
   bool first = true;
   for (const LayerChoice& c : report.layers) {
     if (c.ternary) continue;
-    out << (first ? "" : ",") << "\n    {\"name\": " << str(c.name) << ", \"op\": " << str(c.op)
-        << ", \"shape\": " << shape_json(c.shape) << ", \"reason\": " << str(c.reason) << "}";
+    out << (first ? "" : ",") << "\n    {\"name\": " << json_string(c.name) << ", \"op\": " << json_string(c.op)
+        << ", \"shape\": " << shape_json(c.shape) << ", \"reason\": " << json_string(c.reason) << "}";
     first = false;
   }
   const double ratio = report.model_bytes_ternary ? double(report.model_bytes_float) / double(report.model_bytes_ternary) : 0;
   out << "\n  ],\n  \"totals\": {\"layers\": " << report.layers.size() << ", \"ternary_layers\": " << report.ternary.size()
       << ", \"parameters\": " << report.parameters << ", \"ternary_parameters\": " << report.ternary_parameters
       << ", \"model_bytes_float\": " << report.model_bytes_float
-      << ", \"model_bytes_ternary\": " << report.model_bytes_ternary << ", \"compression_ratio\": " << num(ratio)
+      << ", \"model_bytes_ternary\": " << report.model_bytes_ternary << ", \"compression_ratio\": " << json_number(ratio)
       << ", \"file_bytes\": " << report.file_bytes << "},\n  \"ptq\": " << ptq::report_json(report.ptq)
       << ",\n  \"static_int8\": " << calibrate::static_ranges_json(report.static_int8) << "\n}\n";
   return out.str();

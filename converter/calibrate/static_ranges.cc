@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "calibrate/model_runner.h"
+#include "json_text.h"
 #include "calibrate/progress.h"
 
 namespace ternrt::calibrate {
@@ -63,23 +64,6 @@ void attach(Graph& graph, const std::vector<Range>& ranges, const std::string& f
     }
     report->tensors.push_back(std::move(entry));
   }
-}
-
-std::string num(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -167,15 +151,15 @@ void attach_estimated_ranges(Graph& graph, const std::map<std::string, Range>& e
 std::string static_ranges_json(const StaticRangesReport& report) {
   if (!report.enabled) return "null";
   std::ostringstream out;
-  out << "{\"calibrated\": " << (report.calibrated ? "true" : "false") << ", \"description\": " << quoted(report.description)
+  out << "{\"calibrated\": " << (report.calibrated ? "true" : "false") << ", \"description\": " << convert::json_string(report.description)
       << ", \"activation_tensors\": " << report.activation_tensors << ", \"with_params\": " << report.with_params
-      << ", \"seconds\": " << num(report.seconds) << ",\n    \"tensors\": [";
+      << ", \"seconds\": " << convert::json_number(report.seconds) << ",\n    \"tensors\": [";
   for (size_t i = 0; i < report.tensors.size(); ++i) {
     const StaticTensor& t = report.tensors[i];
-    out << (i ? "," : "") << "\n      {\"name\": " << quoted(t.name) << ", \"from\": " << quoted(t.from) << ", \"range\": ";
-    if (t.has_params) out << "[" << num(t.range.lo) << ", " << num(t.range.hi) << "]";
+    out << (i ? "," : "") << "\n      {\"name\": " << convert::json_string(t.name) << ", \"from\": " << convert::json_string(t.from) << ", \"range\": ";
+    if (t.has_params) out << "[" << convert::json_number(t.range.lo) << ", " << convert::json_number(t.range.hi) << "]";
     else out << "null";
-    if (t.has_params) out << ", \"scale\": " << num(t.params.scale) << ", \"zero_point\": " << t.params.zero_point;
+    if (t.has_params) out << ", \"scale\": " << convert::json_number(t.params.scale) << ", \"zero_point\": " << t.params.zero_point;
     out << "}";
   }
   out << "\n    ]}";

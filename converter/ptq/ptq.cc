@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "calibrate/model_runner.h"
+#include "json_text.h"
 #include "calibrate/progress.h"
 #include "quantizer.h"
 #include "ternrt/kernels/t2i8-gemm.h"
@@ -419,26 +420,11 @@ void run_ptq(Graph& graph, const Graph& float_graph, std::vector<convert::LayerR
 
 namespace {
 
-std::string num(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
+std::string num(double v) { return convert::json_number(v, "%.6g"); }
 
 std::string range_json(const calibrate::Range& r) {
   if (!r.known()) return "null";
   return "[" + num(r.lo) + ", " + num(r.hi) + "]";
-}
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -446,8 +432,8 @@ std::string quoted(const std::string& s) {
 std::string report_json(const PtqReport& report) {
   std::ostringstream out;
   const PtqOptions& o = report.options;
-  out << "{\"calibrated\": " << (report.calibrated ? "true" : "false") << ", \"source\": " << quoted(report.source)
-      << ", \"samples\": " << report.samples << ", \"act_range\": " << quoted(calibrate::range_method_name(o.act_range))
+  out << "{\"calibrated\": " << (report.calibrated ? "true" : "false") << ", \"source\": " << convert::json_string(report.source)
+      << ", \"samples\": " << report.samples << ", \"act_range\": " << convert::json_string(calibrate::range_method_name(o.act_range))
       << ", \"percentile\": " << num(o.percentile) << ", \"bn_k\": " << num(o.bn_k)
       << ", \"scale_refit\": " << (o.steps.scale_refit ? "true" : "false")
       << ", \"bias_correction\": " << (o.steps.bias_correction ? "true" : "false")
@@ -456,18 +442,18 @@ std::string report_json(const PtqReport& report) {
       << ",\n    \"layers\": [";
   for (size_t i = 0; i < report.layers.size(); ++i) {
     const LayerPtqReport& l = report.layers[i];
-    out << (i ? "," : "") << "\n      {\"name\": " << quoted(l.name) << ", \"input\": " << quoted(l.input)
+    out << (i ? "," : "") << "\n      {\"name\": " << convert::json_string(l.name) << ", \"input\": " << convert::json_string(l.input)
         << ", \"rows\": " << num(l.rows) << ", \"sqnr_db\": {\"data_free\": " << num(l.sqnr.data_free)
         << ", \"scale_refit\": " << num(l.sqnr.refit) << ", \"bias_correction\": " << num(l.sqnr.bias)
         << ", \"threshold_search\": " << num(l.sqnr.threshold) << ", \"trit_search\": " << num(l.sqnr.trits) << "},\n       \"input_range\": {\"selected\": "
         << range_json(l.selected) << ", \"minmax\": " << range_json(l.minmax) << ", \"percentile\": " << range_json(l.percentile)
         << ", \"mse\": " << range_json(l.mse) << ", \"batchnorm_estimate\": " << range_json(l.bn_estimate) << "}";
-    if (!l.note.empty()) out << ", \"note\": " << quoted(l.note);
+    if (!l.note.empty()) out << ", \"note\": " << convert::json_string(l.note);
     out << "}";
   }
   out << "\n    ],\n    \"float_layers\": [";
   for (size_t i = 0; i < report.float_layers.size(); ++i)
-    out << (i ? ", " : "") << "{\"name\": " << quoted(report.float_layers[i].name)
+    out << (i ? ", " : "") << "{\"name\": " << convert::json_string(report.float_layers[i].name)
         << ", \"bias_shift_rms\": " << num(report.float_layers[i].bias_shift_rms)
         << ", \"refit_channels\": " << report.float_layers[i].refit_channels
         << ", \"ridge\": " << num(report.float_layers[i].ridge) << "}";
