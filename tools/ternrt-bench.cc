@@ -147,11 +147,7 @@ int run(int argc, char** argv) {
     else if (a == "--isa") isa = value();
     else if (a == "--no-float") with_float = false;
     else if (a == "--no-dynamic") with_dynamic = false;
-    else if (a == "--activations") {
-      const std::string m = value();
-      if (m == "dynamic") flags = TERNRT_FLAG_DYNAMIC_ACTIVATIONS;
-      else if (m != "static") throw std::runtime_error("--activations: expected static or dynamic, got '" + m + "'");
-    }
+    else if (a == "--activations") flags = ternrt::tools::parse_activations_flag(value());
     else if (a == "--json") json = true;
     else if (a == "--verbose") verbose = true;
     else if (!a.empty() && a[0] == '-') throw std::runtime_error("unknown option '" + a + "'\n" + kUsage);

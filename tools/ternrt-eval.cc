@@ -70,7 +70,8 @@ struct Options {
   std::string npy_images, npy_labels, idx_images, idx_labels;
   std::string mean_flag, std_flag, save_top1;
   long limit = 0, threads = 1;
-  bool json = false, ternary_as_float = false, dynamic = false;
+  bool json = false, ternary_as_float = false;
+  uint32_t activation_flags = 0;  // --activations
   int progress = -1;  // -1: when stderr is a tty
 };
 
@@ -240,7 +241,7 @@ class Interpreter {
     ternrt_interpreter_options_init(&opts);
     opts.num_threads = static_cast<uint32_t>(o.threads);
     opts.isa = o.isa.empty() ? nullptr : o.isa.c_str();
-    opts.flags = (as_float ? TERNRT_FLAG_TERNARY_AS_FLOAT : 0u) | (o.dynamic ? TERNRT_FLAG_DYNAMIC_ACTIVATIONS : 0u);
+    opts.flags = (as_float ? TERNRT_FLAG_TERNARY_AS_FLOAT : 0u) | o.activation_flags;
     ternrt_interpreter* raw = nullptr;
     ternrt::check(ternrt_interpreter_create(model.get(), &opts, &raw));
     it_.reset(raw);
@@ -418,11 +419,7 @@ int run(int argc, char** argv) {
     else if (a == "--std") o.std_flag = value();
     else if (a == "--json") o.json = true;
     else if (a == "--ternary-as-float") o.ternary_as_float = true;
-    else if (a == "--activations") {
-      const std::string m = value();
-      if (m != "static" && m != "dynamic") throw std::runtime_error("--activations: expected static or dynamic, got '" + m + "'");
-      o.dynamic = m == "dynamic";
-    }
+    else if (a == "--activations") o.activation_flags = ternrt::tools::parse_activations_flag(value());
     else if (a == "--progress") o.progress = 1;
     else if (a == "--no-progress") o.progress = 0;
     else if (!a.empty() && a[0] == '-') throw std::runtime_error("unknown option '" + a + "'\n" + kUsage);

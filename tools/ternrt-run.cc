@@ -37,11 +37,7 @@ int run(int argc, char** argv) {
     else if (a == "--top-k") top_k = ternrt::tools::parse_int_flag(a, value(), 0, 1000000);
     else if (a == "--threads") threads = ternrt::tools::parse_int_flag(a, value(), 1, 256);
     else if (a == "--isa") isa = value();
-    else if (a == "--activations") {
-      const std::string m = value();
-      if (m != "static" && m != "dynamic") throw std::runtime_error("--activations: expected static or dynamic, got '" + m + "'");
-      flags = m == "dynamic" ? TERNRT_FLAG_DYNAMIC_ACTIVATIONS : 0u;
-    }
+    else if (a == "--activations") flags = ternrt::tools::parse_activations_flag(value());
     else if (!a.empty() && a[0] == '-') throw std::runtime_error("unknown option '" + a + "'\n" + kUsage);
     else if (model_path.empty()) model_path = a;
     else throw std::runtime_error("unexpected argument '" + a + "'");

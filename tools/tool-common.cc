@@ -94,4 +94,10 @@ long parse_int_flag(const std::string& flag, const std::string& value, long min,
   return v;
 }
 
+uint32_t parse_activations_flag(const std::string& value) {
+  if (value == "static") return 0u;
+  if (value == "dynamic") return TERNRT_FLAG_DYNAMIC_ACTIVATIONS;
+  throw std::runtime_error("--activations: expected static or dynamic, got '" + value + "'");
+}
+
 }  // namespace ternrt::tools

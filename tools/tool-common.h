@@ -35,4 +35,8 @@ int tool_main(const char* name, int (*run)(int, char**), int argc, char** argv);
 // Strict integer parsing for flags; throws std::runtime_error naming the flag.
 long parse_int_flag(const std::string& flag, const std::string& value, long min, long max);
 
+// --activations static|dynamic as interpreter flags (0 or TERNRT_FLAG_DYNAMIC_ACTIVATIONS); throws
+// std::runtime_error for anything else.
+uint32_t parse_activations_flag(const std::string& value);
+
 }  // namespace ternrt::tools

@@ -309,6 +309,10 @@ TEST_CASE("errors name the file: missing, bad magic, count mismatch, label out o
   CHECK(both.exit_code == 1);
   CHECK(both.output.find("exactly one of") != std::string::npos);
 
+  const Run mode = run_eval(model + " --idx-images " + images + " --activations fast");
+  CHECK(mode.exit_code == 1);
+  CHECK(mode.output.find("--activations: expected static or dynamic, got 'fast'") != std::string::npos);
+
   const std::string wrong_shape = temp_path("wrong_shape.npy");
   std::vector<float> zeros(3 * 7, 0.f);
   ternrt::tools::write_npy_f32(wrong_shape, {3, 7}, zeros.data());
