@@ -134,11 +134,12 @@ std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions
   for (int t : op.outputs) touches_int8 = touches_int8 || options.is_s8(t);
   std::unique_ptr<Op> created = spec->create(model_, op, options);
   if (touches_int8 && created->handles_int8()) {
+    const uint64_t reserved = budget.used();
     try {
       created->prepare(PrepareArgs{model_, op, tensor_data_, pool_, isa_, budget, int8_, true});
       return created;
     } catch (const Int8Unsupported&) {
-      // Fall through: the same operator in float.
+      budget.release_to(reserved);  // the int8 form's buffers go with it; the same operator in float follows
     }
     CreateOptions float_options = options;
     float_options.int8 = nullptr;

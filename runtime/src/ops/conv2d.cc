@@ -92,10 +92,24 @@ void check(const Model& model, const OpDesc& op) {
                                  static_cast<int32_t>(p.g.out_w), static_cast<int32_t>(p.g.out_c)});
 }
 
-class FloatConv2D : public Op {
+// What the XNNPACK forms of a convolution with float (or expanded ternary) weights share.
+class XnnConv2D : public Op {
  public:
-  FloatConv2D(const ConvParams& p, Activation act, const fb::Conv2DOptions& o, int x, int w, int b, int y)
+  XnnConv2D(const ConvParams& p, Activation act, const fb::Conv2DOptions& o, int x, int w, int b, int y)
       : p_(p), act_(act), pad_bottom_(o.pad_bottom()), pad_right_(o.pad_right()), x_(x), w_(w), b_(b), y_(y) {}
+  void run(pthreadpool_t pool) override { run_xnn(op_.get(), pool, "conv2d"); }
+
+ protected:
+  ConvParams p_;
+  Activation act_;
+  size_t pad_bottom_, pad_right_;
+  int x_, w_, b_, y_;
+  XnnOp op_;
+};
+
+class FloatConv2D : public XnnConv2D {
+ public:
+  using XnnConv2D::XnnConv2D;
 
   void prepare(const PrepareArgs& args) override {
     const ConvGeometry& g = p_.g;
@@ -112,7 +126,7 @@ class FloatConv2D : public Op {
     post_.prepare(act_, args.f32(y_), g.batch * g.out_h * g.out_w * g.out_c, label);
   }
   void run(pthreadpool_t pool) override {
-    run_xnn(op_.get(), pool, "conv2d");
+    XnnConv2D::run(pool);
     post_.run(pool);
   }
   std::string kernel() const override {
@@ -121,21 +135,16 @@ class FloatConv2D : public Op {
   }
 
  private:
-  ConvParams p_;
-  Activation act_;
-  size_t pad_bottom_, pad_right_;
-  int x_, w_, b_, y_;
-  XnnOp op_;
   PostActivation post_;
   std::vector<float> dequantized_;  // only for ternary weights run as float
 };
 
 // Float weights as XNNPACK qc8: symmetric int8 per output channel (scale = max |w| / 127), bias in
-// int32 units of input_scale * weight_scale. Only when the fused activation is a clamp.
-class QuantizedConv2D : public Op {
+// int32 units of input_scale * weight_scale. Only when the fused activation is a clamp, and not
+// for grouped convolutions (see create()).
+class QuantizedConv2D : public XnnConv2D {
  public:
-  QuantizedConv2D(const ConvParams& p, Activation act, const fb::Conv2DOptions& o, int x, int w, int b, int y)
-      : p_(p), act_(act), pad_bottom_(o.pad_bottom()), pad_right_(o.pad_right()), x_(x), w_(w), b_(b), y_(y) {}
+  using XnnConv2D::XnnConv2D;
 
   void prepare(const PrepareArgs& args) override {
     const ConvGeometry& g = p_.g;
@@ -180,19 +189,11 @@ class QuantizedConv2D : public Op {
     kernel_scale_ = {};
     bias_ = {};
   }
-  void run(pthreadpool_t pool) override { run_xnn(op_.get(), pool, "conv2d"); }
-  std::string kernel() const override {
-    return p_.groups == p_.g.in_c && p_.groups > 1 ? "xnnpack qc8 dwconv" : "xnnpack qc8 conv";
-  }
+  std::string kernel() const override { return "xnnpack qc8 conv"; }
   bool handles_int8() const override { return true; }
   size_t packed_weight_bytes() const override { return packed_bytes_; }  // approximately XNNPACK's copy
 
  private:
-  ConvParams p_;
-  Activation act_;
-  size_t pad_bottom_, pad_right_;
-  int x_, w_, b_, y_;
-  XnnOp op_;
   std::vector<int8_t> kernel_;  // until XNNPACK has packed them
   std::vector<float> kernel_scale_;
   std::vector<int32_t> bias_;

@@ -23,6 +23,8 @@ class MemoryBudget {
   // Throws Error(OUT_OF_MEMORY) naming `what` when `bytes` more would exceed the limit.
   void reserve(uint64_t bytes, const std::string& what);
   uint64_t used() const { return used_; }
+  // Gives back what was reserved since used() returned `used` (an abandoned operator form).
+  void release_to(uint64_t used) { used_ = used < used_ ? used : used_; }
 
  private:
   uint64_t limit_;  // 0: unlimited

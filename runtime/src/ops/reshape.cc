@@ -18,52 +18,34 @@ void check(const Model& model, const OpDesc& op) {
   }
 }
 
+// A byte copy of float data, or on the static int8 path of int8 data when both sides are int8 with
+// the same parameters (the converter gives a reshape's output its input's range).
 class Reshape : public Op {
  public:
-  Reshape(int x, int y) : xi_(x), yi_(y) {}
+  Reshape(int x, int y, bool int8) : xi_(x), yi_(y), int8_(int8) {}
   void prepare(const PrepareArgs& args) override {
-    x_ = args.f32(xi_);
-    y_ = args.f32(yi_);
-    bytes_ = args.tensor(xi_).bytes;
+    x_ = args.tensor_data[xi_];
+    y_ = args.tensor_data[yi_];
+    const TensorDesc& x = args.tensor(xi_);
+    bytes_ = int8_ ? x.elements : x.bytes;
   }
   void run(pthreadpool_t) override { std::memcpy(y_, x_, bytes_); }
-  std::string kernel() const override { return "copy"; }
+  std::string kernel() const override { return int8_ ? "copy s8" : "copy"; }
+  bool handles_int8() const override { return int8_; }
 
  private:
   int xi_, yi_;
-  const float* x_ = nullptr;
-  float* y_ = nullptr;
-  size_t bytes_ = 0;
-};
-
-// Static int8 path: a byte copy when both sides are int8 with the same parameters (the converter
-// gives a reshape's output its input's range).
-class ReshapeS8 : public Op {
- public:
-  ReshapeS8(int x, int y) : xi_(x), yi_(y) {}
-  void prepare(const PrepareArgs& args) override {
-    x_ = args.s8(xi_);
-    y_ = args.s8(yi_);
-    bytes_ = args.tensor(xi_).elements;
-  }
-  void run(pthreadpool_t) override { std::memcpy(y_, x_, bytes_); }
-  std::string kernel() const override { return "copy s8"; }
-  bool handles_int8() const override { return true; }
-
- private:
-  int xi_, yi_;
-  const int8_t* x_ = nullptr;
-  int8_t* y_ = nullptr;
+  bool int8_;
+  const void* x_ = nullptr;
+  void* y_ = nullptr;
   size_t bytes_ = 0;
 };
 
 std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOptions& options) {
   const int x = op.inputs[0], y = op.outputs[0];
   const TensorDesc &dx = model.tensors()[x], &dy = model.tensors()[y];
-  if (options.is_s8(x) && options.is_s8(y) && dx.act_scale == dy.act_scale && dx.act_zero_point == dy.act_zero_point) {
-    return std::make_unique<ReshapeS8>(x, y);
-  }
-  return std::make_unique<Reshape>(x, y);
+  const bool int8 = options.is_s8(x) && options.is_s8(y) && dx.act_scale == dy.act_scale && dx.act_zero_point == dy.act_zero_point;
+  return std::make_unique<Reshape>(x, y, int8);
 }
 
 }  // namespace
