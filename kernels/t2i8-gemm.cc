@@ -517,52 +517,53 @@ void t2i8_gemm_s8(const PackedTernaryWeights& w, size_t m, const int8_t* a, size
                out_max, c, c_stride, pool, thread_workspace(t2i8_gemm_workspace_bytes(w, m)));
 }
 
-bool quantize_f32_s8_dynamic_isa(Isa isa, const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point) {
-  if (!isa_supported(isa)) return false;
-  switch (isa) {
+namespace {
+
+// One ISA's quantization kernels (quantize-internal.h); every set gives the same bits.
+struct QuantizeKernels {
+  void (*dynamic)(const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point);
+  void (*fixed)(const float* x, size_t count, QuantParams params, int8_t* q);
+  void (*dequantize)(const int8_t* q, size_t count, QuantParams params, float* x);
+};
+
+// The set for isa; scalar when isa is not supported here.
+const QuantizeKernels& quantize_kernels(Isa isa) {
+  static const QuantizeKernels scalar{quantize_f32_s8_scalar, quantize_f32_s8_static_scalar, dequantize_s8_f32_scalar};
 #if defined(__x86_64__) || defined(_M_X64)
-    case Isa::avx2: quantize_f32_s8_avx2(x, count, q, scale, zero_point); return true;
+  static const QuantizeKernels avx2{quantize_f32_s8_avx2, quantize_f32_s8_static_avx2, dequantize_s8_f32_avx2};
+  static const QuantizeKernels avx512{quantize_f32_s8_avx512, quantize_f32_s8_static_avx512, dequantize_s8_f32_avx512};
+#endif
+#if defined(__aarch64__)
+  static const QuantizeKernels neon{quantize_f32_s8_neon, quantize_f32_s8_static_neon, dequantize_s8_f32_neon};
+#endif
+  switch (isa_supported(isa) ? isa : Isa::scalar) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::avx2: return avx2;
     case Isa::avx512bw:
-    case Isa::avx512vnni: quantize_f32_s8_avx512(x, count, q, scale, zero_point); return true;
+    case Isa::avx512vnni: return avx512;
 #endif
 #if defined(__aarch64__)
     case Isa::neon:
-    case Isa::neondot: quantize_f32_s8_neon(x, count, q, scale, zero_point); return true;
+    case Isa::neondot: return neon;
 #endif
-    default: quantize_f32_s8_scalar(x, count, q, scale, zero_point); return true;
+    default: return scalar;
   }
+}
+
+}  // namespace
+
+bool quantize_f32_s8_dynamic_isa(Isa isa, const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point) {
+  if (!isa_supported(isa)) return false;
+  quantize_kernels(isa).dynamic(x, count, q, scale, zero_point);
+  return true;
 }
 
 void quantize_f32_s8_static(Isa isa, const float* x, size_t count, float scale, int32_t zero_point, int8_t* q) {
-  const QuantParams params{scale, zero_point};
-  switch (isa_supported(isa) ? isa : Isa::scalar) {
-#if defined(__x86_64__) || defined(_M_X64)
-    case Isa::avx2: return quantize_f32_s8_static_avx2(x, count, params, q);
-    case Isa::avx512bw:
-    case Isa::avx512vnni: return quantize_f32_s8_static_avx512(x, count, params, q);
-#endif
-#if defined(__aarch64__)
-    case Isa::neon:
-    case Isa::neondot: return quantize_f32_s8_static_neon(x, count, params, q);
-#endif
-    default: return quantize_f32_s8_static_scalar(x, count, params, q);
-  }
+  quantize_kernels(isa).fixed(x, count, QuantParams{scale, zero_point}, q);
 }
 
 void dequantize_s8_f32(Isa isa, const int8_t* q, size_t count, float scale, int32_t zero_point, float* x) {
-  const QuantParams params{scale, zero_point};
-  switch (isa_supported(isa) ? isa : Isa::scalar) {
-#if defined(__x86_64__) || defined(_M_X64)
-    case Isa::avx2: return dequantize_s8_f32_avx2(q, count, params, x);
-    case Isa::avx512bw:
-    case Isa::avx512vnni: return dequantize_s8_f32_avx512(q, count, params, x);
-#endif
-#if defined(__aarch64__)
-    case Isa::neon:
-    case Isa::neondot: return dequantize_s8_f32_neon(q, count, params, x);
-#endif
-    default: return dequantize_s8_f32_scalar(q, count, params, x);
-  }
+  quantize_kernels(isa).dequantize(q, count, QuantParams{scale, zero_point}, x);
 }
 
 void quantize_f32_s8_dynamic(const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point) {
