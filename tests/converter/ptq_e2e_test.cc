@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "converter.h"
+#include "nchw.h"
 #include "npy.h"
 #include "ternrt/ternrt.h"
 
@@ -42,10 +43,7 @@ std::vector<std::vector<float>> run_all(const std::string& model_path, const std
   std::vector<std::vector<float>> outputs;
   std::vector<float> nhwc(per);
   for (size_t s = 0; s < samples.size() / per; ++s) {
-    const float* x = &samples[s * per];
-    for (int ci = 0; ci < c; ++ci)
-      for (int y = 0; y < h; ++y)
-        for (int xi = 0; xi < w; ++xi) nhwc[(y * w + xi) * c + ci] = x[(ci * h + y) * w + xi];
+    ternrt::test::nchw_to_nhwc(&samples[s * per], c, h, w, nhwc.data());
     REQUIRE(ternrt_interpreter_set_input(interp, 0, nhwc.data(), per * sizeof(float)) == TERNRT_OK);
     REQUIRE(ternrt_interpreter_invoke(interp) == TERNRT_OK);
     std::vector<float> out(out_info.bytes / sizeof(float));

@@ -76,6 +76,18 @@ double direct_total(const Synthetic& s, const TernaryLayer& l) {
   return e;
 }
 
+// Sum of squares of the float layer's outputs over all rows: the signal of the output SQNR.
+double float_output_energy(const Synthetic& s) {
+  double signal = 0;
+  for (size_t n = 0; n < s.n; ++n)
+    for (size_t p = 0; p < s.rows; ++p) {
+      double y = s.bias[n];
+      for (size_t i = 0; i < s.k; ++i) y += double(s.w[n * s.k + i]) * s.x[p * s.k + i];
+      signal += y * y;
+    }
+  return signal;
+}
+
 }  // namespace
 
 TEST_CASE("bias correction removes a known injected output shift") {
@@ -190,13 +202,7 @@ TEST_CASE("threshold search never increases the layer's output error") {
         CAPTURE(flags);
         CHECK(e_with <= e_without * (1 + 1e-6) + 1e-9);
         // The reported SQNR is the direct one.
-        double signal = 0;
-        for (size_t n = 0; n < s.n; ++n)
-          for (size_t p = 0; p < s.rows; ++p) {
-            double y = s.bias[n];
-            for (size_t i = 0; i < s.k; ++i) y += double(s.w[n * s.k + i]) * s.x[p * s.k + i];
-            signal += y * y;
-          }
+        const double signal = float_output_energy(s);
         CHECK(sq.threshold == doctest::Approx(10 * std::log10(signal / e_with)).epsilon(1e-4));
         // Trits still follow the recorded threshold rule.
         for (size_t n = 0; n < s.n; ++n)
@@ -253,13 +259,7 @@ TEST_CASE("trit refinement lowers the output error left by the threshold search"
         CAPTURE(flags);
         // Per channel, never worse than the threshold search (checked on the raw rows).
         for (size_t n = 0; n < s.n; ++n) CHECK(direct_error(s, l, n) <= direct_error(s, without, n) * (1 + 1e-6) + 1e-9);
-        double signal = 0;
-        for (size_t n = 0; n < s.n; ++n)
-          for (size_t p = 0; p < s.rows; ++p) {
-            double y = s.bias[n];
-            for (size_t i = 0; i < s.k; ++i) y += double(s.w[n * s.k + i]) * s.x[p * s.k + i];
-            signal += y * y;
-          }
+        const double signal = float_output_energy(s);
         CHECK(sq.trits == doctest::Approx(10 * std::log10(signal / e_with)).epsilon(1e-4));
         for (float a : l.scales) CHECK((std::isfinite(a) && a > 0));
         for (int8_t t : l.trits) CHECK((t >= -1 && t <= 1));

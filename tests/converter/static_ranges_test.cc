@@ -18,6 +18,7 @@
 #include "calibrate/activation_ranges.h"
 #include "calibrate/static_ranges.h"
 #include "converter.h"
+#include "nchw.h"
 #include "npy.h"
 #include "ternrt/kernels/t2i8-gemm.h"
 #include "ternrt/ternrt.h"
@@ -106,10 +107,7 @@ std::map<std::string, std::pair<float, float>> measured_ranges(const std::string
   const size_t per = static_cast<size_t>(c * h * w);
   std::vector<float> nhwc(per);
   for (size_t s = 0; s < samples.size() / per; ++s) {
-    const float* x = &samples[s * per];
-    for (int ci = 0; ci < c; ++ci)
-      for (int y = 0; y < h; ++y)
-        for (int xi = 0; xi < w; ++xi) nhwc[(y * w + xi) * c + ci] = x[(ci * h + y) * w + xi];
+    ternrt::test::nchw_to_nhwc(&samples[s * per], c, h, w, nhwc.data());
     REQUIRE(ternrt_interpreter_set_input(interp, 0, nhwc.data(), per * sizeof(float)) == TERNRT_OK);
     REQUIRE(ternrt_interpreter_invoke(interp) == TERNRT_OK);
     for (size_t i = 0; i < ternrt_interpreter_tensor_count(interp); ++i) {
