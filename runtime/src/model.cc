@@ -329,6 +329,21 @@ void Model::decode_ternary(int index, const fb::Tensor& t, TensorDesc& d) {
   else if (desc->packing == fb::TritPacking::BASE3_5PER_BYTE) format = trits::Format::base3_5per_byte;
   else fail(TERNRT_INVALID_MODEL, where() + what + ": unknown trit packing " + std::to_string(static_cast<int>(desc->packing)));
 
+  // The packed codes first: their size bounds n by the file's size, before n floats are allocated
+  // for the expanded scales (a tiny hostile file could otherwise ask for gigabytes).
+  size_t expected = 0;
+  if (!trits::packed_bytes(format, desc->n, desc->k, &expected)) {
+    fail(TERNRT_INVALID_MODEL, where() + what + ": packed size overflows");
+  }
+  size_t size = 0;
+  const uint8_t* packed = buffer_bytes(tw->buffer(), &size, what);
+  if (size != expected) {
+    fail(TERNRT_INVALID_MODEL, where() + what + ": packed codes have " + std::to_string(size) + " bytes, expected " +
+                                   std::to_string(expected) + " for " + std::to_string(desc->n) + " rows of " +
+                                   std::to_string(desc->k) + " trits in " + trits::traits(format).name + " packing");
+  }
+  desc->stored_bytes = size;
+
   const auto* scales = tw->scales();
   const size_t ns = scales ? scales->size() : 0;
   if (ns != 1 && ns != desc->n) {
@@ -345,18 +360,6 @@ void Model::decode_ternary(int index, const fb::Tensor& t, TensorDesc& d) {
     desc->channel_scales[c] = s;
   }
 
-  size_t expected = 0;
-  if (!trits::packed_bytes(format, desc->n, desc->k, &expected)) {
-    fail(TERNRT_INVALID_MODEL, where() + what + ": packed size overflows");
-  }
-  size_t size = 0;
-  const uint8_t* packed = buffer_bytes(tw->buffer(), &size, what);
-  if (size != expected) {
-    fail(TERNRT_INVALID_MODEL, where() + what + ": packed codes have " + std::to_string(size) + " bytes, expected " +
-                                   std::to_string(expected) + " for " + std::to_string(desc->n) + " rows of " +
-                                   std::to_string(desc->k) + " trits in " + trits::traits(format).name + " packing");
-  }
-  desc->stored_bytes = size;
   size_t bad_row = 0, bad_byte = 0;
   if (!trits::validate(format, packed, desc->n, desc->k, &bad_row, &bad_byte)) {
     fail(TERNRT_INVALID_MODEL, where() + what + ": invalid trit code in row " + std::to_string(bad_row) + ", byte " +

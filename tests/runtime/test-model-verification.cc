@@ -108,6 +108,17 @@ TEST_CASE("ternary weight errors: packed length, invalid code, bad scales") {
   }
   expect_error([](ModelBuilder& mb) { mb.model().graph->tensors[1]->ternary->scales = {1, 2}; }, TERNRT_INVALID_MODEL,
                "has 2 scales, expected 1 or 5");
+  // A huge channel count with a tiny code buffer is refused by the buffer's size before anything of
+  // N elements is allocated (libFuzzer found a 2 KB file that asked for 4 GB of expanded scales);
+  // the bad scale would only be reported after that allocation.
+  expect_error(
+      [](ModelBuilder& mb) {
+        auto& w = *mb.model().graph->tensors[1];
+        w.shape = {1 << 28, 1, 1, 3};
+        w.ternary->logical_shape = w.shape;
+        w.ternary->scales = {NAN};
+      },
+      TERNRT_INVALID_MODEL, "tensor 1 'w': packed codes have 35 bytes, expected 268435456 for 268435456 rows of 3 trits");
   expect_error([](ModelBuilder& mb) { mb.model().graph->tensors[1]->ternary->logical_shape = {5, 27}; }, TERNRT_INVALID_MODEL,
                "ternary logical_shape (5, 27) differs from the tensor shape (5, 3, 3, 3)");
 }
