@@ -9,6 +9,12 @@ namespace ternrt {
 // Kernels may read up to this many bytes past the end of an activation row.
 constexpr size_t kKernelReadPadding = 64;
 
+kernels::Im2colGeometry TernaryGemmOp::im2col_geometry() const {
+  return kernels::Im2colGeometry{g_.batch,  g_.in_h,       g_.in_w,       g_.in_c,       g_.out_h,
+                                 g_.out_w,  g_.kernel_h,   g_.kernel_w,   g_.stride_h,   g_.stride_w,
+                                 g_.dilation_h, g_.dilation_w, g_.pad_top, g_.pad_left};
+}
+
 void TernaryGemmOp::prepare(const PrepareArgs& args) {
   const TensorDesc& w = args.tensor(weights_);
   const TernaryDesc& t = *w.ternary;
@@ -42,7 +48,11 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
     x_scale_ = x.act_scale;
     x_zero_point_ = x.act_zero_point;
   }
-  if (!g_.is_pointwise()) patches_.resize(m_ * k_ + kKernelReadPadding);
+  if (!g_.is_pointwise()) {
+    patches_.resize(m_ * k_ + kKernelReadPadding);
+    im2col_ = kernels::Im2colPlan(im2col_geometry(), k_);
+    patches_pad_ = -1000;
+  }
   const size_t workspace_bytes = kernels::t2i8_gemm_workspace_bytes(*packed_, m_);
   args.budget.reserve(workspace_bytes, what + ": GEMM workspace");
   workspace_.resize((workspace_bytes + sizeof(int32_t) - 1) / sizeof(int32_t));
@@ -86,10 +96,13 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
   const int8_t* a = image;
   if (!patches_.empty()) {
     // Row = output pixel (b, oy, ox); column = (ky, kx, c), matching the (OC, KH, KW, IC) weights.
-    const kernels::Im2colGeometry geometry{g_.batch,    g_.in_h,     g_.in_w,       g_.in_c,       g_.out_h,
-                                           g_.out_w,    g_.kernel_h, g_.kernel_w,   g_.stride_h,   g_.stride_w,
-                                           g_.dilation_h, g_.dilation_w, g_.pad_top, g_.pad_left};
-    kernels::im2col_s8(geometry, image, static_cast<int8_t>(zero_point), patches_.data(), k_, pool);
+    // Padding bytes only change with the zero point (every invoke on the dynamic path, never on the
+    // static one).
+    if (zero_point != patches_pad_) {
+      im2col_.fill_padding(static_cast<int8_t>(zero_point), patches_.data());
+      patches_pad_ = zero_point;
+    }
+    im2col_.copy_taps(image, patches_.data(), pool);
     a = patches_.data();
   }
   if (y_s8_ != nullptr) {

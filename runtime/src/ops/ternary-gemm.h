@@ -1,6 +1,6 @@
 // Executes a ternary Conv2D or FullyConnected layer (architecture section 4). Dynamic activations:
 // quantize the float input to int8 per tensor (vectorized), gather k x k patches
-// (kernels::im2col_s8) when the convolution is not a plain 1x1, run the ternary GEMM with the float
+// (kernels::Im2colPlan, padding written once per zero point) when the convolution is not a plain 1x1, run the ternary GEMM with the float
 // epilogue, then any activation XNNPACK-style clamping cannot express. Static int8 path: an int8
 // input is used as it is (its scale and zero point come from the model) and an int8 output is
 // written by the requantizing epilogue (kernels::t2i8_gemm_s8); a HardSwish/Sigmoid/HardSigmoid
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ops/common.h"
+#include "ternrt/kernels/im2col.h"
 #include "ops/int8-convert.h"
 #include "ops/op.h"
 
@@ -48,6 +49,7 @@ class TernaryGemmOp : public Op {
   size_t packed_weight_bytes() const override { return packed_ ? packed_->packed_bytes() : 0; }
 
  private:
+  kernels::Im2colGeometry im2col_geometry() const;
   ConvGeometry g_;
   Activation act_;
   int input_, weights_, bias_, output_;
@@ -68,6 +70,8 @@ class TernaryGemmOp : public Op {
   const float* bias_data_ = nullptr;
   std::vector<int8_t> quantized_;  // the whole input as int8 (+ tail padding kernels may read)
   std::vector<int8_t> patches_;    // im2col rows (M x K), empty for pointwise layers
+  kernels::Im2colPlan im2col_;
+  int32_t patches_pad_ = -1000;    // pad value the patches' padding bytes hold (-1000: not written yet)
   std::vector<int32_t> workspace_; // kernels::t2i8_gemm_workspace_bytes for M rows
   size_t m_ = 0, k_ = 0;
   PostActivation post_;

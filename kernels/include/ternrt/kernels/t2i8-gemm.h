@@ -104,18 +104,6 @@ void t2i8_gemm_s8(const PackedTernaryWeights& w, size_t m, const int8_t* a, size
                   float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max,
                   int8_t* c, size_t c_stride, pthreadpool_t pool);
 
-// Gathers convolution patches of an NHWC int8 image into im2col rows (row = output pixel (b, oy, ox),
-// column = (ky, kx, c), K = kernel_h * kernel_w * in_c); taps outside the image get pad_value (the
-// quantized float 0). rows: out_h * out_w * batch rows of row_stride bytes (>= K); bytes [0, K) of
-// every row are written, nothing else. image must be readable 16 bytes past its end (over-read).
-// Rows are split over the pool's threads.
-struct Im2colGeometry {
-  size_t batch, in_h, in_w, in_c, out_h, out_w, kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w,
-      pad_top, pad_left;
-};
-void im2col_s8(const Im2colGeometry& g, const int8_t* image, int8_t pad_value, int8_t* rows, size_t row_stride,
-               pthreadpool_t pool);
-
 // Dynamic per-tensor quantization of float activations to int8 (asymmetric, min/max of x with 0
 // included): scale = (max - min) / 255, zero_point in [-128, 127], q = clamp(round(x / scale) + zp).
 // All-zero input gives scale 1, zero point 0. Non-finite input is the caller's problem (runtime checks).
