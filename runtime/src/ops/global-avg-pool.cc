@@ -1,8 +1,4 @@
-// GLOBAL_AVG_POOL: (N, H, W, C) -> (N, 1, 1, C) through XNNPACK (f32, or qs8 on the static int8 path),
-// or int8 in / float out in ternrt's own loop (the pooled features of a classifier head that runs in
-// float).
-#include <vector>
-
+// GLOBAL_AVG_POOL: (N, H, W, C) -> (N, 1, 1, C) through XNNPACK (f32, or qs8 on the static int8 path).
 #include "ops/common.h"
 #include "ops/int8-convert.h"
 #include "ops/op.h"
@@ -66,53 +62,8 @@ class GlobalAvgPoolS8 : public Op {
   XnnOp op_;
 };
 
-// int8 input, float output: exact integer sums per channel, then one float scale. Without this form
-// a float classifier after the pool made the pool float, hence its input, and so on back through
-// every residual ADD of a ResNet (the static path's "int8 only where every consumer reads int8").
-class GlobalAvgPoolS8ToF32 : public Op {
- public:
-  GlobalAvgPoolS8ToF32(int x, int y) : x_(x), y_(y) {}
-  void prepare(const PrepareArgs& args) override {
-    const TensorDesc& x = args.tensor(x_);
-    batch_ = x.shape[0];
-    pixels_ = static_cast<size_t>(x.shape[1]) * x.shape[2];
-    channels_ = x.shape[3];
-    // int32 sums: up to 2^23 pixels of |q - zp| <= 255 cannot overflow.
-    if (pixels_ > (size_t(1) << 23)) throw Int8Unsupported{"too many pixels for int32 sums"};
-    args.budget.reserve(channels_ * sizeof(int32_t), args.model.source() + ": " + args.op.label() + ": channel sums");
-    sums_.resize(channels_);
-    scale_ = x.act_scale / static_cast<float>(pixels_);
-    offset_ = static_cast<int32_t>(pixels_) * x.act_zero_point;
-    x_data_ = args.s8(x_);
-    y_data_ = args.f32(y_);
-  }
-  void run(pthreadpool_t) override {
-    for (size_t b = 0; b < batch_; ++b) {
-      const int8_t* x = x_data_ + b * pixels_ * channels_;
-      int32_t* sums = sums_.data();
-      for (size_t c = 0; c < channels_; ++c) sums[c] = 0;
-      for (size_t p = 0; p < pixels_; ++p, x += channels_)
-        for (size_t c = 0; c < channels_; ++c) sums[c] += x[c];
-      float* y = y_data_ + b * channels_;
-      for (size_t c = 0; c < channels_; ++c) y[c] = static_cast<float>(sums[c] - offset_) * scale_;
-    }
-  }
-  std::string kernel() const override { return "ternrt s8 gavgpool (f32 out)"; }
-  bool handles_int8() const override { return true; }
-
- private:
-  int x_, y_;
-  size_t batch_ = 0, pixels_ = 0, channels_ = 0;
-  float scale_ = 1.0f;
-  int32_t offset_ = 0;
-  const int8_t* x_data_ = nullptr;
-  float* y_data_ = nullptr;
-  std::vector<int32_t> sums_;
-};
-
 std::unique_ptr<Op> create(const Model&, const OpDesc& op, const CreateOptions& options) {
   if (options.is_s8(op.inputs[0]) && options.is_s8(op.outputs[0])) return std::make_unique<GlobalAvgPoolS8>(op.inputs[0], op.outputs[0]);
-  if (options.is_s8(op.inputs[0])) return std::make_unique<GlobalAvgPoolS8ToF32>(op.inputs[0], op.outputs[0]);
   return std::make_unique<GlobalAvgPool>(op.inputs[0], op.outputs[0]);
 }
 
