@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include <sys/stat.h>
+
 #include "json_text.h"
 #include "passes/passes.h"
 #include "writer/tern_writer.h"
@@ -90,6 +92,13 @@ std::string check_static_int8(const ConvertOptions& options, const std::string& 
 void convert_graph(Graph& graph, const ConvertOptions& options, ConversionReport* report,
                    const std::function<void(const std::string&)>& progress) {
   if (const std::string e = check_static_int8(options); !e.empty()) throw ConvertError(e);
+  // The calibration data is read after every layer is ternarized (minutes on a large model): a
+  // wrong path fails before that.
+  if (options.ternary.enabled && options.ptq.calibrating()) {
+    const std::string& path = options.ptq.idx.empty() ? options.ptq.data : options.ptq.idx;
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) throw ConvertError("calibration data: " + path + ": no such calibration file or folder");
+  }
   // BatchNorm statistics (data-free ranges) and the source input shape are gone after the passes.
   const ptq::PtqContext ptq_context = ptq::prepare_ptq(graph, options.ptq);
   run_float_passes(graph);

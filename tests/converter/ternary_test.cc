@@ -150,6 +150,21 @@ TEST_CASE("report values agree with error_stats; written TERNARY2 tensors unpack
   }
 }
 
+TEST_CASE("a missing calibration file fails before any layer is ternarized") {
+  std::mt19937 rng(11);
+  OnnxBuilder b = five_layers(rng);
+  for (bool idx : {false, true}) {
+    Graph g = import_onnx_model(b.model(), {});
+    ConvertOptions options;
+    (idx ? options.ptq.idx : options.ptq.data) = "/nonexistent/calib.npy";
+    std::vector<std::string> progress;
+    CHECK_THROWS_WITH_AS(convert_graph(g, options, nullptr, [&](const std::string& line) { progress.push_back(line); }),
+                         doctest::Contains("calibration data: /nonexistent/calib.npy: no such calibration file"),
+                         ConvertError);
+    CHECK(progress.empty());   // no "ternarizing [i/n]" line was reached
+  }
+}
+
 TEST_CASE("report JSON has the layer fields and totals; table has one line per layer") {
   std::mt19937 rng(9);
   MESSAGE("seed 9");
