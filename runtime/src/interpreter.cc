@@ -1,5 +1,6 @@
 #include "interpreter.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -45,6 +46,34 @@ kernels::Isa choose_isa(const char* requested) {
   return isa;
 }
 
+// Operators smaller than this run on the calling thread even with a pool: dispatching a parallel
+// region costs microseconds, more than it saves on small layers (the fixture ResNet, 16 operators of
+// 0.1-11 us, took 66 us per invoke with 2 threads and 37 us with 1). In multiply-adds; an operator
+// without weights counts 16 per output element (memory-bound work). TERNRT_MIN_PARALLEL_WORK
+// overrides it (0: every operator parallel, as the thread-invariance tests want).
+constexpr uint64_t kMinParallelWork = uint64_t(1) << 20;
+
+uint64_t min_parallel_work() {
+  const char* text = std::getenv("TERNRT_MIN_PARALLEL_WORK");
+  if (text == nullptr || *text == '\0') return kMinParallelWork;
+  char* end = nullptr;
+  const unsigned long long value = std::strtoull(text, &end, 10);
+  return end != nullptr && *end == '\0' ? value : kMinParallelWork;
+}
+
+uint64_t estimated_work(const Model& model, const OpDesc& op) {
+  uint64_t outputs = 0;
+  for (int t : op.outputs)
+    if (t >= 0) outputs += model.tensors()[t].elements;
+  uint64_t depth = 16;
+  if (op.inputs.size() >= 2 && op.inputs[1] >= 0) {  // weights (OC, ...): depth = elements / OC
+    const TensorDesc& w = model.tensors()[op.inputs[1]];
+    if (w.is_constant() && w.shape.size() >= 2 && w.shape[0] > 0)
+      depth = std::max<uint64_t>(depth, w.elements / static_cast<uint64_t>(w.shape[0]));
+  }
+  return outputs * depth;
+}
+
 }  // namespace
 
 Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& options) : model_(model) {
@@ -63,8 +92,10 @@ Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& o
     CreateOptions create_options;
     create_options.ternary_as_float = (options.flags & TERNRT_FLAG_TERNARY_AS_FLOAT) != 0;
     create_options.int8 = &int8_;
+    const uint64_t parallel_work = min_parallel_work();
     for (const OpDesc& op : model.ops()) {
-      ops_.push_back(create_op(op, create_options, budget));
+      op_pools_.push_back(pool_ != nullptr && estimated_work(model, op) >= parallel_work ? pool_ : nullptr);
+      ops_.push_back(create_op(op, create_options, budget, op_pools_.back()));
       kernels_.push_back(ops_.back()->kernel());
     }
     op_ns_.assign(ops_.size(), 0);
@@ -127,7 +158,8 @@ void Interpreter::choose_int8_tensors(const ternrt_interpreter_options& options)
 
 // The operator's executable form; one without an int8 form for its int8 tensors (or whose int8
 // form XNNPACK refuses) runs in float between conversions (FloatFallback).
-std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions& options, MemoryBudget& budget) {
+std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions& options, MemoryBudget& budget,
+                                           pthreadpool_t pool) {
   const OpSpec* spec = find_op_spec(op.opcode);
   bool touches_int8 = false;
   for (int t : op.inputs) touches_int8 = touches_int8 || options.is_s8(t);
@@ -136,7 +168,7 @@ std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions
   if (touches_int8 && created->handles_int8()) {
     const uint64_t reserved = budget.used();
     try {
-      created->prepare(PrepareArgs{model_, op, tensor_data_, pool_, isa_, budget, int8_, true});
+      created->prepare(PrepareArgs{model_, op, tensor_data_, pool, isa_, budget, int8_, true});
       return created;
     } catch (const Int8Unsupported&) {
       budget.release_to(reserved);  // the int8 form's buffers go with it; the same operator in float follows
@@ -146,7 +178,7 @@ std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions
     created = spec->create(model_, op, float_options);
   }
   if (touches_int8 && !created->handles_int8()) created = std::make_unique<FloatFallback>(std::move(created));
-  created->prepare(PrepareArgs{model_, op, tensor_data_, pool_, isa_, budget, int8_, std::string(mode_) == "static"});
+  created->prepare(PrepareArgs{model_, op, tensor_data_, pool, isa_, budget, int8_, std::string(mode_) == "static"});
   return created;
 }
 
@@ -253,15 +285,29 @@ void Interpreter::invoke() {
     }
   }
   if (!profiling_) {
-    for (auto& op : ops_) op->run(pool_);
-    return;
+    for (size_t i = 0; i < ops_.size(); ++i) ops_[i]->run(op_pools_[i]);
+  } else {
+    using clock = std::chrono::steady_clock;
+    for (size_t i = 0; i < ops_.size(); ++i) {
+      const auto start = clock::now();
+      ops_[i]->run(op_pools_[i]);
+      op_ns_[i] = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - start).count());
+    }
   }
-  using clock = std::chrono::steady_clock;
-  for (size_t i = 0; i < ops_.size(); ++i) {
-    const auto start = clock::now();
-    ops_[i]->run(pool_);
-    op_ns_[i] = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - start).count());
-  }
+  release_workers();
+}
+
+// pthreadpool's workers spin for a while after each parallel region, waiting for the next one;
+// between the operators of an invoke that is what keeps dispatch cheap, but after the last one the
+// spinning workers hold CPUs the caller, other interpreters' pools or other processes need (two
+// interleaved 2-thread interpreters on a 2-core machine took 4 ms per invoke instead of 0.07). An
+// empty region with PTHREADPOOL_FLAG_YIELD_WORKERS sends them to sleep, as XNNPACK's own runtime
+// does after its last operator.
+void Interpreter::release_workers() {
+  // Only when some operator used the pool: waking sleeping workers just to park them costs more.
+  if (std::find(op_pools_.begin(), op_pools_.end(), pool_) == op_pools_.end() || pool_ == nullptr) return;
+  pthreadpool_parallelize_1d(
+      pool_, [](void*, size_t) {}, nullptr, pthreadpool_get_threads_count(pool_), PTHREADPOOL_FLAG_YIELD_WORKERS);
 }
 
 }  // namespace ternrt

@@ -48,7 +48,9 @@ class Interpreter {
  private:
   void plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all, MemoryBudget& budget);
   void choose_int8_tensors(const ternrt_interpreter_options& options);
-  std::unique_ptr<Op> create_op(const OpDesc& op, const CreateOptions& options, MemoryBudget& budget);
+  std::unique_ptr<Op> create_op(const OpDesc& op, const CreateOptions& options, MemoryBudget& budget,
+                                pthreadpool_t pool);
+  void release_workers();
 
   const Model& model_;
   kernels::Isa isa_ = kernels::Isa::scalar;
@@ -59,6 +61,7 @@ class Interpreter {
   void* arena_ = nullptr;
   size_t arena_bytes_ = 0;
   std::vector<std::unique_ptr<Op>> ops_;
+  std::vector<pthreadpool_t> op_pools_;  // per operator: pool_, or nullptr when too small to split
   std::vector<std::string> kernels_;
   std::vector<char> input_set_;
   bool profiling_ = false;

@@ -21,6 +21,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import tern_simulate  # noqa: E402
 import quantizer_reference  # noqa: E402
+
+# Runs with --threads 2 must exercise the parallel code of every operator, also the small ones the
+# runtime would otherwise keep on the calling thread (runtime/src/interpreter.cc).
+os.environ.setdefault("TERNRT_MIN_PARALLEL_WORK", "0")
 from tern_simulate import tern_reference  # noqa: E402
 
 METHODS = ["rtn", "twn", "tquant", "mquant", "l2opt"]
