@@ -310,8 +310,15 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark(("xnnpack_f32" + shape_name(s)).c_str(), bench_xnnpack_f32, s);
     }
   }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  // Repetitions in random order by default: on a shared machine, benchmarks run one after another
+  // see different loads, and a ternary/XNNPACK ratio of one shape moved +-15% between runs. An
+  // explicit --benchmark_enable_random_interleaving=false still wins (later flags override).
+  std::vector<char*> args(argv, argv + argc);
+  static char interleave[] = "--benchmark_enable_random_interleaving=true";
+  args.insert(args.begin() + 1, interleave);
+  int args_count = static_cast<int>(args.size());
+  benchmark::Initialize(&args_count, args.data());
+  if (benchmark::ReportUnrecognizedArguments(args_count, args.data())) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   xnn_deinitialize();
