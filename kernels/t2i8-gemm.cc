@@ -4,21 +4,13 @@
 #include <new>
 #include <vector>
 
+#include "t2i8-gemm-internal.h"
+
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
 #include "ternrt/kernels/t2i8-gemm.h"
 #include "quantize/quantize-internal.h"
-#include "t2i8-gemm/t2i8-epilogue-s8.h"
 
 namespace ternrt::kernels {
-
-// Float epilogue of one tile of accumulators (t2i8-gemm.h): per channel j,
-//   c[r][j] = clamp(float(acc[r][j] - correction[j]) * multiplier[j] + offset[j], out_min, out_max)
-// with clamp = (y < out_min ? out_min : y) then (out_max < y ? out_max : y). Every implementation
-// performs exactly these IEEE operations (no FMA), so all give the same bits.
-using EpilogueFn = void (*)(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
-                            const float* multiplier, const float* offset, float out_min, float out_max, float* c,
-                            size_t c_stride);
-using ActivationSumsFn = void (*)(size_t m, size_t k, const int8_t* a, size_t a_stride, int32_t* sums);
 
 #if defined(__x86_64__) || defined(_M_X64)
 // In t2i8-gemm/t2i8-gemm-avx2.cc and -avx512bw.cc.
@@ -245,35 +237,10 @@ void t2i8_activation_sums_isa(Isa isa, size_t m, size_t k, const int8_t* a, size
   activation_sums_for(isa_supported(isa) ? isa : Isa::scalar)(m, k, a, a_stride, sums);
 }
 
-namespace {
-
-class PackedWeightsImpl final : public PackedTernaryWeights {
- public:
-  PackedWeightsImpl(size_t n, size_t k, Isa isa, const T2I8GemmUkernel* gemm, const T2I8GemmUkernel* gemv)
-      : n_(n), k_(k), isa_(isa), gemm_(gemm), gemv_(gemv), epilogue_(epilogue_for(isa)),
-        epilogue_s8_(epilogue_s8_for(isa)), activation_sums_(activation_sums_for(isa)) {}
-
-  size_t n() const override { return n_; }
-  size_t k() const override { return k_; }
-  Isa isa() const override { return isa_; }
-  const char* kernel_name() const override { return gemm_->name; }
-  size_t packed_bytes() const override { return data_.size() + row_sums_.size() * sizeof(int32_t); }
-  const int32_t* row_sums() const override { return row_sums_.data(); }
-
-  size_t n_, k_;
-  Isa isa_;
-  const T2I8GemmUkernel* gemm_;
-  const T2I8GemmUkernel* gemv_;
-  EpilogueFn epilogue_;
-  EpilogueS8Fn epilogue_s8_;
-  ActivationSumsFn activation_sums_;
-  std::vector<uint8_t> data_;
-  std::vector<int32_t> row_sums_;
-};
-
-const PackedWeightsImpl& impl(const PackedTernaryWeights& w) { return static_cast<const PackedWeightsImpl&>(w); }
-
-}  // namespace
+PackedWeightsImpl::PackedWeightsImpl(size_t n, size_t k, Isa isa, const T2I8GemmUkernel* gemm,
+                                     const T2I8GemmUkernel* gemv)
+    : n_(n), k_(k), isa_(isa), gemm_(gemm), gemv_(gemv), epilogue_(epilogue_for(isa)),
+      epilogue_s8_(epilogue_s8_for(isa)), activation_sums_(activation_sums_for(isa)) {}
 
 std::unique_ptr<PackedTernaryWeights> PackedTernaryWeights::pack(const uint8_t* codes, size_t n, size_t k, Isa isa) {
   return pack(codes, n, k, isa, PackOptions());
@@ -408,6 +375,25 @@ void t2i8_gemm_s32(const PackedTernaryWeights& weights, size_t m, const int8_t* 
                 });
 }
 
+void epilogue_terms_f32(size_t n, float a_scale, const float* channel_scale, const float* bias, float* multiplier,
+                        float* offset) {
+  for (size_t j = 0; j < n; ++j) {
+    multiplier[j] = channel_scale[j] * a_scale;
+    offset[j] = bias ? bias[j] : 0.0f;
+  }
+}
+
+// In the order t2i8-gemm.h documents (IEEE division, not a reciprocal: every ISA shares these
+// values, so only the per-element operations must agree).
+void epilogue_terms_s8(size_t n, float a_scale, const float* channel_scale, const float* bias, float out_scale,
+                       int32_t out_zero_point, float* multiplier, float* offset) {
+  const float zero_point = float(out_zero_point);
+  for (size_t j = 0; j < n; ++j) {
+    multiplier[j] = (channel_scale[j] * a_scale) / out_scale;
+    offset[j] = (bias ? bias[j] : 0.0f) / out_scale + zero_point;
+  }
+}
+
 namespace {
 
 // The workspace of a full-layer call: [activation sums][per-channel correction, multiplier, offset]
@@ -453,10 +439,7 @@ void t2i8_gemm_f32(const PackedTernaryWeights& weights, size_t m, const int8_t* 
   const PackedWeightsImpl& w = impl(weights);
   if (m == 0 || w.n_ == 0) return;
   const ChannelTerms t = channel_terms(w, m, workspace, a_zero_point);
-  for (size_t j = 0; j < w.n_; ++j) {
-    t.multiplier[j] = channel_scale[j] * a_scale;
-    t.offset[j] = bias ? bias[j] : 0.0f;
-  }
+  epilogue_terms_f32(w.n_, a_scale, channel_scale, bias, t.multiplier, t.offset);
   gemm_with_epilogue(w, m, a, a_stride, pool, t, w.epilogue_, out_min, out_max, c, c_stride);
 }
 
@@ -466,14 +449,8 @@ void t2i8_gemm_s8(const PackedTernaryWeights& weights, size_t m, const int8_t* a
                   int8_t* c, size_t c_stride, pthreadpool_t pool, void* workspace) {
   const PackedWeightsImpl& w = impl(weights);
   if (m == 0 || w.n_ == 0) return;
-  // In the order t2i8-gemm.h documents (IEEE division, not a reciprocal: every ISA shares these
-  // values, so only the per-element operations must agree).
   const ChannelTerms t = channel_terms(w, m, workspace, a_zero_point);
-  const float zero_point = float(out_zero_point);
-  for (size_t j = 0; j < w.n_; ++j) {
-    t.multiplier[j] = (channel_scale[j] * a_scale) / out_scale;
-    t.offset[j] = (bias ? bias[j] : 0.0f) / out_scale + zero_point;
-  }
+  epilogue_terms_s8(w.n_, a_scale, channel_scale, bias, out_scale, out_zero_point, t.multiplier, t.offset);
   gemm_with_epilogue(w, m, a, a_stride, pool, t, w.epilogue_s8_, out_min, out_max, c, c_stride);
 }
 

@@ -24,14 +24,19 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
   const std::string what = args.model.source() + ": " + args.op.label();
   // Repacked weights are about the 2-bit codes plus per-channel sums and tile padding.
   args.budget.reserve(static_cast<uint64_t>(t.n) * ((t.k + 3) / 4 + 64), what + ": packed weights");
-  const uint64_t patch_bytes = g_.is_pointwise() ? 0 : static_cast<uint64_t>(m_) * k_ + kKernelReadPadding;
-  const bool in_s8 = args.is_s8(input_);
-  args.budget.reserve((in_s8 ? 0 : args.tensor(input_).elements + kKernelReadPadding) + patch_bytes,
-                      what + ": int8 input and patch buffers");
   kernels::PackOptions pack_options;
   pack_options.rows_hint = m_;
   packed_ = kernels::PackedTernaryWeights::pack(t.codes, t.n, t.k, args.isa, pack_options);
   if (!packed_) fail(TERNRT_OUT_OF_MEMORY, what + ": cannot allocate packed weights");
+  // k x k convolutions read the image in place when the kernels allow it (T2I8Conv), else im2col.
+  if (!g_.is_pointwise()) {
+    conv_ = kernels::T2I8Conv::create(*packed_, im2col_geometry());
+  }
+  const uint64_t patch_bytes =
+      g_.is_pointwise() || conv_ ? 0 : static_cast<uint64_t>(m_) * k_ + kKernelReadPadding;
+  const bool in_s8 = args.is_s8(input_);
+  args.budget.reserve((in_s8 ? 0 : args.tensor(input_).elements + kKernelReadPadding) + patch_bytes,
+                      what + ": int8 input and patch buffers");
   channel_scales_ = t.channel_scales.data();
   bias_data_ = bias_ >= 0 ? reinterpret_cast<const float*>(args.tensor(bias_).data) : nullptr;
   if (in_s8) {
@@ -48,12 +53,13 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
     x_scale_ = x.act_scale;
     x_zero_point_ = x.act_zero_point;
   }
-  if (!g_.is_pointwise()) {
+  if (!g_.is_pointwise() && !conv_) {
     patches_.resize(m_ * k_ + kKernelReadPadding);
     im2col_ = kernels::Im2colPlan(im2col_geometry(), k_);
     patches_pad_ = -1000;
   }
-  const size_t workspace_bytes = kernels::t2i8_gemm_workspace_bytes(*packed_, m_);
+  const size_t workspace_bytes =
+      conv_ ? conv_->workspace_bytes() : kernels::t2i8_gemm_workspace_bytes(*packed_, m_);
   args.budget.reserve(workspace_bytes, what + ": GEMM workspace");
   workspace_.resize((workspace_bytes + sizeof(int32_t) - 1) / sizeof(int32_t));
   const size_t count = m_ * g_.out_c;
@@ -93,6 +99,18 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
     }
     image = quantized_.data();
   }
+  if (conv_) {
+    if (y_s8_ != nullptr) {
+      conv_->run_s8(image, scale, zero_point, channel_scales_, bias_data_, y_scale_, y_zero_point_, y_min_, y_max_, y_s8_,
+                    g_.out_c, pool, workspace_.data());
+      return;
+    }
+    conv_->run_f32(image, scale, zero_point, channel_scales_, bias_data_, act_.min, act_.max, y_, g_.out_c, pool,
+                   workspace_.data());
+    post_.run(pool);
+    if (!float_out_.empty()) quantize_out_.run(pool);
+    return;
+  }
   const int8_t* a = image;
   if (!patches_.empty()) {
     // Row = output pixel (b, oy, ox); column = (ky, kx, c), matching the (OC, KH, KW, IC) weights.
@@ -118,6 +136,7 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
 
 std::string TernaryGemmOp::kernel() const {
   std::string name = packed_ ? packed_->kernel_name() : "ternary";
+  if (conv_) name += " in place";   // k x k convolution without im2col (T2I8Conv)
   const bool out_s8 = y_s8_ != nullptr || !float_out_.empty();
   if (x_s8_ != nullptr || out_s8 || static_input_) {
     name += std::string(" (") + (x_s8_ ? "s8" : static_input_ ? "f32 static" : "f32") + " -> " + (out_s8 ? "s8" : "f32") + ")";

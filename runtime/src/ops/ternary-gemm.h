@@ -13,6 +13,7 @@
 
 #include "ops/common.h"
 #include "ternrt/kernels/im2col.h"
+#include "ternrt/kernels/t2i8-conv.h"
 #include "ops/int8-convert.h"
 #include "ops/op.h"
 
@@ -71,6 +72,7 @@ class TernaryGemmOp : public Op {
   std::vector<int8_t> quantized_;  // the whole input as int8 (+ tail padding kernels may read)
   std::vector<int8_t> patches_;    // im2col rows (M x K), empty for pointwise layers
   kernels::Im2colPlan im2col_;
+  std::unique_ptr<kernels::T2I8Conv> conv_;   // k x k layers read in place (no patches_), when possible
   int32_t patches_pad_ = -1000;    // pad value the patches' padding bytes hold (-1000: not written yet)
   std::vector<int32_t> workspace_; // kernels::t2i8_gemm_workspace_bytes for M rows
   size_t m_ = 0, k_ = 0;

@@ -1,0 +1,55 @@
+// Ternary convolution read straight from an int8 NHWC image, without an im2col buffer. The taps of
+// one kernel row for consecutive output pixels are consecutive bytes of the image, so the GEMM
+// micro-kernels read them in place with a row stride of stride_w * in_c: one call per kernel row,
+// int32 sums added up. A padded layer first copies the image into a buffer with a border of the zero
+// point (about the image's size, against kernel_h * kernel_w times that for im2col). The activation
+// sums come from per-pixel sums. Results are bit-identical to im2col_s8 (padding = the image's zero
+// point) followed by t2i8_gemm_f32 / t2i8_gemm_s8.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include <pthreadpool.h>
+
+#include "ternrt/kernels/im2col.h"
+#include "ternrt/kernels/t2i8-gemm.h"
+
+namespace ternrt::kernels {
+
+class T2I8Conv {
+ public:
+  // w: the layer's packed weights (K = kernel_h * kernel_w * in_c). nullptr when the layer should
+  // use im2col: dilation_w != 1, in_c not a multiple of 16, kernel rows shorter than 96 bytes
+  // (in_c * kernel_w; per-call costs would outweigh the copy saved), weights in the scalar layout;
+  // or when memory runs out.
+  static std::unique_ptr<T2I8Conv> create(const PackedTernaryWeights& w, const Im2colGeometry& g);
+
+  // Scratch for one call (padded image, per-pixel sums, per-channel terms); any alignment of 4.
+  size_t workspace_bytes() const;
+
+  // image: batch x in_h x in_w x in_c int8 (scale a_scale, zero point a_zero_point), readable 64
+  // bytes past its end; c: one row of out_c values per output pixel, c_stride elements apart.
+  void run_f32(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale,
+               const float* bias, float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool,
+               void* workspace) const;
+  void run_s8(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
+              float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride,
+              pthreadpool_t pool, void* workspace) const;
+
+ private:
+  T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g);
+  struct Workspace;
+  Workspace split(void* workspace) const;
+  template <typename Out, typename Bound, typename Epilogue>
+  void run(const int8_t* image, int32_t a_zero_point, const Workspace& ws, Epilogue epilogue, Bound out_min,
+           Bound out_max, Out* c, size_t c_stride, pthreadpool_t pool) const;
+
+  const PackedTernaryWeights& w_;
+  Im2colGeometry g_;
+  size_t padded_h_, padded_w_;      // the image with the padding the output needs on every side
+  bool padded_;                     // some padding: run() copies the image into the workspace
+};
+
+}  // namespace ternrt::kernels

@@ -1,0 +1,179 @@
+// T2I8Conv (t2i8-conv.h): convolution from the image in place, with the GEMM micro-kernels.
+#include "ternrt/kernels/t2i8-conv.h"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+#include "t2i8-gemm-internal.h"
+
+namespace ternrt::kernels {
+
+namespace {
+
+// Accumulator tiles live on the stack: up to 16 rows x 32 channels.
+constexpr size_t kMaxRows = 16, kMaxChannels = 32;
+// Planes layouts hold 16 k per chunk: a kernel-row slice starts on a chunk when in_c % 16 == 0.
+constexpr size_t kChunkK = 16;
+// Kernel rows shorter than this (in_c * kernel_w) go through im2col: each micro-kernel call has a
+// fixed cost (accumulators, stores, the sums), which one call over the whole K amortizes better.
+constexpr size_t kMinRowDepth = 96;
+// The micro-kernels may read this far past a row's last byte (t2i8-gemm.h).
+constexpr size_t kReadPadding = 64;
+
+inline size_t round_up4(size_t bytes) { return (bytes + 3) / 4 * 4; }
+
+}  // namespace
+
+struct T2I8Conv::Workspace {
+  int8_t* padded;        // padded image (null when the layer has no padding)
+  int32_t* pixel_sums;   // per pixel of the (padded) image
+  int32_t* correction;   // per output channel: zero point * sum of trits
+  float* multiplier;
+  float* offset;
+};
+
+T2I8Conv::T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g) : w_(w), g_(g) {
+  // Rows and columns the last output pixel reaches, with the padding before the image.
+  const size_t need_h = (g.out_h - 1) * g.stride_h + g.dilation_h * (g.kernel_h - 1) + 1;
+  const size_t need_w = (g.out_w - 1) * g.stride_w + g.kernel_w;
+  padded_h_ = std::max(need_h, g.pad_top + g.in_h);
+  padded_w_ = std::max(need_w, g.pad_left + g.in_w);
+  padded_ = padded_h_ != g.in_h || padded_w_ != g.in_w;
+}
+
+std::unique_ptr<T2I8Conv> T2I8Conv::create(const PackedTernaryWeights& weights, const Im2colGeometry& g) {
+  const PackedWeightsImpl& w = impl(weights);
+  const T2I8GemmUkernel& ukernel = *w.gemm_;
+  if (ukernel.layout != WeightLayout::code_planes_c4 || g.dilation_w != 1 || g.in_c % kChunkK != 0 ||
+      g.kernel_w * g.in_c < kMinRowDepth || g.kernel_h * g.kernel_w * g.in_c != w.k_ || ukernel.mr > kMaxRows || ukernel.nr > kMaxChannels ||
+      w.n_ == 0 || g.out_h == 0 || g.out_w == 0 || g.batch == 0)
+    return nullptr;
+  try {
+    return std::unique_ptr<T2I8Conv>(new T2I8Conv(weights, g));
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+
+size_t T2I8Conv::workspace_bytes() const {
+  const size_t pixels = g_.batch * padded_h_ * padded_w_;
+  const size_t padded_bytes = padded_ ? round_up4(pixels * g_.in_c + kReadPadding) : 0;
+  return padded_bytes + (pixels + 3 * w_.n()) * sizeof(int32_t);
+}
+
+T2I8Conv::Workspace T2I8Conv::split(void* workspace) const {
+  const size_t pixels = g_.batch * padded_h_ * padded_w_;
+  const size_t padded_bytes = padded_ ? round_up4(pixels * g_.in_c + kReadPadding) : 0;
+  Workspace ws;
+  ws.padded = padded_ ? static_cast<int8_t*>(workspace) : nullptr;
+  ws.pixel_sums = reinterpret_cast<int32_t*>(static_cast<char*>(workspace) + padded_bytes);
+  ws.correction = ws.pixel_sums + pixels;
+  ws.multiplier = reinterpret_cast<float*>(ws.correction + w_.n());
+  ws.offset = ws.multiplier + w_.n();
+  return ws;
+}
+
+template <typename Out, typename Bound, typename Epilogue>
+void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& ws, Epilogue epilogue,
+                   Bound out_min, Bound out_max, Out* c, size_t c_stride, pthreadpool_t pool) const {
+  const PackedWeightsImpl& w = impl(w_);
+  const Im2colGeometry& g = g_;
+  const T2I8GemmUkernel& ukernel = *w.gemm_;
+  const size_t ic = g.in_c, n = w.n_;
+  const bool threaded = pool != nullptr && pthreadpool_get_threads_count(pool) > 1;
+
+  // The image with its border of zero points (the quantized float 0 that padding stands for).
+  const int8_t* src = image;
+  if (padded_) {
+    const int8_t pad = int8_t(a_zero_point);
+    const size_t row_bytes = padded_w_ * ic, left = g.pad_left * ic, inner = g.in_w * ic;
+    for (size_t b = 0; b < g.batch; ++b) {
+      for (size_t py = 0; py < padded_h_; ++py) {
+        int8_t* dst = ws.padded + (b * padded_h_ + py) * row_bytes;
+        if (py < g.pad_top || py >= g.pad_top + g.in_h) {
+          std::memset(dst, pad, row_bytes);
+          continue;
+        }
+        std::memset(dst, pad, left);
+        std::memcpy(dst + left, image + (b * g.in_h + py - g.pad_top) * inner, inner);
+        std::memset(dst + left + inner, pad, row_bytes - left - inner);
+      }
+    }
+    src = ws.padded;
+  }
+
+  // Per-pixel sums; a kernel row's activation sum is then kernel_w additions.
+  const size_t pixels = g.batch * padded_h_ * padded_w_;
+  constexpr size_t kPixelsPerTask = 1024;
+  if (!threaded || pixels <= kPixelsPerTask) {
+    w.activation_sums_(pixels, ic, src, ic, ws.pixel_sums);
+  } else {
+    pthreadpool_parallelize_1d_tile_1d(
+        pool, [&](size_t p0, size_t count) { w.activation_sums_(count, ic, src + p0 * ic, ic, ws.pixel_sums + p0); },
+        pixels, kPixelsPerTask);
+  }
+
+  const size_t tile_bytes = t2i8_packed_tile_bytes(ukernel, w.k_);
+  const size_t row_slice_bytes = g.kernel_w * ic / kChunkK * (ukernel.nr * kChunkK / 4);  // one kernel row's chunks
+  const size_t column_tiles = (g.out_w + ukernel.mr - 1) / ukernel.mr;
+  const size_t channel_tiles = (n + ukernel.nr - 1) / ukernel.nr;
+  const size_t k_row = g.kernel_w * ic, a_stride = g.stride_w * ic;
+  const uint8_t* data = w.data_.data();
+
+  // One tile: up to MR output pixels of one output row x NR output channels.
+  auto tile = [&](size_t row_tile, size_t channel_tile) {
+    const size_t row = row_tile / column_tiles, ox0 = row_tile % column_tiles * ukernel.mr;
+    const size_t b = row / g.out_h, oy = row % g.out_h;
+    const size_t n0 = channel_tile * ukernel.nr, nt = std::min(ukernel.nr, n - n0);
+    const size_t mt = std::min(ukernel.mr, g.out_w - ox0);
+    const uint8_t* weights = data + channel_tile * tile_bytes;
+    alignas(64) int32_t acc[kMaxRows * kMaxChannels];
+    alignas(64) int32_t part[kMaxRows * kMaxChannels];
+    int32_t sums[kMaxRows];
+    for (size_t ky = 0; ky < g.kernel_h; ++ky) {
+      const size_t pixel = (b * padded_h_ + oy * g.stride_h + ky * g.dilation_h) * padded_w_ + ox0 * g.stride_w;
+      for (size_t r = 0; r < mt; ++r) {
+        const int32_t* p = ws.pixel_sums + pixel + r * g.stride_w;
+        int32_t s = 0;
+        for (size_t t = 0; t < g.kernel_w; ++t) s += p[t];
+        sums[r] = s;
+      }
+      ukernel.fn(mt, nt, k_row, src + pixel * ic, a_stride, weights + ky * row_slice_bytes, sums,
+                 ky == 0 ? acc : part, nt);
+      if (ky > 0)
+        for (size_t e = 0; e < mt * nt; ++e) acc[e] += part[e];
+    }
+    epilogue(mt, nt, acc, nt, ws.correction + n0, ws.multiplier + n0, ws.offset + n0, out_min, out_max,
+             c + (row * g.out_w + ox0) * c_stride + n0, c_stride);
+  };
+  const size_t row_tiles = g.batch * g.out_h * column_tiles;
+  if (!threaded) {
+    for (size_t rt = 0; rt < row_tiles; ++rt)
+      for (size_t ct = 0; ct < channel_tiles; ++ct) tile(rt, ct);
+    return;
+  }
+  pthreadpool_parallelize_2d(pool, [&](size_t rt, size_t ct) { tile(rt, ct); }, row_tiles, channel_tiles);
+}
+
+void T2I8Conv::run_f32(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale,
+                       const float* bias, float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool,
+                       void* workspace) const {
+  const PackedWeightsImpl& w = impl(w_);
+  const Workspace ws = split(workspace);
+  for (size_t j = 0; j < w.n_; ++j) ws.correction[j] = a_zero_point * w.row_sums_[j];
+  epilogue_terms_f32(w.n_, a_scale, channel_scale, bias, ws.multiplier, ws.offset);
+  run(image, a_zero_point, ws, w.epilogue_, out_min, out_max, c, c_stride, pool);
+}
+
+void T2I8Conv::run_s8(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale,
+                      const float* bias, float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max,
+                      int8_t* c, size_t c_stride, pthreadpool_t pool, void* workspace) const {
+  const PackedWeightsImpl& w = impl(w_);
+  const Workspace ws = split(workspace);
+  for (size_t j = 0; j < w.n_; ++j) ws.correction[j] = a_zero_point * w.row_sums_[j];
+  epilogue_terms_s8(w.n_, a_scale, channel_scale, bias, out_scale, out_zero_point, ws.multiplier, ws.offset);
+  run(image, a_zero_point, ws, w.epilogue_s8_, out_min, out_max, c, c_stride, pool);
+}
+
+}  // namespace ternrt::kernels

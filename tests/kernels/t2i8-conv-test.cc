@@ -1,0 +1,134 @@
+// T2I8Conv (convolution read in place from the image) against im2col_s8 + t2i8_gemm_s8 / _f32 from
+// the library: bit-identical on every supported ISA, random geometries (strides, vertical dilation,
+// padding on every side, pixels with partial taps), zero points at the ends, 0 and 2 threads. The
+// im2col + GEMM path itself is tested against definitions in im2col-test.cc and t2i8-gemm*-test.cc.
+#include <algorithm>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <pthreadpool.h>
+
+#include "gemm-tester.h"
+#include "ternrt/kernels/im2col.h"
+#include "ternrt/kernels/t2i8-conv.h"
+#include "ternrt/kernels/t2i8-gemm.h"
+
+namespace ternrt_test {
+
+namespace {
+
+size_t out_size(size_t in, size_t kernel, size_t stride, size_t dilation, size_t pad_before, size_t pad_after) {
+  const size_t span = dilation * (kernel - 1) + 1;
+  return (in + pad_before + pad_after - span) / stride + 1;
+}
+
+std::vector<uint8_t> random_codes(std::mt19937& rng, size_t n, size_t k) {
+  const size_t row_bytes = (k + 3) / 4;
+  std::vector<uint8_t> codes(n * row_bytes, 0);
+  for (size_t j = 0; j < n; ++j)
+    for (size_t kk = 0; kk < k; ++kk) codes[j * row_bytes + kk / 4] |= uint8_t((rng() % 3) << (2 * (kk % 4)));
+  return codes;
+}
+
+}  // namespace
+
+TEST_CASE("T2I8Conv equals im2col + t2i8_gemm on every ISA, bit for bit") {
+  std::mt19937 rng(test_seed());
+  pthreadpool_t pool = pthreadpool_create(2);
+  int tested = 0;
+  for (int trial = 0; trial < 120; ++trial) {
+    Im2colGeometry g{};
+    g.batch = 1 + rng() % 2;
+    g.in_c = 16 * (2 + rng() % 3);
+    g.kernel_h = 1 + rng() % 4;
+    g.kernel_w = std::max<size_t>((96 + g.in_c - 1) / g.in_c, 1 + rng() % 4);   // rows of >= 96 bytes
+    g.stride_h = 1 + rng() % 2;
+    g.stride_w = 1 + rng() % 3;
+    g.dilation_h = 1 + rng() % 2;
+    g.dilation_w = 1;
+    g.pad_top = rng() % g.kernel_h;
+    g.pad_left = rng() % g.kernel_w;
+    const size_t pad_bottom = rng() % g.kernel_h, pad_right = rng() % g.kernel_w;
+    g.in_h = g.dilation_h * (g.kernel_h - 1) + 1 + rng() % 7;
+    g.in_w = g.kernel_w + rng() % 12;
+    g.out_h = out_size(g.in_h, g.kernel_h, g.stride_h, g.dilation_h, g.pad_top, pad_bottom);
+    g.out_w = out_size(g.in_w, g.kernel_w, g.stride_w, 1, g.pad_left, pad_right);
+    const size_t n = 1 + rng() % 70, k = g.kernel_h * g.kernel_w * g.in_c, m = g.batch * g.out_h * g.out_w;
+    const std::vector<uint8_t> codes = random_codes(rng, n, k);
+    std::vector<int8_t> image(g.batch * g.in_h * g.in_w * g.in_c + 64);
+    const int extremes = trial % 4;   // 0: random, 1: all -128, 2: all 127, 3: random
+    for (auto& v : image) v = extremes == 1 ? int8_t(-128) : extremes == 2 ? int8_t(127) : int8_t(int(rng() % 256) - 128);
+    const int32_t zp = trial % 5 == 0 ? -128 : trial % 5 == 1 ? 127 : int32_t(rng() % 256) - 128;
+    std::vector<float> scale(n), bias(n);
+    for (size_t j = 0; j < n; ++j) {
+      scale[j] = 0.01f + 0.001f * float(rng() % 100);
+      bias[j] = -0.5f + 0.01f * float(rng() % 100);
+    }
+    const float a_scale = 0.02f, out_scale = 0.05f;
+    const int32_t out_zp = int32_t(rng() % 60) - 30;
+
+    std::vector<int8_t> patches(m * k + 64);
+    im2col_s8(g, image.data(), int8_t(zp), patches.data(), k, nullptr);
+    for (Isa isa : {Isa::avx2, Isa::avx512bw, Isa::avx512vnni, Isa::neon, Isa::neondot}) {
+      if (!isa_supported(isa)) continue;
+      const auto w = PackedTernaryWeights::pack(codes.data(), n, k, isa);
+      REQUIRE(w);
+      const auto conv = T2I8Conv::create(*w, g);
+      REQUIRE(conv);
+      std::vector<int8_t> want_s8(m * n);
+      std::vector<float> want_f32(m * n);
+      t2i8_gemm_s8(*w, m, patches.data(), k, a_scale, zp, scale.data(), bias.data(), out_scale, out_zp, -100, 120,
+                   want_s8.data(), n, nullptr);
+      t2i8_gemm_f32(*w, m, patches.data(), k, a_scale, zp, scale.data(), bias.data(), -3.0f, 4.0f, want_f32.data(), n,
+                    nullptr);
+      for (pthreadpool_t p : {pthreadpool_t(nullptr), pool}) {
+        std::vector<int32_t> workspace(conv->workspace_bytes() / 4 + 1, 0x5A5A5A5A);
+        std::vector<int8_t> got_s8(m * n, 0);
+        std::vector<float> got_f32(m * n, 0.0f);
+        conv->run_s8(image.data(), a_scale, zp, scale.data(), bias.data(), out_scale, out_zp, -100, 120, got_s8.data(),
+                     n, p, workspace.data());
+        conv->run_f32(image.data(), a_scale, zp, scale.data(), bias.data(), -3.0f, 4.0f, got_f32.data(), n, p,
+                      workspace.data());
+        INFO("trial ", trial, " seed ", test_seed(), " isa ", isa_name(isa), " threads ", p ? 2 : 0, " in ", g.in_h, "x",
+             g.in_w, "x", g.in_c, " kernel ", g.kernel_h, "x", g.kernel_w, " stride ", g.stride_h, "x", g.stride_w,
+             " dilation_h ", g.dilation_h, " pads ", g.pad_top, ",", g.pad_left, ",", pad_bottom, ",", pad_right, " n ", n,
+             " zp ", zp);
+        CHECK(got_s8 == want_s8);
+        CHECK(std::memcmp(got_f32.data(), want_f32.data(), got_f32.size() * sizeof(float)) == 0);
+        ++tested;
+      }
+    }
+  }
+  pthreadpool_destroy(pool);
+  if (tested == 0) MESSAGE("no ISA with 2-bit plane kernels on this CPU: T2I8Conv not exercised");
+}
+
+TEST_CASE("T2I8Conv declines layers that need im2col") {
+  std::mt19937 rng(test_seed() + 1);
+  Im2colGeometry g{1, 8, 8, 32, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1};
+  const size_t n = 8, k = 9 * 32;
+  const std::vector<uint8_t> codes = random_codes(rng, n, k);
+  const auto scalar = PackedTernaryWeights::pack(codes.data(), n, k, Isa::scalar);
+  CHECK(T2I8Conv::create(*scalar, g) == nullptr);   // scalar layout: rows of trits
+  for (Isa isa : {Isa::avx2, Isa::neon}) {
+    if (!isa_supported(isa)) continue;
+    const auto w = PackedTernaryWeights::pack(codes.data(), n, k, isa);
+    CHECK(T2I8Conv::create(*w, g) != nullptr);
+    Im2colGeometry dilated = g;
+    dilated.dilation_w = 2;
+    dilated.out_w = 6;
+    CHECK(T2I8Conv::create(*w, dilated) == nullptr);
+    for (size_t c : {36, 16}) {   // 36: rows not on 16-k chunks; 16: 48-byte rows, im2col is faster
+      const size_t kc = 9 * c;
+      const std::vector<uint8_t> codes_c = random_codes(rng, n, kc);
+      const auto wc = PackedTernaryWeights::pack(codes_c.data(), n, kc, isa);
+      Im2colGeometry narrow = g;
+      narrow.in_c = c;
+      CHECK(T2I8Conv::create(*wc, narrow) == nullptr);
+    }
+  }
+}
+
+}  // namespace ternrt_test
