@@ -98,6 +98,7 @@ Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& o
       ops_.push_back(create_op(op, create_options, budget, op_pools_.back()));
       kernels_.push_back(ops_.back()->kernel());
     }
+    scratch_.allocate();
     op_ns_.assign(ops_.size(), 0);
     input_set_.assign(model.inputs().size(), 0);
   } catch (...) {
@@ -167,18 +168,21 @@ std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions
   std::unique_ptr<Op> created = spec->create(model_, op, options);
   if (touches_int8 && created->handles_int8()) {
     const uint64_t reserved = budget.used();
+    const size_t scratch_before = scratch_.size();
     try {
-      created->prepare(PrepareArgs{model_, op, tensor_data_, pool, isa_, budget, int8_, true});
+      created->prepare(PrepareArgs{model_, op, tensor_data_, pool, isa_, budget, int8_, true, &scratch_});
       return created;
     } catch (const Int8Unsupported&) {
       budget.release_to(reserved);  // the int8 form's buffers go with it; the same operator in float follows
+      scratch_.shrink_to(scratch_before);
     }
     CreateOptions float_options = options;
     float_options.int8 = nullptr;
     created = spec->create(model_, op, float_options);
   }
   if (touches_int8 && !created->handles_int8()) created = std::make_unique<FloatFallback>(std::move(created));
-  created->prepare(PrepareArgs{model_, op, tensor_data_, pool, isa_, budget, int8_, std::string(mode_) == "static"});
+  created->prepare(
+      PrepareArgs{model_, op, tensor_data_, pool, isa_, budget, int8_, std::string(mode_) == "static", &scratch_});
   return created;
 }
 
@@ -243,7 +247,7 @@ size_t Interpreter::packed_weight_bytes() const {
 }
 
 size_t Interpreter::scratch_bytes() const {
-  size_t total = 0;
+  size_t total = scratch_.size();
   for (const auto& op : ops_) total += op->scratch_bytes();
   return total;
 }

@@ -61,7 +61,8 @@ class Interpreter {
   void* arena_ = nullptr;
   size_t arena_bytes_ = 0;
   std::vector<std::unique_ptr<Op>> ops_;
-  std::vector<pthreadpool_t> op_pools_;  // per operator: pool_, or nullptr when too small to split
+  std::vector<pthreadpool_t> op_pools_;
+  SharedScratch scratch_;                 // operators' run()-time buffers, one after another  // per operator: pool_, or nullptr when too small to split
   std::vector<std::string> kernels_;
   std::vector<char> input_set_;
   bool profiling_ = false;

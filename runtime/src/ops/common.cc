@@ -126,6 +126,16 @@ void MemoryBudget::reserve(uint64_t bytes, const std::string& what) {
   used_ += bytes;
 }
 
+void SharedScratch::request(size_t bytes, MemoryBudget& budget, const std::string& what) {
+  if (bytes <= size_) return;
+  budget.reserve(bytes - size_, what);
+  size_ = bytes;
+}
+
+void SharedScratch::allocate() {
+  storage_.assign((size_ + sizeof(Line) - 1) / sizeof(Line), Line{});
+}
+
 const float* float_weights(const TensorDesc& w, std::vector<float>& storage) {
   if (!w.ternary) return reinterpret_cast<const float*>(w.data);
   const TernaryDesc& t = *w.ternary;

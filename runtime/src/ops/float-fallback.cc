@@ -41,7 +41,7 @@ void FloatFallback::prepare(const PrepareArgs& args) {
   }
   // The wrapped operator sees every tensor as float.
   const std::vector<char> no_int8(args.int8.size(), 0);
-  inner_->prepare(PrepareArgs{args.model, args.op, data, args.pool, args.isa, args.budget, no_int8});
+  inner_->prepare(PrepareArgs{args.model, args.op, data, args.pool, args.isa, args.budget, no_int8, false, args.scratch});
 }
 
 void FloatFallback::run(pthreadpool_t pool) {

@@ -31,6 +31,27 @@ class MemoryBudget {
   uint64_t used_ = 0;
 };
 
+// Scratch that operators use only inside one run() and need not keep (int8 copies of inputs, GEMM
+// workspaces): one buffer per interpreter, as large as the largest request, since operators run one
+// after another. It is allocated after every operator is prepared, so operators keep their offsets
+// and read data() in run().
+class SharedScratch {
+ public:
+  // Reserves the growth over the largest request so far in the budget (throws like reserve()).
+  void request(size_t bytes, MemoryBudget& budget, const std::string& what);
+  void allocate();  // after the last prepare(); may throw std::bad_alloc
+  uint8_t* data() { return reinterpret_cast<uint8_t*>(storage_.data()); }  // 64-byte aligned
+  size_t size() const { return size_; }
+  void shrink_to(size_t bytes) { size_ = bytes < size_ ? bytes : size_; }  // an abandoned operator form
+
+ private:
+  struct alignas(64) Line {
+    uint8_t bytes[64];
+  };
+  size_t size_ = 0;
+  std::vector<Line> storage_;
+};
+
 struct PrepareArgs {
   const Model& model;
   const OpDesc& op;
@@ -44,6 +65,7 @@ struct PrepareArgs {
   const std::vector<char>& int8;
   // The static path is on: a float input with a range in the model may be quantized with it.
   bool static_ranges = false;
+  SharedScratch* scratch = nullptr;  // the interpreter's; always set by it
 
   float* f32(int tensor) const { return static_cast<float*>(tensor_data[tensor]); }
   int8_t* s8(int tensor) const { return static_cast<int8_t*>(tensor_data[tensor]); }

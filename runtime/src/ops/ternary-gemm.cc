@@ -32,36 +32,35 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
   if (!g_.is_pointwise()) {
     conv_ = kernels::T2I8Conv::create(*packed_, im2col_geometry());
   }
-  const uint64_t patch_bytes =
-      g_.is_pointwise() || conv_ ? 0 : static_cast<uint64_t>(m_) * k_ + kKernelReadPadding;
   const bool in_s8 = args.is_s8(input_);
-  args.budget.reserve((in_s8 ? 0 : args.tensor(input_).elements + kKernelReadPadding) + patch_bytes,
-                      what + ": int8 input and patch buffers");
   channel_scales_ = t.channel_scales.data();
   bias_data_ = bias_ >= 0 ? reinterpret_cast<const float*>(args.tensor(bias_).data) : nullptr;
+  const TensorDesc& x = args.tensor(input_);
+  x_scale_ = x.act_scale;
+  x_zero_point_ = x.act_zero_point;
+  size_t quantized_bytes = 0;
   if (in_s8) {
-    const TensorDesc& x = args.tensor(input_);
     x_s8_ = args.s8(input_);  // the arena pads every tensor for the kernels' over-read
-    x_scale_ = x.act_scale;
-    x_zero_point_ = x.act_zero_point;
   } else {
     x_ = args.f32(input_);
-    quantized_.resize(args.tensor(input_).elements + kKernelReadPadding);
+    quantized_count_ = x.elements;
+    quantized_bytes = x.elements + kKernelReadPadding;
     // Static path, float input with a range: quantize with it (no min/max pass per invoke).
-    const TensorDesc& x = args.tensor(input_);
     static_input_ = args.static_ranges && x.has_act_quant();
-    x_scale_ = x.act_scale;
-    x_zero_point_ = x.act_zero_point;
   }
-  if (!g_.is_pointwise() && !conv_) {
-    patches_.resize(m_ * k_ + kKernelReadPadding);
+  // im2col rows stay with the operator: their padding bytes are written once per zero point.
+  const uint64_t patch_bytes = g_.is_pointwise() || conv_ ? 0 : static_cast<uint64_t>(m_) * k_ + kKernelReadPadding;
+  args.budget.reserve(patch_bytes, what + ": patch buffers");
+  if (patch_bytes != 0) {
+    patches_.resize(patch_bytes);
     im2col_ = kernels::Im2colPlan(im2col_geometry(), k_);
-    patches_pad_ = -1000;
   }
   const size_t workspace_bytes =
       conv_ ? conv_->workspace_bytes() : kernels::t2i8_gemm_workspace_bytes(*packed_, m_);
-  args.budget.reserve(workspace_bytes, what + ": GEMM workspace");
-  workspace_.resize((workspace_bytes + sizeof(int32_t) - 1) / sizeof(int32_t));
+  // int8 input | GEMM workspace, in the interpreter's shared scratch.
+  workspace_offset_ = (quantized_bytes + 63) / 64 * 64;
+  scratch_ = args.scratch;
+  scratch_->request(workspace_offset_ + workspace_bytes, args.budget, what + ": int8 input and GEMM workspace");
   const size_t count = m_ * g_.out_c;
   if (!args.is_s8(output_)) {
     y_ = args.f32(output_);
@@ -85,28 +84,30 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
 }
 
 void TernaryGemmOp::run(pthreadpool_t pool) {
+  uint8_t* scratch = scratch_->data();
+  int8_t* quantized = reinterpret_cast<int8_t*>(scratch);
+  int32_t* workspace = reinterpret_cast<int32_t*>(scratch + workspace_offset_);
   float scale = x_scale_;
   int32_t zero_point = x_zero_point_;
   const int8_t* image = x_s8_;
   if (image == nullptr) {
-    const size_t count = quantized_.size() - kKernelReadPadding;
     // The packed weights' ISA (all implementations give the same bits); skips default_isa()'s
     // environment lookup on every call.
     if (static_input_) {
-      kernels::quantize_f32_s8_static(packed_->isa(), x_, count, scale, zero_point, quantized_.data());
+      kernels::quantize_f32_s8_static(packed_->isa(), x_, quantized_count_, scale, zero_point, quantized);
     } else {
-      kernels::quantize_f32_s8_dynamic_isa(packed_->isa(), x_, count, quantized_.data(), &scale, &zero_point);
+      kernels::quantize_f32_s8_dynamic_isa(packed_->isa(), x_, quantized_count_, quantized, &scale, &zero_point);
     }
-    image = quantized_.data();
+    image = quantized;
   }
   if (conv_) {
     if (y_s8_ != nullptr) {
       conv_->run_s8(image, scale, zero_point, channel_scales_, bias_data_, y_scale_, y_zero_point_, y_min_, y_max_, y_s8_,
-                    g_.out_c, pool, workspace_.data());
+                    g_.out_c, pool, workspace);
       return;
     }
     conv_->run_f32(image, scale, zero_point, channel_scales_, bias_data_, act_.min, act_.max, y_, g_.out_c, pool,
-                   workspace_.data());
+                   workspace);
     post_.run(pool);
     if (!float_out_.empty()) quantize_out_.run(pool);
     return;
@@ -125,11 +126,11 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
   }
   if (y_s8_ != nullptr) {
     kernels::t2i8_gemm_s8(*packed_, m_, a, k_, scale, zero_point, channel_scales_, bias_data_, y_scale_, y_zero_point_,
-                          y_min_, y_max_, y_s8_, g_.out_c, pool, workspace_.data());
+                          y_min_, y_max_, y_s8_, g_.out_c, pool, workspace);
     return;
   }
   kernels::t2i8_gemm_f32(*packed_, m_, a, k_, scale, zero_point, channel_scales_, bias_data_, act_.min, act_.max, y_,
-                         g_.out_c, pool, workspace_.data());
+                         g_.out_c, pool, workspace);
   post_.run(pool);
   if (!float_out_.empty()) quantize_out_.run(pool);
 }

@@ -5,7 +5,8 @@
 // input is used as it is (its scale and zero point come from the model) and an int8 output is
 // written by the requantizing epilogue (kernels::t2i8_gemm_s8); a HardSwish/Sigmoid/HardSigmoid
 // output goes through float scratch instead. Every buffer (int8 input, patches, GEMM workspace) is
-// sized in prepare(): run() does not allocate.
+// sized in prepare() (int8 input and workspace in the interpreter's SharedScratch): run() does not
+// allocate.
 #pragma once
 
 #include <memory>
@@ -43,9 +44,8 @@ class TernaryGemmOp : public Op {
   void prepare(const PrepareArgs& args) override;
   void run(pthreadpool_t pool) override;
   std::string kernel() const override;
-  size_t scratch_bytes() const override {
-    return quantized_.size() + patches_.size() + workspace_.size() * sizeof(int32_t) + float_out_.size() * sizeof(float);
-  }
+  // Its int8 input and GEMM workspace live in the interpreter's SharedScratch.
+  size_t scratch_bytes() const override { return patches_.size() + float_out_.size() * sizeof(float); }
   bool handles_int8() const override { return true; }
   size_t packed_weight_bytes() const override { return packed_ ? packed_->packed_bytes() : 0; }
 
@@ -69,12 +69,14 @@ class TernaryGemmOp : public Op {
   QuantizeS8 quantize_out_;
   const float* channel_scales_ = nullptr;
   const float* bias_data_ = nullptr;
-  std::vector<int8_t> quantized_;  // the whole input as int8 (+ tail padding kernels may read)
-  std::vector<int8_t> patches_;    // im2col rows (M x K), empty for pointwise layers
+  // In the shared scratch: the whole input as int8 (float input only; + tail padding kernels may
+  // read) at 0, the GEMM workspace at workspace_offset_.
+  SharedScratch* scratch_ = nullptr;
+  size_t quantized_count_ = 0, workspace_offset_ = 0;
+  std::vector<int8_t> patches_;    // im2col rows (M x K), empty for pointwise / in-place layers
   kernels::Im2colPlan im2col_;
-  std::unique_ptr<kernels::T2I8Conv> conv_;   // k x k layers read in place (no patches_), when possible
+  std::unique_ptr<kernels::T2I8Conv> conv_;   // k x k layers read in place (no patches), when possible
   int32_t patches_pad_ = -1000;    // pad value the patches' padding bytes hold (-1000: not written yet)
-  std::vector<int32_t> workspace_; // kernels::t2i8_gemm_workspace_bytes for M rows
   size_t m_ = 0, k_ = 0;
   PostActivation post_;
 };
