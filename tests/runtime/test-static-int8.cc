@@ -173,6 +173,16 @@ Models make_models(std::mt19937& rng, const std::vector<float>& input) {
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
+// The model in bytes with an interpreter of default options (both to be deleted by the caller).
+ternrt_interpreter* open_default(const std::vector<uint8_t>& bytes, ternrt_model** m) {
+  REQUIRE(ternrt_model_load_memory(bytes.data(), bytes.size(), m) == TERNRT_OK);
+  ternrt_interpreter_options o;
+  ternrt_interpreter_options_init(&o);
+  ternrt_interpreter* it = nullptr;
+  REQUIRE(ternrt_interpreter_create(*m, &o, &it) == TERNRT_OK);
+  return it;
+}
+
 }  // namespace
 
 TEST_CASE("static int8: every operator of a mixed model runs on int8 and agrees with the dynamic path") {
@@ -324,11 +334,7 @@ TEST_CASE("static int8: repeated invokes of one interpreter give a fresh interpr
   const Run fresh_a = run(models.with_ranges, input_a, 0);
   const Run fresh_b = run(models.with_ranges, input_b, 0);
   ternrt_model* m = nullptr;
-  REQUIRE(ternrt_model_load_memory(models.with_ranges.data(), models.with_ranges.size(), &m) == TERNRT_OK);
-  ternrt_interpreter_options o;
-  ternrt_interpreter_options_init(&o);
-  ternrt_interpreter* it = nullptr;
-  REQUIRE(ternrt_interpreter_create(m, &o, &it) == TERNRT_OK);
+  ternrt_interpreter* it = open_default(models.with_ranges, &m);
   for (const auto* input : {&input_a, &input_b, &input_a, &input_a}) {
     REQUIRE(ternrt_interpreter_set_input(it, 0, input->data(), input->size() * 4) == TERNRT_OK);
     REQUIRE(ternrt_interpreter_invoke(it) == TERNRT_OK);
@@ -368,11 +374,7 @@ TEST_CASE("static int8: API and verifier") {
   const auto input = random_floats(rng, 8 * 8 * 5, -1.0f, 2.0f);
   Models models = make_models(rng, input);
   ternrt_model* m = nullptr;
-  REQUIRE(ternrt_model_load_memory(models.with_ranges.data(), models.with_ranges.size(), &m) == TERNRT_OK);
-  ternrt_interpreter_options o;
-  ternrt_interpreter_options_init(&o);
-  ternrt_interpreter* it = nullptr;
-  REQUIRE(ternrt_interpreter_create(m, &o, &it) == TERNRT_OK);
+  ternrt_interpreter* it = open_default(models.with_ranges, &m);
   float scale = 0;
   int32_t zp = 0;
   CHECK(ternrt_interpreter_tensor_quantization(it, models.t.at("a"), &scale, &zp) == TERNRT_OK);
@@ -384,6 +386,8 @@ TEST_CASE("static int8: API and verifier") {
   CHECK(ternrt_interpreter_tensor_quantization(nullptr, 0, &scale, &zp) == TERNRT_INVALID_ARGUMENT);
   CHECK(std::string(ternrt_interpreter_activation_mode(nullptr)).empty());
   ternrt_interpreter_delete(it);
+  ternrt_interpreter_options o;
+  ternrt_interpreter_options_init(&o);
   o.flags = TERNRT_FLAG_TERNARY_AS_FLOAT;
   REQUIRE(ternrt_interpreter_create(m, &o, &it) == TERNRT_OK);
   CHECK(std::string(ternrt_interpreter_activation_mode(it)) == "float");
