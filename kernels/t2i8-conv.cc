@@ -56,21 +56,25 @@ std::unique_ptr<T2I8Conv> T2I8Conv::create(const PackedTernaryWeights& weights, 
   }
 }
 
-size_t T2I8Conv::workspace_bytes() const {
-  const size_t pixels = g_.batch * padded_h_ * padded_w_;
-  const size_t padded_bytes = padded_ ? round_up4(pixels * g_.in_c + kReadPadding) : 0;
-  return padded_bytes + (pixels + 3 * w_.n()) * sizeof(int32_t);
+size_t T2I8Conv::padded_pixels() const { return g_.batch * padded_h_ * padded_w_; }
+
+size_t T2I8Conv::padded_image_bytes() const {
+  return padded_ ? round_up4(padded_pixels() * g_.in_c + kReadPadding) : 0;
 }
 
-T2I8Conv::Workspace T2I8Conv::split(void* workspace) const {
-  const size_t pixels = g_.batch * padded_h_ * padded_w_;
-  const size_t padded_bytes = padded_ ? round_up4(pixels * g_.in_c + kReadPadding) : 0;
+size_t T2I8Conv::workspace_bytes() const {
+  return padded_image_bytes() + (padded_pixels() + 3 * w_.n()) * sizeof(int32_t);
+}
+
+// [padded image][pixel sums][correction][multiplier][offset]; fills the correction.
+T2I8Conv::Workspace T2I8Conv::split(void* workspace, int32_t a_zero_point) const {
   Workspace ws;
   ws.padded = padded_ ? static_cast<int8_t*>(workspace) : nullptr;
-  ws.pixel_sums = reinterpret_cast<int32_t*>(static_cast<char*>(workspace) + padded_bytes);
-  ws.correction = ws.pixel_sums + pixels;
+  ws.pixel_sums = reinterpret_cast<int32_t*>(static_cast<char*>(workspace) + padded_image_bytes());
+  ws.correction = ws.pixel_sums + padded_pixels();
   ws.multiplier = reinterpret_cast<float*>(ws.correction + w_.n());
   ws.offset = ws.multiplier + w_.n();
+  zero_point_correction(impl(w_), a_zero_point, ws.correction);
   return ws;
 }
 
@@ -104,7 +108,7 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
   }
 
   // Per-pixel sums; a kernel row's activation sum is then kernel_w additions.
-  const size_t pixels = g.batch * padded_h_ * padded_w_;
+  const size_t pixels = padded_pixels();
   constexpr size_t kPixelsPerTask = 1024;
   if (!threaded || pixels <= kPixelsPerTask) {
     w.activation_sums_(pixels, ic, src, ic, ws.pixel_sums);
@@ -160,8 +164,7 @@ void T2I8Conv::run_f32(const int8_t* image, float a_scale, int32_t a_zero_point,
                        const float* bias, float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool,
                        void* workspace) const {
   const PackedWeightsImpl& w = impl(w_);
-  const Workspace ws = split(workspace);
-  for (size_t j = 0; j < w.n_; ++j) ws.correction[j] = a_zero_point * w.row_sums_[j];
+  const Workspace ws = split(workspace, a_zero_point);
   epilogue_terms_f32(w.n_, a_scale, channel_scale, bias, ws.multiplier, ws.offset);
   run(image, a_zero_point, ws, w.epilogue_, out_min, out_max, c, c_stride, pool);
 }
@@ -170,8 +173,7 @@ void T2I8Conv::run_s8(const int8_t* image, float a_scale, int32_t a_zero_point, 
                       const float* bias, float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max,
                       int8_t* c, size_t c_stride, pthreadpool_t pool, void* workspace) const {
   const PackedWeightsImpl& w = impl(w_);
-  const Workspace ws = split(workspace);
-  for (size_t j = 0; j < w.n_; ++j) ws.correction[j] = a_zero_point * w.row_sums_[j];
+  const Workspace ws = split(workspace, a_zero_point);
   epilogue_terms_s8(w.n_, a_scale, channel_scale, bias, out_scale, out_zero_point, ws.multiplier, ws.offset);
   run(image, a_zero_point, ws, w.epilogue_s8_, out_min, out_max, c, c_stride, pool);
 }

@@ -45,6 +45,9 @@ class PackedWeightsImpl final : public PackedTernaryWeights {
 
 inline const PackedWeightsImpl& impl(const PackedTernaryWeights& w) { return static_cast<const PackedWeightsImpl&>(w); }
 
+// correction[n] = a_zero_point * sum_k t[n][k]: the zero-point term both epilogues subtract.
+void zero_point_correction(const PackedWeightsImpl& w, int32_t a_zero_point, int32_t* correction);
+
 // Per-channel multiplier and offset of the float and int8 epilogues (t2i8-gemm.h, order of
 // operations included: every entry point must produce the same bits).
 void epilogue_terms_f32(size_t n, float a_scale, const float* channel_scale, const float* bias, float* multiplier,

@@ -375,6 +375,10 @@ void t2i8_gemm_s32(const PackedTernaryWeights& weights, size_t m, const int8_t* 
                 });
 }
 
+void zero_point_correction(const PackedWeightsImpl& w, int32_t a_zero_point, int32_t* correction) {
+  for (size_t j = 0; j < w.n_; ++j) correction[j] = a_zero_point * w.row_sums_[j];
+}
+
 void epilogue_terms_f32(size_t n, float a_scale, const float* channel_scale, const float* bias, float* multiplier,
                         float* offset) {
   for (size_t j = 0; j < n; ++j) {
@@ -413,7 +417,7 @@ ChannelTerms channel_terms(const PackedWeightsImpl& w, size_t m, void* workspace
   t.correction = t.a_sums + sums;
   t.multiplier = reinterpret_cast<float*>(t.correction + w.n_);
   t.offset = t.multiplier + w.n_;
-  for (size_t j = 0; j < w.n_; ++j) t.correction[j] = a_zero_point * w.row_sums_[j];
+  zero_point_correction(w, a_zero_point, t.correction);
   return t;
 }
 

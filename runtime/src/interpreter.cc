@@ -95,6 +95,7 @@ Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& o
     const uint64_t parallel_work = min_parallel_work();
     for (const OpDesc& op : model.ops()) {
       op_pools_.push_back(pool_ != nullptr && estimated_work(model, op) >= parallel_work ? pool_ : nullptr);
+      pool_used_ = pool_used_ || op_pools_.back() != nullptr;
       ops_.push_back(create_op(op, create_options, budget, op_pools_.back()));
       kernels_.push_back(ops_.back()->kernel());
     }
@@ -309,7 +310,7 @@ void Interpreter::invoke() {
 // does after its last operator.
 void Interpreter::release_workers() {
   // Only when some operator used the pool: waking sleeping workers just to park them costs more.
-  if (std::find(op_pools_.begin(), op_pools_.end(), pool_) == op_pools_.end() || pool_ == nullptr) return;
+  if (!pool_used_) return;
   pthreadpool_parallelize_1d(
       pool_, [](void*, size_t) {}, nullptr, pthreadpool_get_threads_count(pool_), PTHREADPOOL_FLAG_YIELD_WORKERS);
 }

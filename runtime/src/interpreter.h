@@ -61,8 +61,9 @@ class Interpreter {
   void* arena_ = nullptr;
   size_t arena_bytes_ = 0;
   std::vector<std::unique_ptr<Op>> ops_;
-  std::vector<pthreadpool_t> op_pools_;
-  SharedScratch scratch_;                 // operators' run()-time buffers, one after another  // per operator: pool_, or nullptr when too small to split
+  std::vector<pthreadpool_t> op_pools_;  // per operator: pool_, or nullptr when too small to split
+  bool pool_used_ = false;               // some operator runs on pool_
+  SharedScratch scratch_;                // operators' run()-time buffers, one after another
   std::vector<std::string> kernels_;
   std::vector<char> input_set_;
   bool profiling_ = false;

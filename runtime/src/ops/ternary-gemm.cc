@@ -108,29 +108,28 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
     }
     conv_->run_f32(image, scale, zero_point, channel_scales_, bias_data_, act_.min, act_.max, y_, g_.out_c, pool,
                    workspace);
-    post_.run(pool);
-    if (!float_out_.empty()) quantize_out_.run(pool);
-    return;
-  }
-  const int8_t* a = image;
-  if (!patches_.empty()) {
-    // Row = output pixel (b, oy, ox); column = (ky, kx, c), matching the (OC, KH, KW, IC) weights.
-    // Padding bytes only change with the zero point (every invoke on the dynamic path, never on the
-    // static one).
-    if (zero_point != patches_pad_) {
-      im2col_.fill_padding(static_cast<int8_t>(zero_point), patches_.data());
-      patches_pad_ = zero_point;
+  } else {
+    const int8_t* a = image;
+    if (!patches_.empty()) {
+      // Row = output pixel (b, oy, ox); column = (ky, kx, c), matching the (OC, KH, KW, IC) weights.
+      // Padding bytes only change with the zero point (every invoke on the dynamic path, never on
+      // the static one).
+      if (zero_point != patches_pad_) {
+        im2col_.fill_padding(static_cast<int8_t>(zero_point), patches_.data());
+        patches_pad_ = zero_point;
+      }
+      im2col_.copy_taps(image, patches_.data(), pool);
+      a = patches_.data();
     }
-    im2col_.copy_taps(image, patches_.data(), pool);
-    a = patches_.data();
+    if (y_s8_ != nullptr) {
+      kernels::t2i8_gemm_s8(*packed_, m_, a, k_, scale, zero_point, channel_scales_, bias_data_, y_scale_,
+                            y_zero_point_, y_min_, y_max_, y_s8_, g_.out_c, pool, workspace);
+      return;
+    }
+    kernels::t2i8_gemm_f32(*packed_, m_, a, k_, scale, zero_point, channel_scales_, bias_data_, act_.min, act_.max, y_,
+                           g_.out_c, pool, workspace);
   }
-  if (y_s8_ != nullptr) {
-    kernels::t2i8_gemm_s8(*packed_, m_, a, k_, scale, zero_point, channel_scales_, bias_data_, y_scale_, y_zero_point_,
-                          y_min_, y_max_, y_s8_, g_.out_c, pool, workspace);
-    return;
-  }
-  kernels::t2i8_gemm_f32(*packed_, m_, a, k_, scale, zero_point, channel_scales_, bias_data_, act_.min, act_.max, y_,
-                         g_.out_c, pool, workspace);
+  // Float output: the activation XNNPACK-style clamping cannot express, then int8 if wanted.
   post_.run(pool);
   if (!float_out_.empty()) quantize_out_.run(pool);
 }

@@ -41,7 +41,9 @@ class T2I8Conv {
  private:
   T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g);
   struct Workspace;
-  Workspace split(void* workspace) const;
+  Workspace split(void* workspace, int32_t a_zero_point) const;
+  size_t padded_pixels() const;
+  size_t padded_image_bytes() const;
   template <typename Out, typename Bound, typename Epilogue>
   void run(const int8_t* image, int32_t a_zero_point, const Workspace& ws, Epilogue epilogue, Bound out_min,
            Bound out_max, Out* c, size_t c_stride, pthreadpool_t pool) const;
