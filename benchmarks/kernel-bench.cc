@@ -168,7 +168,7 @@ void bench_ukernel(benchmark::State& state, Shape s, const T2I8GemmUkernel* uker
     for (size_t m0 = 0; m0 < s.m; m0 += ukernel->mr) {
       const size_t mt = std::min(ukernel->mr, s.m - m0);
       for (size_t n0 = 0; n0 < s.n; n0 += ukernel->nr) {
-        ukernel->fn(mt, std::min(ukernel->nr, s.n - n0), s.k, a.data() + m0 * s.k, s.k,
+        ukernel->fn(mt, std::min(ukernel->nr, s.n - n0), s.k, 1, a.data() + m0 * s.k, s.k, 0,
                     packed.data() + n0 / ukernel->nr * tile_bytes, sums.data() + m0, c.data() + m0 * s.n + n0, s.n);
       }
     }

@@ -13,11 +13,9 @@ namespace {
 
 // Accumulator tiles live on the stack: up to 16 rows x 32 channels.
 constexpr size_t kMaxRows = 16, kMaxChannels = 32;
-// Planes layouts hold 16 k per chunk: a kernel-row slice starts on a chunk when in_c % 16 == 0.
-constexpr size_t kChunkK = 16;
-// Kernel rows shorter than this (in_c * kernel_w) go through im2col: each micro-kernel call has a
-// fixed cost (accumulators, stores, the sums), which one call over the whole K amortizes better.
-constexpr size_t kMinRowDepth = 96;
+// Kernel rows shorter than this (in_c * kernel_w) go through im2col. 48 bytes (16 channels, 3 taps)
+// was measured faster in place (benchmarks/RESULTS.md); shorter rows were not measured.
+constexpr size_t kMinRowDepth = 48;
 // The micro-kernels may read this far past a row's last byte (t2i8-gemm.h).
 constexpr size_t kReadPadding = 64;
 
@@ -28,6 +26,7 @@ inline size_t round_up4(size_t bytes) { return (bytes + 3) / 4 * 4; }
 struct T2I8Conv::Workspace {
   int8_t* padded;        // padded image (null when the layer has no padding)
   int32_t* pixel_sums;   // per pixel of the (padded) image
+  int32_t* out_sums;     // per output pixel: the activation sum of its receptive field
   int32_t* correction;   // per output channel: zero point * sum of trits
   float* multiplier;
   float* offset;
@@ -45,9 +44,10 @@ T2I8Conv::T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g) : w_(
 std::unique_ptr<T2I8Conv> T2I8Conv::create(const PackedTernaryWeights& weights, const Im2colGeometry& g) {
   const PackedWeightsImpl& w = impl(weights);
   const T2I8GemmUkernel& ukernel = *w.gemm_;
-  if (ukernel.layout != WeightLayout::code_planes_c4 || g.dilation_w != 1 || g.in_c % kChunkK != 0 ||
-      g.kernel_w * g.in_c < kMinRowDepth || g.kernel_h * g.kernel_w * g.in_c != w.k_ || ukernel.mr > kMaxRows || ukernel.nr > kMaxChannels ||
-      w.n_ == 0 || g.out_h == 0 || g.out_w == 0 || g.batch == 0)
+  const size_t k_row = g.kernel_w * g.in_c;
+  if (g.dilation_w != 1 || k_row % t2i8_slice_depth_multiple(ukernel.layout) != 0 || k_row < kMinRowDepth ||
+      g.kernel_h * k_row != w.k_ || ukernel.mr > kMaxRows || ukernel.nr > kMaxChannels || w.n_ == 0 ||
+      g.out_h == 0 || g.out_w == 0 || g.batch == 0)
     return nullptr;
   try {
     return std::unique_ptr<T2I8Conv>(new T2I8Conv(weights, g));
@@ -62,16 +62,19 @@ size_t T2I8Conv::padded_image_bytes() const {
   return padded_ ? round_up4(padded_pixels() * g_.in_c + kReadPadding) : 0;
 }
 
+size_t T2I8Conv::output_pixels() const { return g_.batch * g_.out_h * g_.out_w; }
+
 size_t T2I8Conv::workspace_bytes() const {
-  return padded_image_bytes() + (padded_pixels() + 3 * w_.n()) * sizeof(int32_t);
+  return padded_image_bytes() + (padded_pixels() + output_pixels() + 3 * w_.n()) * sizeof(int32_t);
 }
 
-// [padded image][pixel sums][correction][multiplier][offset]; fills the correction.
+// [padded image][pixel sums][output sums][correction][multiplier][offset]; fills the correction.
 T2I8Conv::Workspace T2I8Conv::split(void* workspace, int32_t a_zero_point) const {
   Workspace ws;
   ws.padded = padded_ ? static_cast<int8_t*>(workspace) : nullptr;
   ws.pixel_sums = reinterpret_cast<int32_t*>(static_cast<char*>(workspace) + padded_image_bytes());
-  ws.correction = ws.pixel_sums + padded_pixels();
+  ws.out_sums = ws.pixel_sums + padded_pixels();
+  ws.correction = ws.out_sums + output_pixels();
   ws.multiplier = reinterpret_cast<float*>(ws.correction + w_.n());
   ws.offset = ws.multiplier + w_.n();
   zero_point_correction(impl(w_), a_zero_point, ws.correction);
@@ -118,36 +121,36 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
         pixels, kPixelsPerTask);
   }
 
+  // Each output pixel's activation sum (kernel_h x kernel_w pixel sums), added along output rows.
+  for (size_t b = 0; b < g.batch; ++b) {
+    for (size_t oy = 0; oy < g.out_h; ++oy) {
+      int32_t* o = ws.out_sums + (b * g.out_h + oy) * g.out_w;
+      std::memset(o, 0, g.out_w * sizeof(int32_t));
+      for (size_t ky = 0; ky < g.kernel_h; ++ky) {
+        const int32_t* p = ws.pixel_sums + (b * padded_h_ + oy * g.stride_h + ky * g.dilation_h) * padded_w_;
+        for (size_t kx = 0; kx < g.kernel_w; ++kx)
+          for (size_t ox = 0; ox < g.out_w; ++ox) o[ox] += p[ox * g.stride_w + kx];
+      }
+    }
+  }
+
   const size_t tile_bytes = t2i8_packed_tile_bytes(ukernel, w.k_);
-  const size_t row_slice_bytes = g.kernel_w * ic / kChunkK * (ukernel.nr * kChunkK / 4);  // one kernel row's chunks
   const size_t column_tiles = (g.out_w + ukernel.mr - 1) / ukernel.mr;
   const size_t channel_tiles = (n + ukernel.nr - 1) / ukernel.nr;
-  const size_t k_row = g.kernel_w * ic, a_stride = g.stride_w * ic;
+  const size_t k_row = g.kernel_w * ic, a_stride = g.stride_w * ic, a_slice_stride = g.dilation_h * padded_w_ * ic;
   const uint8_t* data = w.data_.data();
 
-  // One tile: up to MR output pixels of one output row x NR output channels.
+  // One tile: up to MR output pixels of one output row x NR output channels, one micro-kernel call
+  // with a K slice per kernel row.
   auto tile = [&](size_t row_tile, size_t channel_tile) {
     const size_t row = row_tile / column_tiles, ox0 = row_tile % column_tiles * ukernel.mr;
     const size_t b = row / g.out_h, oy = row % g.out_h;
     const size_t n0 = channel_tile * ukernel.nr, nt = std::min(ukernel.nr, n - n0);
     const size_t mt = std::min(ukernel.mr, g.out_w - ox0);
-    const uint8_t* weights = data + channel_tile * tile_bytes;
+    const size_t pixel = (b * padded_h_ + oy * g.stride_h) * padded_w_ + ox0 * g.stride_w;
     alignas(64) int32_t acc[kMaxRows * kMaxChannels];
-    alignas(64) int32_t part[kMaxRows * kMaxChannels];
-    int32_t sums[kMaxRows];
-    for (size_t ky = 0; ky < g.kernel_h; ++ky) {
-      const size_t pixel = (b * padded_h_ + oy * g.stride_h + ky * g.dilation_h) * padded_w_ + ox0 * g.stride_w;
-      for (size_t r = 0; r < mt; ++r) {
-        const int32_t* p = ws.pixel_sums + pixel + r * g.stride_w;
-        int32_t s = 0;
-        for (size_t t = 0; t < g.kernel_w; ++t) s += p[t];
-        sums[r] = s;
-      }
-      ukernel.fn(mt, nt, k_row, src + pixel * ic, a_stride, weights + ky * row_slice_bytes, sums,
-                 ky == 0 ? acc : part, nt);
-      if (ky > 0)
-        for (size_t e = 0; e < mt * nt; ++e) acc[e] += part[e];
-    }
+    ukernel.fn(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + channel_tile * tile_bytes,
+               ws.out_sums + row * g.out_w + ox0, acc, nt);
     epilogue(mt, nt, acc, nt, ws.correction + n0, ws.multiplier + n0, ws.offset + n0, out_min, out_max,
              c + (row * g.out_w + ox0) * c_stride + n0, c_stride);
   };

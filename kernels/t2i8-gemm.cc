@@ -161,6 +161,15 @@ const T2I8GemmUkernel* t2i8_gemm_choose_ukernel(Isa isa, size_t n, size_t /*k*/,
   return best;
 }
 
+size_t t2i8_slice_depth_multiple(WeightLayout layout) {
+  switch (layout) {
+    case WeightLayout::trits_s8_rows: return 1;
+    case WeightLayout::codes_u8_c4: return 4;
+    case WeightLayout::code_planes_c4: break;
+  }
+  return 16;
+}
+
 size_t t2i8_packed_tile_bytes(const T2I8GemmUkernel& ukernel, size_t k) {
   switch (ukernel.layout) {
     case WeightLayout::trits_s8_rows: return ukernel.nr * k;
@@ -371,7 +380,7 @@ void t2i8_gemm_s32(const PackedTernaryWeights& weights, size_t m, const int8_t* 
   for_each_tile(w, m, a, a_stride, pool, static_cast<int32_t*>(workspace),
                 [&](size_t m0, size_t mt, size_t n0, size_t nt, const T2I8GemmUkernel& ukernel,
                     const uint8_t* tile, const int32_t* a_sums) {
-                  ukernel.fn(mt, nt, w.k_, a + m0 * a_stride, a_stride, tile, a_sums, c + m0 * c_stride + n0, c_stride);
+                  ukernel.fn(mt, nt, w.k_, 1, a + m0 * a_stride, a_stride, 0, tile, a_sums, c + m0 * c_stride + n0, c_stride);
                 });
 }
 
@@ -429,7 +438,7 @@ void gemm_with_epilogue(const PackedWeightsImpl& w, size_t m, const int8_t* a, s
                 [&](size_t m0, size_t mt, size_t n0, size_t nt, const T2I8GemmUkernel& ukernel,
                     const uint8_t* tile, const int32_t* tile_sums) {
                   alignas(64) int32_t acc[kMaxTileElements];
-                  ukernel.fn(mt, nt, w.k_, a + m0 * a_stride, a_stride, tile, tile_sums, acc, nt);
+                  ukernel.fn(mt, nt, w.k_, 1, a + m0 * a_stride, a_stride, 0, tile, tile_sums, acc, nt);
                   epilogue(mt, nt, acc, nt, t.correction + n0, t.multiplier + n0, t.offset + n0, out_min, out_max,
                            c + m0 * c_stride + n0, c_stride);
                 });

@@ -29,8 +29,8 @@ inline __m256i broadcast_4bytes(const int8_t* p) {
 
 // MR rows x NV vectors of 8 channels. kExpanded: codes_u8_c4, else code_planes_c4.
 template <size_t MR, size_t NV, bool kExpanded>
-inline void gemm_avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
-                      const int32_t* a_sums, int32_t* c, size_t c_stride) {
+__attribute__((always_inline)) inline void gemm_avx2(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                      size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const __m256i mask = _mm256_set1_epi8(3);
@@ -42,47 +42,25 @@ inline void gemm_avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_
   // Plain loops over local arrays (no lambdas, no pointers to the accumulators) so every int16
   // accumulator stays in a register.
   const size_t steps = kExpanded ? (k + 3) / 4 : (k + 15) / 16 * 4;
-  size_t s = 0;
-  while (s < steps) {
-    const size_t block_end = s + kStepsPerBlock < steps ? s + kStepsPerBlock : steps;
-    __m256i acc16[MR][NV];
-    for (size_t r = 0; r < MR; ++r)
-      for (size_t v = 0; v < NV; ++v) acc16[r][v] = _mm256_setzero_si256();
-    if (kExpanded) {
-      // Local cursors: GCC otherwise keeps s and w in memory, a store-forwarding chain per step.
-      const uint8_t* wb = w;
-      const size_t block_steps = block_end - s;
-      const size_t k0 = 4 * s;
-      for (size_t i = 0; i < block_steps; ++i, wb += 32 * NV) {
-        __m256i u[NV];
-        for (size_t v = 0; v < NV; ++v) u[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 32 * v));
-#pragma GCC unroll 16
-        for (size_t r = 0; r < MR; ++r) {
-          const __m256i x = broadcast_4bytes(a_rows[r] + k0 + 4 * i);
-#pragma GCC unroll 2
-          for (size_t v = 0; v < NV; ++v) {
-            acc16[r][v] = _mm256_add_epi16(acc16[r][v], _mm256_maddubs_epi16(u[v], x));
-            __asm__("" : "+x"(acc16[r][v]));   // pins the update order: see gemm_4x16_avx2
-          }
-        }
-      }
-      w = wb;
-      s = block_end;
-    } else {
-      // Blocks are whole 16-k chunks (64 steps is a multiple of 4).
-      const uint8_t* wb = w;
-      const size_t block_chunks = (block_end - s) / 4;
-      const size_t k0 = 4 * s;
-      for (size_t i = 0; i < block_chunks; ++i, wb += 32 * NV) {
-        __m256i planes[NV];
-        for (size_t v = 0; v < NV; ++v) planes[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 32 * v));
-#pragma GCC unroll 4
-        for (size_t g = 0; g < 4; ++g) {
+  // int16 blocks restart with each slice (one widening per slice and block).
+  for (size_t q = 0; q < slices; ++q) {
+    size_t s = 0;
+    while (s < steps) {
+      const size_t block_end = s + kStepsPerBlock < steps ? s + kStepsPerBlock : steps;
+      __m256i acc16[MR][NV];
+      for (size_t r = 0; r < MR; ++r)
+        for (size_t v = 0; v < NV; ++v) acc16[r][v] = _mm256_setzero_si256();
+      if (kExpanded) {
+        // Local cursors: GCC otherwise keeps s and w in memory, a store-forwarding chain per step.
+        const uint8_t* wb = w;
+        const size_t block_steps = block_end - s;
+        const size_t k0 = 4 * s;
+        for (size_t i = 0; i < block_steps; ++i, wb += 32 * NV) {
           __m256i u[NV];
-          for (size_t v = 0; v < NV; ++v) u[v] = _mm256_and_si256(_mm256_srli_epi16(planes[v], int(2 * g)), mask);
+          for (size_t v = 0; v < NV; ++v) u[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 32 * v));
 #pragma GCC unroll 16
           for (size_t r = 0; r < MR; ++r) {
-            const __m256i x = broadcast_4bytes(a_rows[r] + k0 + 16 * i + 4 * g);
+            const __m256i x = broadcast_4bytes(a_rows[r] + k0 + 4 * i);
 #pragma GCC unroll 2
             for (size_t v = 0; v < NV; ++v) {
               acc16[r][v] = _mm256_add_epi16(acc16[r][v], _mm256_maddubs_epi16(u[v], x));
@@ -90,12 +68,38 @@ inline void gemm_avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_
             }
           }
         }
+        w = wb;
+        s = block_end;
+      } else {
+        // Blocks are whole 16-k chunks (64 steps is a multiple of 4).
+        const uint8_t* wb = w;
+        const size_t block_chunks = (block_end - s) / 4;
+        const size_t k0 = 4 * s;
+        for (size_t i = 0; i < block_chunks; ++i, wb += 32 * NV) {
+          __m256i planes[NV];
+          for (size_t v = 0; v < NV; ++v) planes[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 32 * v));
+#pragma GCC unroll 4
+          for (size_t g = 0; g < 4; ++g) {
+            __m256i u[NV];
+            for (size_t v = 0; v < NV; ++v) u[v] = _mm256_and_si256(_mm256_srli_epi16(planes[v], int(2 * g)), mask);
+#pragma GCC unroll 16
+            for (size_t r = 0; r < MR; ++r) {
+              const __m256i x = broadcast_4bytes(a_rows[r] + k0 + 16 * i + 4 * g);
+#pragma GCC unroll 2
+              for (size_t v = 0; v < NV; ++v) {
+                acc16[r][v] = _mm256_add_epi16(acc16[r][v], _mm256_maddubs_epi16(u[v], x));
+                __asm__("" : "+x"(acc16[r][v]));   // pins the update order: see gemm_4x16_avx2
+              }
+            }
+          }
+        }
+        w = wb;
+        s = block_end;
       }
-      w = wb;
-      s = block_end;
+      for (size_t r = 0; r < MR; ++r)
+        for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm256_add_epi32(acc32[r][v], _mm256_madd_epi16(acc16[r][v], ones));
     }
-    for (size_t r = 0; r < MR; ++r)
-      for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm256_add_epi32(acc32[r][v], _mm256_madd_epi16(acc16[r][v], ones));
+    for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
 
   for (size_t r = 0; r < mr; ++r) {
@@ -126,8 +130,9 @@ inline void gemm_avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_
   }
 
 template <bool kExpanded>
-inline void gemm_4x16_avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
-                           const int32_t* a_sums, int32_t* c, size_t c_stride) {
+__attribute__((always_inline)) inline void gemm_4x16_avx2(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                           size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                           size_t c_stride) {
   const int8_t* a0 = a;
   const int8_t* a1 = a + (mr > 1 ? 1 : 0) * a_stride;
   const int8_t* a2 = a + (mr > 2 ? 2 : mr - 1) * a_stride;
@@ -139,45 +144,52 @@ inline void gemm_4x16_avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size
   const size_t steps = (k + 3) / 4;                // u8: 4 k per step
   const size_t total = kExpanded ? steps : chunks;
   const size_t per_block = kExpanded ? kStepsPerBlock : kStepsPerBlock / 4;
-  size_t done = 0;
-  while (done < total) {
-    const size_t block = total - done < per_block ? total - done : per_block;
-    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    if (kExpanded) {
-      size_t kk = 4 * done;
-      for (size_t i = 0; i < block; ++i, kk += 4, w += 64) {
-        const __m256i u0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
-        const __m256i u1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32));
-        TERNRT_AVX2_ROW4(c00, c01, u0, u1, a0 + kk)
-        TERNRT_AVX2_ROW4(c10, c11, u0, u1, a1 + kk)
-        TERNRT_AVX2_ROW4(c20, c21, u0, u1, a2 + kk)
-        TERNRT_AVX2_ROW4(c30, c31, u0, u1, a3 + kk)
-      }
-    } else {
-      size_t kk = 16 * done;
-      for (size_t i = 0; i < block; ++i, kk += 16, w += 64) {
-        const __m256i p0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
-        const __m256i p1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32));
+  // int16 blocks restart with each slice (one widening per slice and block).
+  for (size_t q = 0; q < slices; ++q) {
+    size_t done = 0;
+    while (done < total) {
+      const size_t block = total - done < per_block ? total - done : per_block;
+      __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+      if (kExpanded) {
+        size_t kk = 4 * done;
+        for (size_t i = 0; i < block; ++i, kk += 4, w += 64) {
+          const __m256i u0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+          const __m256i u1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32));
+          TERNRT_AVX2_ROW4(c00, c01, u0, u1, a0 + kk)
+          TERNRT_AVX2_ROW4(c10, c11, u0, u1, a1 + kk)
+          TERNRT_AVX2_ROW4(c20, c21, u0, u1, a2 + kk)
+          TERNRT_AVX2_ROW4(c30, c31, u0, u1, a3 + kk)
+        }
+      } else {
+        size_t kk = 16 * done;
+        for (size_t i = 0; i < block; ++i, kk += 16, w += 64) {
+          const __m256i p0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+          const __m256i p1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32));
 #pragma GCC unroll 4
-        for (int g = 0; g < 4; ++g) {
-          const __m256i u0 = _mm256_and_si256(_mm256_srli_epi16(p0, 2 * g), mask);
-          const __m256i u1 = _mm256_and_si256(_mm256_srli_epi16(p1, 2 * g), mask);
-          TERNRT_AVX2_ROW4(c00, c01, u0, u1, a0 + kk + 4 * g)
-          TERNRT_AVX2_ROW4(c10, c11, u0, u1, a1 + kk + 4 * g)
-          TERNRT_AVX2_ROW4(c20, c21, u0, u1, a2 + kk + 4 * g)
-          TERNRT_AVX2_ROW4(c30, c31, u0, u1, a3 + kk + 4 * g)
+          for (int g = 0; g < 4; ++g) {
+            const __m256i u0 = _mm256_and_si256(_mm256_srli_epi16(p0, 2 * g), mask);
+            const __m256i u1 = _mm256_and_si256(_mm256_srli_epi16(p1, 2 * g), mask);
+            TERNRT_AVX2_ROW4(c00, c01, u0, u1, a0 + kk + 4 * g)
+            TERNRT_AVX2_ROW4(c10, c11, u0, u1, a1 + kk + 4 * g)
+            TERNRT_AVX2_ROW4(c20, c21, u0, u1, a2 + kk + 4 * g)
+            TERNRT_AVX2_ROW4(c30, c31, u0, u1, a3 + kk + 4 * g)
+          }
         }
       }
+      done += block;
+      d00 = _mm256_add_epi32(d00, _mm256_madd_epi16(c00, ones));
+      d01 = _mm256_add_epi32(d01, _mm256_madd_epi16(c01, ones));
+      d10 = _mm256_add_epi32(d10, _mm256_madd_epi16(c10, ones));
+      d11 = _mm256_add_epi32(d11, _mm256_madd_epi16(c11, ones));
+      d20 = _mm256_add_epi32(d20, _mm256_madd_epi16(c20, ones));
+      d21 = _mm256_add_epi32(d21, _mm256_madd_epi16(c21, ones));
+      d30 = _mm256_add_epi32(d30, _mm256_madd_epi16(c30, ones));
+      d31 = _mm256_add_epi32(d31, _mm256_madd_epi16(c31, ones));
     }
-    done += block;
-    d00 = _mm256_add_epi32(d00, _mm256_madd_epi16(c00, ones));
-    d01 = _mm256_add_epi32(d01, _mm256_madd_epi16(c01, ones));
-    d10 = _mm256_add_epi32(d10, _mm256_madd_epi16(c10, ones));
-    d11 = _mm256_add_epi32(d11, _mm256_madd_epi16(c11, ones));
-    d20 = _mm256_add_epi32(d20, _mm256_madd_epi16(c20, ones));
-    d21 = _mm256_add_epi32(d21, _mm256_madd_epi16(c21, ones));
-    d30 = _mm256_add_epi32(d30, _mm256_madd_epi16(c30, ones));
-    d31 = _mm256_add_epi32(d31, _mm256_madd_epi16(c31, ones));
+    a0 += a_slice_stride;
+    a1 += a_slice_stride;
+    a2 += a_slice_stride;
+    a3 += a_slice_stride;
   }
   const __m256i acc[4][2] = {{d00, d01}, {d10, d11}, {d20, d21}, {d30, d31}};
   for (size_t r = 0; r < mr; ++r) {
@@ -199,30 +211,43 @@ inline void gemm_4x16_avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size
 }  // namespace
 
 #define TERNRT_AVX2_UKERNEL(name, MR, NV, EXPANDED)                                                       \
-  void name(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,            \
-            const int32_t* a_sums, int32_t* c, size_t c_stride) {                                          \
-    gemm_avx2<MR, NV, EXPANDED>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);                           \
+  void name(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,               \
+            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {     \
+    if (slices == 1) { /* every GEMM: an inlined copy without the slice loop */                        \
+      gemm_avx2<MR, NV, EXPANDED>(mr, nc, k, 1, a, a_stride, 0, w, a_sums, c, c_stride);                                     \
+    } else {                                                                                         \
+      gemm_avx2<MR, NV, EXPANDED>(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);                   \
+    }                                                                                                \
   }
 // GEMV (mr == 1): any nc, one tile of 8 * NV channels after the other (tiles are consecutive).
 #define TERNRT_AVX2_GEMV_UKERNEL(name, NV, EXPANDED)                                                      \
-  void name(size_t /*mr*/, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,        \
-            const int32_t* a_sums, int32_t* c, size_t c_stride) {                                          \
-    const size_t tile_bytes = 8 * NV * (EXPANDED ? (k + 3) / 4 * 4 : (k + 15) / 16 * 16 / 4);             \
+  void name(size_t /*mr*/, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,          \
+            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {     \
+    const size_t tile_bytes = 8 * NV * slices * (EXPANDED ? (k + 3) / 4 * 4 : (k + 15) / 16 * 16 / 4);    \
     for (size_t j = 0; j < nc; j += 8 * NV, w += tile_bytes) {                                              \
-      gemm_avx2<1, NV, EXPANDED>(1, nc - j < 8 * NV ? nc - j : 8 * NV, k, a, a_stride, w, a_sums, c + j, c_stride); \
+      gemm_avx2<1, NV, EXPANDED>(1, nc - j < 8 * NV ? nc - j : 8 * NV, k, slices, a, a_stride, a_slice_stride, \
+                                 w, a_sums, c + j, c_stride);                                              \
     }                                                                                                      \
   }
 TERNRT_AVX2_GEMV_UKERNEL(t2i8_gemm_1x16c4__avx2, 2, false)
-void t2i8_gemm_4x16c4__avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
-                            const int32_t* a_sums, int32_t* c, size_t c_stride) {
-  gemm_4x16_avx2<false>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+void t2i8_gemm_4x16c4__avx2(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  if (slices == 1) {   // every GEMM: an inlined copy without the slice loop
+    gemm_4x16_avx2<false>(mr, nc, k, 1, a, a_stride, 0, w, a_sums, c, c_stride);
+  } else {
+    gemm_4x16_avx2<false>(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);
+  }
 }
 TERNRT_AVX2_GEMV_UKERNEL(t2i8_gemm_1x8c4__avx2, 1, false)
 TERNRT_AVX2_UKERNEL(t2i8_gemm_8x8c4__avx2, 8, 1, false)
 TERNRT_AVX2_GEMV_UKERNEL(t2i8_gemm_1x16c4u8__avx2, 2, true)
-void t2i8_gemm_4x16c4u8__avx2(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
-                              const int32_t* a_sums, int32_t* c, size_t c_stride) {
-  gemm_4x16_avx2<true>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+void t2i8_gemm_4x16c4u8__avx2(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                              size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  if (slices == 1) {   // every GEMM: an inlined copy without the slice loop
+    gemm_4x16_avx2<true>(mr, nc, k, 1, a, a_stride, 0, w, a_sums, c, c_stride);
+  } else {
+    gemm_4x16_avx2<true>(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);
+  }
 }
 #undef TERNRT_AVX2_UKERNEL
 #undef TERNRT_AVX2_GEMV_UKERNEL

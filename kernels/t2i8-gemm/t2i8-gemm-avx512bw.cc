@@ -37,8 +37,9 @@ inline __mmask16 lane_mask(size_t nc, size_t v) {
 }
 
 template <size_t MR, size_t NV>
-inline void gemm_avx512bw(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
-                          const int32_t* a_sums, int32_t* c, size_t c_stride) {
+__attribute__((always_inline)) inline void gemm_avx512bw(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                          size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                          size_t c_stride) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const __m512i mask = _mm512_set1_epi8(3);
@@ -47,30 +48,34 @@ inline void gemm_avx512bw(size_t mr, size_t nc, size_t k, const int8_t* a, size_
   for (size_t r = 0; r < MR; ++r)
     for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm512_setzero_si512();
 
+  // int16 blocks restart with each slice (one widening per slice and block).
   const size_t chunks = (k + 15) / 16;
-  size_t kk = 0;
-  for (size_t chunk = 0; chunk < chunks;) {
-    const size_t block_end = chunk + kChunksPerBlock < chunks ? chunk + kChunksPerBlock : chunks;
-    __m512i acc16[MR][NV];
-    for (size_t r = 0; r < MR; ++r)
-      for (size_t v = 0; v < NV; ++v) acc16[r][v] = _mm512_setzero_si512();
-    for (; chunk < block_end; ++chunk, kk += 16, w += 64 * NV) {
-      __m512i planes[NV];
-      for (size_t v = 0; v < NV; ++v) planes[v] = _mm512_loadu_si512(w + 64 * v);
+  for (size_t q = 0; q < slices; ++q) {
+    size_t kk = 0;
+    for (size_t chunk = 0; chunk < chunks;) {
+      const size_t block_end = chunk + kChunksPerBlock < chunks ? chunk + kChunksPerBlock : chunks;
+      __m512i acc16[MR][NV];
+      for (size_t r = 0; r < MR; ++r)
+        for (size_t v = 0; v < NV; ++v) acc16[r][v] = _mm512_setzero_si512();
+      for (; chunk < block_end; ++chunk, kk += 16, w += 64 * NV) {
+        __m512i planes[NV];
+        for (size_t v = 0; v < NV; ++v) planes[v] = _mm512_loadu_si512(w + 64 * v);
 #pragma GCC unroll 4
-      for (int g = 0; g < 4; ++g) {
-        __m512i u[NV];
-        for (size_t v = 0; v < NV; ++v) u[v] = _mm512_and_si512(_mm512_srli_epi16(planes[v], 2 * g), mask);
+        for (int g = 0; g < 4; ++g) {
+          __m512i u[NV];
+          for (size_t v = 0; v < NV; ++v) u[v] = _mm512_and_si512(_mm512_srli_epi16(planes[v], 2 * g), mask);
 #pragma GCC unroll 16
-        for (size_t r = 0; r < MR; ++r) {
-          const __m512i x = broadcast_4bytes(a_rows[r] + kk + 4 * g);
+          for (size_t r = 0; r < MR; ++r) {
+            const __m512i x = broadcast_4bytes(a_rows[r] + kk + 4 * g);
 #pragma GCC unroll 2
-          for (size_t v = 0; v < NV; ++v) acc16[r][v] = _mm512_add_epi16(acc16[r][v], _mm512_maddubs_epi16(u[v], x));
+            for (size_t v = 0; v < NV; ++v) acc16[r][v] = _mm512_add_epi16(acc16[r][v], _mm512_maddubs_epi16(u[v], x));
+          }
         }
       }
+      for (size_t r = 0; r < MR; ++r)
+        for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm512_add_epi32(acc32[r][v], _mm512_madd_epi16(acc16[r][v], ones));
     }
-    for (size_t r = 0; r < MR; ++r)
-      for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm512_add_epi32(acc32[r][v], _mm512_madd_epi16(acc16[r][v], ones));
+    for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
 
   for (size_t r = 0; r < mr; ++r) {
@@ -85,8 +90,8 @@ constexpr size_t kGemvPrefetchBytes = 1024;   // per stream, as in t2i8-gemm-avx
 // GEMV over T consecutive tiles (NV vectors each, tile_bytes apart) as T streams; writes nc
 // channels (nc <= 16 * NV * T). Same int16 blocks and widening as gemm_avx512bw.
 template <size_t NV, size_t T>
-inline void gemv_tiles_avx512bw(size_t nc, size_t k, const int8_t* a, const uint8_t* w, size_t tile_bytes,
-                                int32_t a_sum, int32_t* c) {
+inline void gemv_tiles_avx512bw(size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_slice_stride,
+                                const uint8_t* w, size_t tile_bytes, int32_t a_sum, int32_t* c) {
   const __m512i mask = _mm512_set1_epi8(3);
   const __m512i ones = _mm512_set1_epi16(1);
   __m512i acc32[T][NV];
@@ -96,30 +101,32 @@ inline void gemv_tiles_avx512bw(size_t nc, size_t k, const int8_t* a, const uint
     for (size_t v = 0; v < NV; ++v) acc32[t][v] = _mm512_setzero_si512();
   }
   const size_t chunks = (k + 15) / 16;
-  size_t kk = 0;
-  for (size_t chunk = 0; chunk < chunks;) {
-    const size_t block_end = chunk + kChunksPerBlock < chunks ? chunk + kChunksPerBlock : chunks;
-    __m512i acc16[T][NV];
-    for (size_t t = 0; t < T; ++t)
-      for (size_t v = 0; v < NV; ++v) acc16[t][v] = _mm512_setzero_si512();
-    for (; chunk < block_end; ++chunk, kk += 16) {
-      __m512i planes[T][NV];
-      for (size_t t = 0; t < T; ++t) {
-        for (size_t v = 0; v < NV; ++v) _mm_prefetch(reinterpret_cast<const char*>(stream[t]) + kGemvPrefetchBytes + 64 * v, _MM_HINT_T0);
-        for (size_t v = 0; v < NV; ++v) planes[t][v] = _mm512_loadu_si512(stream[t] + 64 * v);
-        stream[t] += 64 * NV;
-      }
+  for (size_t q = 0; q < slices; ++q, a += a_slice_stride) {
+    size_t kk = 0;
+    for (size_t chunk = 0; chunk < chunks;) {
+      const size_t block_end = chunk + kChunksPerBlock < chunks ? chunk + kChunksPerBlock : chunks;
+      __m512i acc16[T][NV];
+      for (size_t t = 0; t < T; ++t)
+        for (size_t v = 0; v < NV; ++v) acc16[t][v] = _mm512_setzero_si512();
+      for (; chunk < block_end; ++chunk, kk += 16) {
+        __m512i planes[T][NV];
+        for (size_t t = 0; t < T; ++t) {
+          for (size_t v = 0; v < NV; ++v) _mm_prefetch(reinterpret_cast<const char*>(stream[t]) + kGemvPrefetchBytes + 64 * v, _MM_HINT_T0);
+          for (size_t v = 0; v < NV; ++v) planes[t][v] = _mm512_loadu_si512(stream[t] + 64 * v);
+          stream[t] += 64 * NV;
+        }
 #pragma GCC unroll 4
-      for (int g = 0; g < 4; ++g) {
-        const __m512i x = broadcast_4bytes(a + kk + 4 * g);
-        for (size_t t = 0; t < T; ++t)
-          for (size_t v = 0; v < NV; ++v)
-            acc16[t][v] = _mm512_add_epi16(acc16[t][v],
-                                           _mm512_maddubs_epi16(_mm512_and_si512(_mm512_srli_epi16(planes[t][v], 2 * g), mask), x));
+        for (int g = 0; g < 4; ++g) {
+          const __m512i x = broadcast_4bytes(a + kk + 4 * g);
+          for (size_t t = 0; t < T; ++t)
+            for (size_t v = 0; v < NV; ++v)
+              acc16[t][v] = _mm512_add_epi16(acc16[t][v],
+                                             _mm512_maddubs_epi16(_mm512_and_si512(_mm512_srli_epi16(planes[t][v], 2 * g), mask), x));
+        }
       }
+      for (size_t t = 0; t < T; ++t)
+        for (size_t v = 0; v < NV; ++v) acc32[t][v] = _mm512_add_epi32(acc32[t][v], _mm512_madd_epi16(acc16[t][v], ones));
     }
-    for (size_t t = 0; t < T; ++t)
-      for (size_t v = 0; v < NV; ++v) acc32[t][v] = _mm512_add_epi32(acc32[t][v], _mm512_madd_epi16(acc16[t][v], ones));
   }
   const __m512i sum = _mm512_set1_epi32(a_sum);
   for (size_t t = 0; t < T; ++t)
@@ -130,39 +137,44 @@ inline void gemv_tiles_avx512bw(size_t nc, size_t k, const int8_t* a, const uint
 // 64 channels per pass: 2 streams of 32-wide tiles or 4 of 16-wide ones (8 int16 + 8 int32
 // accumulators, 8 weight vectors: more streams would spill).
 template <size_t NV>
-inline void gemv_avx512bw(size_t nc, size_t k, const int8_t* a, const uint8_t* w, const int32_t* a_sums, int32_t* c) {
+inline void gemv_avx512bw(size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_slice_stride, const uint8_t* w,
+                          const int32_t* a_sums, int32_t* c) {
   constexpr size_t kStreams = 4 / NV, kTileChannels = 16 * NV;
-  const size_t tile_bytes = kTileChannels * ((k + 15) / 16 * 16) / 4;
+  const size_t tile_bytes = kTileChannels * (slices * ((k + 15) / 16 * 16)) / 4;
   for (; nc >= kStreams * kTileChannels; nc -= kStreams * kTileChannels) {
-    gemv_tiles_avx512bw<NV, kStreams>(nc, k, a, w, tile_bytes, a_sums[0], c);
+    gemv_tiles_avx512bw<NV, kStreams>(nc, k, slices, a, a_slice_stride, w, tile_bytes, a_sums[0], c);
     w += kStreams * tile_bytes;
     c += kStreams * kTileChannels;
   }
   if (nc == 0) return;
   // 1..kStreams tiles left (kStreams when the last one is partial).
   switch ((nc + kTileChannels - 1) / kTileChannels) {
-    case 1: gemv_tiles_avx512bw<NV, 1>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
-    case 2: gemv_tiles_avx512bw<NV, 2>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
-    case 3: gemv_tiles_avx512bw<NV, 3>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
-    default: gemv_tiles_avx512bw<NV, 4>(nc, k, a, w, tile_bytes, a_sums[0], c); break;   // partial last tile
+    case 1: gemv_tiles_avx512bw<NV, 1>(nc, k, slices, a, a_slice_stride, w, tile_bytes, a_sums[0], c); break;
+    case 2: gemv_tiles_avx512bw<NV, 2>(nc, k, slices, a, a_slice_stride, w, tile_bytes, a_sums[0], c); break;
+    case 3: gemv_tiles_avx512bw<NV, 3>(nc, k, slices, a, a_slice_stride, w, tile_bytes, a_sums[0], c); break;
+    default: gemv_tiles_avx512bw<NV, 4>(nc, k, slices, a, a_slice_stride, w, tile_bytes, a_sums[0], c); break;   // partial last tile
   }
 }
 
 }  // namespace
 
 #define TERNRT_AVX512BW_GEMV_UKERNEL(name, NV)                                                            \
-  void name(size_t /*mr*/, size_t nc, size_t k, const int8_t* a, size_t /*a_stride*/, const uint8_t* w,    \
-            const int32_t* a_sums, int32_t* c, size_t /*c_stride*/) {                                      \
-    gemv_avx512bw<NV>(nc, k, a, w, a_sums, c);                                                             \
+  void name(size_t /*mr*/, size_t nc, size_t k, size_t slices, const int8_t* a, size_t /*a_stride*/,      \
+            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t /*c_stride*/) { \
+    gemv_avx512bw<NV>(nc, k, slices, a, a_slice_stride, w, a_sums, c);                                     \
   }
 TERNRT_AVX512BW_GEMV_UKERNEL(t2i8_gemm_1x32c4__avx512bw, 2)
 TERNRT_AVX512BW_GEMV_UKERNEL(t2i8_gemm_1x16c4__avx512bw, 1)
 #undef TERNRT_AVX512BW_GEMV_UKERNEL
 
 #define TERNRT_AVX512BW_UKERNEL(name, MR, NV)                                                             \
-  void name(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,            \
-            const int32_t* a_sums, int32_t* c, size_t c_stride) {                                          \
-    gemm_avx512bw<MR, NV>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);                                 \
+  void name(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,               \
+            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {     \
+    if (slices == 1) { /* every GEMM: an inlined copy without the slice loop */                        \
+      gemm_avx512bw<MR, NV>(mr, nc, k, 1, a, a_stride, 0, w, a_sums, c, c_stride);                                     \
+    } else {                                                                                         \
+      gemm_avx512bw<MR, NV>(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);                   \
+    }                                                                                                \
   }
 TERNRT_AVX512BW_UKERNEL(t2i8_gemm_6x32c4__avx512bw, 6, 2)
 TERNRT_AVX512BW_UKERNEL(t2i8_gemm_12x16c4__avx512bw, 12, 1)

@@ -31,8 +31,9 @@ inline __mmask16 lane_mask(size_t nc, size_t v) {
 }
 
 template <size_t MR, size_t NV>
-inline void gemm_avx512vnni(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
-                            const int32_t* a_sums, int32_t* c, size_t c_stride) {
+__attribute__((always_inline)) inline void gemm_avx512vnni(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                            size_t c_stride) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const __m512i mask = _mm512_set1_epi8(3);
@@ -41,20 +42,23 @@ inline void gemm_avx512vnni(size_t mr, size_t nc, size_t k, const int8_t* a, siz
     for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_si512();
 
   const size_t chunks = (k + 15) / 16;
-  for (size_t chunk = 0, kk = 0; chunk < chunks; ++chunk, kk += 16, w += 64 * NV) {
-    __m512i planes[NV];
-    for (size_t v = 0; v < NV; ++v) planes[v] = _mm512_loadu_si512(w + 64 * v);
+  for (size_t q = 0; q < slices; ++q) {
+    for (size_t chunk = 0, kk = 0; chunk < chunks; ++chunk, kk += 16, w += 64 * NV) {
+      __m512i planes[NV];
+      for (size_t v = 0; v < NV; ++v) planes[v] = _mm512_loadu_si512(w + 64 * v);
 #pragma GCC unroll 4
-    for (int g = 0; g < 4; ++g) {
-      __m512i u[NV];
-      for (size_t v = 0; v < NV; ++v) u[v] = _mm512_and_si512(_mm512_srli_epi16(planes[v], 2 * g), mask);
+      for (int g = 0; g < 4; ++g) {
+        __m512i u[NV];
+        for (size_t v = 0; v < NV; ++v) u[v] = _mm512_and_si512(_mm512_srli_epi16(planes[v], 2 * g), mask);
 #pragma GCC unroll 16
-      for (size_t r = 0; r < MR; ++r) {
-        const __m512i x = broadcast_4bytes(a_rows[r] + kk + 4 * g);
+        for (size_t r = 0; r < MR; ++r) {
+          const __m512i x = broadcast_4bytes(a_rows[r] + kk + 4 * g);
 #pragma GCC unroll 2
-        for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], u[v], x);
+          for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], u[v], x);
+        }
       }
     }
+    for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
 
   for (size_t r = 0; r < mr; ++r) {
@@ -71,8 +75,8 @@ constexpr size_t kGemvPrefetchBytes = 1024;
 // GEMV over `tiles` consecutive tiles (T of NV vectors each, tile_bytes apart) as T streams; nc
 // channels are written (nc <= 16 * NV * T). Each channel's arithmetic is that of gemm_avx512vnni.
 template <size_t NV, size_t T>
-inline void gemv_tiles_avx512vnni(size_t nc, size_t k, const int8_t* a, const uint8_t* w, size_t tile_bytes,
-                                  int32_t a_sum, int32_t* c) {
+inline void gemv_tiles_avx512vnni(size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_slice_stride,
+                                  const uint8_t* w, size_t tile_bytes, int32_t a_sum, int32_t* c) {
   const __m512i mask = _mm512_set1_epi8(3);
   __m512i acc[T][NV];
   const uint8_t* stream[T];
@@ -81,21 +85,23 @@ inline void gemv_tiles_avx512vnni(size_t nc, size_t k, const int8_t* a, const ui
     for (size_t v = 0; v < NV; ++v) acc[t][v] = _mm512_setzero_si512();
   }
   const size_t chunks = (k + 15) / 16;
-  for (size_t chunk = 0, kk = 0; chunk < chunks; ++chunk, kk += 16) {
-    __m512i planes[T][NV];
-    for (size_t t = 0; t < T; ++t) {
-      // One prefetch per 64-byte line (NV lines per chunk and stream); prefetches past the end of
-      // the weights are harmless (no fault).
-      for (size_t v = 0; v < NV; ++v) _mm_prefetch(reinterpret_cast<const char*>(stream[t]) + kGemvPrefetchBytes + 64 * v, _MM_HINT_T0);
-      for (size_t v = 0; v < NV; ++v) planes[t][v] = _mm512_loadu_si512(stream[t] + 64 * v);
-      stream[t] += 64 * NV;
-    }
+  for (size_t q = 0; q < slices; ++q, a += a_slice_stride) {
+    for (size_t chunk = 0, kk = 0; chunk < chunks; ++chunk, kk += 16) {
+      __m512i planes[T][NV];
+      for (size_t t = 0; t < T; ++t) {
+        // One prefetch per 64-byte line (NV lines per chunk and stream); prefetches past the end of
+        // the weights are harmless (no fault).
+        for (size_t v = 0; v < NV; ++v) _mm_prefetch(reinterpret_cast<const char*>(stream[t]) + kGemvPrefetchBytes + 64 * v, _MM_HINT_T0);
+        for (size_t v = 0; v < NV; ++v) planes[t][v] = _mm512_loadu_si512(stream[t] + 64 * v);
+        stream[t] += 64 * NV;
+      }
 #pragma GCC unroll 4
-    for (int g = 0; g < 4; ++g) {
-      const __m512i x = broadcast_4bytes(a + kk + 4 * g);
-      for (size_t t = 0; t < T; ++t)
-        for (size_t v = 0; v < NV; ++v)
-          acc[t][v] = _mm512_dpbusd_epi32(acc[t][v], _mm512_and_si512(_mm512_srli_epi16(planes[t][v], 2 * g), mask), x);
+      for (int g = 0; g < 4; ++g) {
+        const __m512i x = broadcast_4bytes(a + kk + 4 * g);
+        for (size_t t = 0; t < T; ++t)
+          for (size_t v = 0; v < NV; ++v)
+            acc[t][v] = _mm512_dpbusd_epi32(acc[t][v], _mm512_and_si512(_mm512_srli_epi16(planes[t][v], 2 * g), mask), x);
+      }
     }
   }
   const __m512i sum = _mm512_set1_epi32(a_sum);
@@ -106,43 +112,48 @@ inline void gemv_tiles_avx512vnni(size_t nc, size_t k, const int8_t* a, const ui
 
 // 128 channels per pass: 4 streams of 32-wide tiles or 8 of 16-wide ones (16 accumulators).
 template <size_t NV>
-inline void gemv_avx512vnni(size_t nc, size_t k, const int8_t* a, const uint8_t* w, const int32_t* a_sums, int32_t* c) {
+inline void gemv_avx512vnni(size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_slice_stride, const uint8_t* w,
+                            const int32_t* a_sums, int32_t* c) {
   constexpr size_t kStreams = 8 / NV, kTileChannels = 16 * NV;
-  const size_t tile_bytes = kTileChannels * ((k + 15) / 16 * 16) / 4;
+  const size_t tile_bytes = kTileChannels * (slices * ((k + 15) / 16 * 16)) / 4;
   for (; nc >= kStreams * kTileChannels; nc -= kStreams * kTileChannels) {
-    gemv_tiles_avx512vnni<NV, kStreams>(nc, k, a, w, tile_bytes, a_sums[0], c);
+    gemv_tiles_avx512vnni<NV, kStreams>(nc, k, slices, a, a_slice_stride, w, tile_bytes, a_sums[0], c);
     w += kStreams * tile_bytes;
     c += kStreams * kTileChannels;
   }
   if (nc == 0) return;
   // 1..kStreams tiles left (kStreams when the last one is partial).
   switch ((nc + kTileChannels - 1) / kTileChannels) {
-    case 1: gemv_tiles_avx512vnni<NV, 1>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
-    case 2: gemv_tiles_avx512vnni<NV, 2>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
-    case 3: gemv_tiles_avx512vnni<NV, 3>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
-    case 4: gemv_tiles_avx512vnni<NV, 4>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
-    case 5: gemv_tiles_avx512vnni<NV, 5>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
-    case 6: gemv_tiles_avx512vnni<NV, 6>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
-    case 7: gemv_tiles_avx512vnni<NV, 7>(nc, k, a, w, tile_bytes, a_sums[0], c); break;
-    default: gemv_tiles_avx512vnni<NV, 8>(nc, k, a, w, tile_bytes, a_sums[0], c); break;   // partial last tile
+    case 1: gemv_tiles_avx512vnni<NV, 1>(nc, k, slices, a, a_slice_stride, w, tile_bytes, a_sums[0], c); break;
+    case 2: gemv_tiles_avx512vnni<NV, 2>(nc, k, slices, a, a_slice_stride, w, tile_bytes, a_sums[0], c); break;
+    case 3: gemv_tiles_avx512vnni<NV, 3>(nc, k, slices, a, a_slice_stride, w, tile_bytes, a_sums[0], c); break;
+    case 4: gemv_tiles_avx512vnni<NV, 4>(nc, k, slices, a, a_slice_stride, w, tile_bytes, a_sums[0], c); break;
+    case 5: gemv_tiles_avx512vnni<NV, 5>(nc, k, slices, a, a_slice_stride, w, tile_bytes, a_sums[0], c); break;
+    case 6: gemv_tiles_avx512vnni<NV, 6>(nc, k, slices, a, a_slice_stride, w, tile_bytes, a_sums[0], c); break;
+    case 7: gemv_tiles_avx512vnni<NV, 7>(nc, k, slices, a, a_slice_stride, w, tile_bytes, a_sums[0], c); break;
+    default: gemv_tiles_avx512vnni<NV, 8>(nc, k, slices, a, a_slice_stride, w, tile_bytes, a_sums[0], c); break;   // partial last tile
   }
 }
 
 }  // namespace
 
 #define TERNRT_VNNI_GEMV_UKERNEL(name, NV)                                                                \
-  void name(size_t /*mr*/, size_t nc, size_t k, const int8_t* a, size_t /*a_stride*/, const uint8_t* w,    \
-            const int32_t* a_sums, int32_t* c, size_t /*c_stride*/) {                                      \
-    gemv_avx512vnni<NV>(nc, k, a, w, a_sums, c);                                                           \
+  void name(size_t /*mr*/, size_t nc, size_t k, size_t slices, const int8_t* a, size_t /*a_stride*/,      \
+            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t /*c_stride*/) { \
+    gemv_avx512vnni<NV>(nc, k, slices, a, a_slice_stride, w, a_sums, c);                                   \
   }
 TERNRT_VNNI_GEMV_UKERNEL(t2i8_gemm_1x32c4__avx512vnni, 2)
 TERNRT_VNNI_GEMV_UKERNEL(t2i8_gemm_1x16c4__avx512vnni, 1)
 #undef TERNRT_VNNI_GEMV_UKERNEL
 
 #define TERNRT_VNNI_UKERNEL(name, MR, NV)                                                                 \
-  void name(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,            \
-            const int32_t* a_sums, int32_t* c, size_t c_stride) {                                          \
-    gemm_avx512vnni<MR, NV>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);                               \
+  void name(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,               \
+            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {     \
+    if (slices == 1) { /* every GEMM: an inlined copy without the slice loop */                        \
+      gemm_avx512vnni<MR, NV>(mr, nc, k, 1, a, a_stride, 0, w, a_sums, c, c_stride);                                     \
+    } else {                                                                                         \
+      gemm_avx512vnni<MR, NV>(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);                   \
+    }                                                                                                \
   }
 TERNRT_VNNI_UKERNEL(t2i8_gemm_8x32c4__avx512vnni, 8, 2)
 TERNRT_VNNI_UKERNEL(t2i8_gemm_8x16c4__avx512vnni, 8, 1)

@@ -17,8 +17,8 @@ namespace {
 constexpr size_t kChunksPerBlock = 32;   // 32 chunks x 4 groups = 128 smlal steps per int16 lane
 
 template <size_t MR>
-inline void gemm_neon(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
-                      const int32_t* a_sums, int32_t* c, size_t c_stride) {
+inline void gemm_neon(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                      size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
   constexpr size_t kVecs = 2;   // NR = 8 = 2 vectors of 4 channels
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
@@ -29,39 +29,43 @@ inline void gemm_neon(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_
     for (size_t v = 0; v < kVecs; ++v) acc32[r][v][0] = acc32[r][v][1] = vdupq_n_s32(0);
 
   const size_t chunks = (k + 15) / 16;
-  size_t kk = 0;
-  for (size_t chunk = 0; chunk < chunks;) {
-    const size_t block_end = chunk + kChunksPerBlock < chunks ? chunk + kChunksPerBlock : chunks;
-    // acc16[r][v][half]: half 0 = channels 0,1 of the vector (bytes 0..7), half 1 = channels 2,3.
-    int16x8_t acc16[MR][kVecs][2];
-    for (size_t r = 0; r < MR; ++r)
-      for (size_t v = 0; v < kVecs; ++v) acc16[r][v][0] = acc16[r][v][1] = vdupq_n_s16(0);
-    for (; chunk < block_end; ++chunk, kk += 16, w += 16 * kVecs) {
-      uint8x16_t planes[kVecs];
-      for (size_t v = 0; v < kVecs; ++v) planes[v] = vld1q_u8(w + 16 * v);
-      for (int g = 0; g < 4; ++g) {
-        int8x16_t u[kVecs];
-        for (size_t v = 0; v < kVecs; ++v) {
-          const uint8x16_t shifted = g == 0 ? planes[v] : g == 1 ? vshrq_n_u8(planes[v], 2)
-                                   : g == 2 ? vshrq_n_u8(planes[v], 4) : vshrq_n_u8(planes[v], 6);
-          u[v] = vreinterpretq_s8_u8(vandq_u8(shifted, mask));
-        }
-        for (size_t r = 0; r < MR; ++r) {
-          int32_t four;
-          std::memcpy(&four, a_rows[r] + kk + 4 * g, sizeof(four));
-          const int8x8_t x = vreinterpret_s8_s32(vdup_n_s32(four));   // the 4 bytes twice
+  // int16 blocks restart with each slice (one widening per slice and block).
+  for (size_t q = 0; q < slices; ++q) {
+    size_t kk = 0;
+    for (size_t chunk = 0; chunk < chunks;) {
+      const size_t block_end = chunk + kChunksPerBlock < chunks ? chunk + kChunksPerBlock : chunks;
+      // acc16[r][v][half]: half 0 = channels 0,1 of the vector (bytes 0..7), half 1 = channels 2,3.
+      int16x8_t acc16[MR][kVecs][2];
+      for (size_t r = 0; r < MR; ++r)
+        for (size_t v = 0; v < kVecs; ++v) acc16[r][v][0] = acc16[r][v][1] = vdupq_n_s16(0);
+      for (; chunk < block_end; ++chunk, kk += 16, w += 16 * kVecs) {
+        uint8x16_t planes[kVecs];
+        for (size_t v = 0; v < kVecs; ++v) planes[v] = vld1q_u8(w + 16 * v);
+        for (int g = 0; g < 4; ++g) {
+          int8x16_t u[kVecs];
           for (size_t v = 0; v < kVecs; ++v) {
-            acc16[r][v][0] = vmlal_s8(acc16[r][v][0], vget_low_s8(u[v]), x);
-            acc16[r][v][1] = vmlal_s8(acc16[r][v][1], vget_high_s8(u[v]), x);
+            const uint8x16_t shifted = g == 0 ? planes[v] : g == 1 ? vshrq_n_u8(planes[v], 2)
+                                     : g == 2 ? vshrq_n_u8(planes[v], 4) : vshrq_n_u8(planes[v], 6);
+            u[v] = vreinterpretq_s8_u8(vandq_u8(shifted, mask));
+          }
+          for (size_t r = 0; r < MR; ++r) {
+            int32_t four;
+            std::memcpy(&four, a_rows[r] + kk + 4 * g, sizeof(four));
+            const int8x8_t x = vreinterpret_s8_s32(vdup_n_s32(four));   // the 4 bytes twice
+            for (size_t v = 0; v < kVecs; ++v) {
+              acc16[r][v][0] = vmlal_s8(acc16[r][v][0], vget_low_s8(u[v]), x);
+              acc16[r][v][1] = vmlal_s8(acc16[r][v][1], vget_high_s8(u[v]), x);
+            }
           }
         }
       }
+      for (size_t r = 0; r < MR; ++r)
+        for (size_t v = 0; v < kVecs; ++v) {
+          acc32[r][v][0] = vpadalq_s16(acc32[r][v][0], acc16[r][v][0]);
+          acc32[r][v][1] = vpadalq_s16(acc32[r][v][1], acc16[r][v][1]);
+        }
     }
-    for (size_t r = 0; r < MR; ++r)
-      for (size_t v = 0; v < kVecs; ++v) {
-        acc32[r][v][0] = vpadalq_s16(acc32[r][v][0], acc16[r][v][0]);
-        acc32[r][v][1] = vpadalq_s16(acc32[r][v][1], acc16[r][v][1]);
-      }
+    for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
 
   for (size_t r = 0; r < mr; ++r) {
@@ -77,19 +81,19 @@ inline void gemm_neon(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_
 
 }  // namespace
 
-void t2i8_gemm_1x8c4__neon(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
-                           const int32_t* a_sums, int32_t* c, size_t c_stride) {
+void t2i8_gemm_1x8c4__neon(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                           size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
   // GEMV: any nc, one tile of 8 channels after the other (tiles are consecutive).
   (void)mr;
-  const size_t tile_bytes = 8 * ((k + 15) / 16 * 16) / 4;
+  const size_t tile_bytes = 8 * slices * ((k + 15) / 16 * 16) / 4;
   for (size_t j = 0; j < nc; j += 8, w += tile_bytes) {
-    gemm_neon<1>(1, nc - j < 8 ? nc - j : 8, k, a, a_stride, w, a_sums, c + j, c_stride);
+    gemm_neon<1>(1, nc - j < 8 ? nc - j : 8, k, slices, a, a_stride, a_slice_stride, w, a_sums, c + j, c_stride);
   }
 }
 
-void t2i8_gemm_4x8c4__neon(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
-                           const int32_t* a_sums, int32_t* c, size_t c_stride) {
-  gemm_neon<4>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+void t2i8_gemm_4x8c4__neon(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                           size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  gemm_neon<4>(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);
 }
 
 }  // namespace ternrt::kernels

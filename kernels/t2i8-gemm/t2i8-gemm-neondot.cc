@@ -13,8 +13,9 @@ namespace ternrt::kernels {
 namespace {
 
 template <size_t MR>
-inline void gemm_neondot(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
-                         const int32_t* a_sums, int32_t* c, size_t c_stride) {
+inline void gemm_neondot(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                         size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                         size_t c_stride) {
   constexpr size_t kVecs = 4;   // NR = 16 = 4 vectors of 4 channels
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
@@ -24,23 +25,26 @@ inline void gemm_neondot(size_t mr, size_t nc, size_t k, const int8_t* a, size_t
     for (size_t v = 0; v < kVecs; ++v) acc[r][v] = vdupq_n_s32(0);
 
   const size_t chunks = (k + 15) / 16;
-  for (size_t chunk = 0, kk = 0; chunk < chunks; ++chunk, kk += 16, w += 16 * kVecs) {
-    uint8x16_t planes[kVecs];
-    for (size_t v = 0; v < kVecs; ++v) planes[v] = vld1q_u8(w + 16 * v);
-    int8x16_t x[MR];   // 16 activation bytes of the chunk per row; lane g = k group g
-    for (size_t r = 0; r < MR; ++r) x[r] = vld1q_s8(a_rows[r] + kk);
-    for (size_t v = 0; v < kVecs; ++v) {
-      const int8x16_t u0 = vreinterpretq_s8_u8(vandq_u8(planes[v], mask));
-      const int8x16_t u1 = vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(planes[v], 2), mask));
-      const int8x16_t u2 = vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(planes[v], 4), mask));
-      const int8x16_t u3 = vreinterpretq_s8_u8(vshrq_n_u8(planes[v], 6));
-      for (size_t r = 0; r < MR; ++r) {
-        acc[r][v] = vdotq_laneq_s32(acc[r][v], u0, x[r], 0);
-        acc[r][v] = vdotq_laneq_s32(acc[r][v], u1, x[r], 1);
-        acc[r][v] = vdotq_laneq_s32(acc[r][v], u2, x[r], 2);
-        acc[r][v] = vdotq_laneq_s32(acc[r][v], u3, x[r], 3);
+  for (size_t q = 0; q < slices; ++q) {
+    for (size_t chunk = 0, kk = 0; chunk < chunks; ++chunk, kk += 16, w += 16 * kVecs) {
+      uint8x16_t planes[kVecs];
+      for (size_t v = 0; v < kVecs; ++v) planes[v] = vld1q_u8(w + 16 * v);
+      int8x16_t x[MR];   // 16 activation bytes of the chunk per row; lane g = k group g
+      for (size_t r = 0; r < MR; ++r) x[r] = vld1q_s8(a_rows[r] + kk);
+      for (size_t v = 0; v < kVecs; ++v) {
+        const int8x16_t u0 = vreinterpretq_s8_u8(vandq_u8(planes[v], mask));
+        const int8x16_t u1 = vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(planes[v], 2), mask));
+        const int8x16_t u2 = vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(planes[v], 4), mask));
+        const int8x16_t u3 = vreinterpretq_s8_u8(vshrq_n_u8(planes[v], 6));
+        for (size_t r = 0; r < MR; ++r) {
+          acc[r][v] = vdotq_laneq_s32(acc[r][v], u0, x[r], 0);
+          acc[r][v] = vdotq_laneq_s32(acc[r][v], u1, x[r], 1);
+          acc[r][v] = vdotq_laneq_s32(acc[r][v], u2, x[r], 2);
+          acc[r][v] = vdotq_laneq_s32(acc[r][v], u3, x[r], 3);
+        }
       }
     }
+    for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
 
   for (size_t r = 0; r < mr; ++r) {
@@ -53,19 +57,21 @@ inline void gemm_neondot(size_t mr, size_t nc, size_t k, const int8_t* a, size_t
 
 }  // namespace
 
-void t2i8_gemm_1x16c4__neondot(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride,
-                               const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
+void t2i8_gemm_1x16c4__neondot(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                               size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                               size_t c_stride) {
   // GEMV: any nc, one tile of 16 channels after the other (tiles are consecutive).
   (void)mr;
-  const size_t tile_bytes = 16 * ((k + 15) / 16 * 16) / 4;
+  const size_t tile_bytes = 16 * slices * ((k + 15) / 16 * 16) / 4;
   for (size_t j = 0; j < nc; j += 16, w += tile_bytes) {
-    gemm_neondot<1>(1, nc - j < 16 ? nc - j : 16, k, a, a_stride, w, a_sums, c + j, c_stride);
+    gemm_neondot<1>(1, nc - j < 16 ? nc - j : 16, k, slices, a, a_stride, a_slice_stride, w, a_sums, c + j, c_stride);
   }
 }
 
-void t2i8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride,
-                               const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
-  gemm_neondot<4>(mr, nc, k, a, a_stride, w, a_sums, c, c_stride);
+void t2i8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                               size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                               size_t c_stride) {
+  gemm_neondot<4>(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);
 }
 
 }  // namespace ternrt::kernels

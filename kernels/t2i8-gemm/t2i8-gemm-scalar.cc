@@ -5,29 +5,33 @@
 namespace ternrt::kernels {
 
 namespace {
-void gemm_scalar(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w,
-                 int32_t* c, size_t c_stride) {
+void gemm_scalar(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                 size_t a_slice_stride, const uint8_t* w, int32_t* c, size_t c_stride) {
   const int8_t* trits = reinterpret_cast<const int8_t*>(w);
   for (size_t r = 0; r < mr; ++r) {
-    const int8_t* a_row = a + r * a_stride;
     for (size_t j = 0; j < nc; ++j) {
-      const int8_t* t_row = trits + j * k;
       int32_t acc = 0;
-      for (size_t kk = 0; kk < k; ++kk) acc += int32_t(t_row[kk]) * int32_t(a_row[kk]);
+      for (size_t q = 0; q < slices; ++q) {
+        const int8_t* a_slice = a + r * a_stride + q * a_slice_stride;
+        const int8_t* t_slice = trits + (j * slices + q) * k;
+        for (size_t kk = 0; kk < k; ++kk) acc += int32_t(t_slice[kk]) * int32_t(a_slice[kk]);
+      }
       c[r * c_stride + j] = acc;
     }
   }
 }
 }  // namespace
 
-void t2i8_gemm_1x4__scalar(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride,
-                           const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c, size_t c_stride) {
-  gemm_scalar(mr, nc, k, a, a_stride, w, c, c_stride);
+void t2i8_gemm_1x4__scalar(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                           size_t a_slice_stride, const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c,
+                           size_t c_stride) {
+  gemm_scalar(mr, nc, k, slices, a, a_stride, a_slice_stride, w, c, c_stride);
 }
 
-void t2i8_gemm_4x4__scalar(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride,
-                           const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c, size_t c_stride) {
-  gemm_scalar(mr, nc, k, a, a_stride, w, c, c_stride);
+void t2i8_gemm_4x4__scalar(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                           size_t a_slice_stride, const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c,
+                           size_t c_stride) {
+  gemm_scalar(mr, nc, k, slices, a, a_stride, a_slice_stride, w, c, c_stride);
 }
 
 }  // namespace ternrt::kernels

@@ -1,5 +1,7 @@
 // Builder-style tester for the t2i8 GEMM micro-kernels and the public t2i8_gemm_* entry points:
 //   GemmTester().m(3).n(17).k(129).test(ukernel);
+// slices(q) splits K into q slices of k each, read a_slice_stride bytes apart (how a convolution
+// reads kernel rows from the image in place): the micro-kernel then multiplies K = q * k.
 // The reference is written here from the definition (decode canonical codes, int32 loops), not taken
 // from the library. Padding bytes of A (past k) are random, so a kernel that lets them leak fails.
 #pragma once
@@ -30,6 +32,8 @@ class GemmTester {
   GemmTester& k(size_t v) { k_ = v; return *this; }
   GemmTester& a_stride(size_t v) { a_stride_ = v; return *this; }
   GemmTester& c_stride(size_t v) { c_stride_ = v; return *this; }
+  GemmTester& slices(size_t v) { slices_ = v; return *this; }
+  GemmTester& a_slice_stride(size_t v) { a_slice_stride_ = v; return *this; }
   GemmTester& weights(WeightFill v) { weights_ = v; return *this; }
   GemmTester& activations(ActFill v) { acts_ = v; return *this; }
   GemmTester& seed(uint32_t v) { seed_ = v; return *this; }
@@ -41,23 +45,31 @@ class GemmTester {
 
   size_t get_a_stride() const { return a_stride_ ? a_stride_ : k_; }
   size_t get_c_stride() const { return c_stride_ ? c_stride_ : n_; }
+  // Default: the slices one after the other with a 5-byte gap of random bytes between them.
+  size_t get_a_slice_stride() const {
+    return a_slice_stride_ ? a_slice_stride_ : (m_ ? m_ - 1 : 0) * get_a_stride() + k_ + 5;
+  }
+  size_t total_k() const { return slices_ * k_; }
 
   std::string describe() const {
     char text[200];
-    std::snprintf(text, sizeof(text), "m=%zu n=%zu k=%zu a_stride=%zu c_stride=%zu weights=%d acts=%d seed=%u",
-                  m_, n_, k_, get_a_stride(), get_c_stride(), int(weights_), int(acts_), seed_);
+    std::snprintf(text, sizeof(text),
+                  "m=%zu n=%zu k=%zu slices=%zu a_stride=%zu a_slice_stride=%zu c_stride=%zu weights=%d acts=%d seed=%u",
+                  m_, n_, k_, slices_, get_a_stride(), get_a_slice_stride(), get_c_stride(), int(weights_), int(acts_),
+                  seed_);
     return text;
   }
 
-  // Inputs: canonical codes (N rows of (k+3)/4 bytes) and A (m rows + 16 readable bytes).
+  // Inputs: canonical codes (N rows of (K+3)/4 bytes) and A (m rows of slices + 16 readable bytes).
   void make_inputs(std::vector<uint8_t>* codes, std::vector<int8_t>* a) const {
     std::mt19937 rng(seed_);
-    const size_t row_bytes = (k_ + 3) / 4;
+    const size_t k_total = total_k();
+    const size_t row_bytes = (k_total + 3) / 4;
     codes->assign(n_ * row_bytes, 0);
     for (size_t j = 0; j < n_; ++j) {
       for (size_t kk = 0; kk < row_bytes * 4; ++kk) {
         int t = 0;
-        if (kk < k_) {
+        if (kk < k_total) {
           switch (weights_) {
             case WeightFill::random: t = int(rng() % 3) - 1; break;
             case WeightFill::zeros: t = 0; break;
@@ -68,28 +80,34 @@ class GemmTester {
         (*codes)[j * row_bytes + kk / 4] |= uint8_t((t + 1) << (2 * (kk % 4)));
       }
     }
-    const size_t stride = get_a_stride();
-    a->resize((m_ ? m_ - 1 : 0) * stride + k_ + 16);
+    a->resize((m_ ? m_ - 1 : 0) * get_a_stride() + (slices_ - 1) * get_a_slice_stride() + k_ + 16);
     for (auto& v : *a) v = int8_t(int(rng() % 256) - 128);   // also the padding: must not leak
     for (size_t r = 0; r < m_; ++r) {
-      for (size_t kk = 0; kk < k_; ++kk) {
-        int8_t& v = (*a)[r * stride + kk];
-        if (acts_ == ActFill::min_values) v = -128;
-        if (acts_ == ActFill::max_values) v = 127;
+      for (size_t q = 0; q < slices_; ++q) {
+        for (size_t kk = 0; kk < k_; ++kk) {
+          int8_t& v = (*a)[a_index(r, q, kk)];
+          if (acts_ == ActFill::min_values) v = -128;
+          if (acts_ == ActFill::max_values) v = 127;
+        }
       }
     }
   }
 
-  // c[r][j] = sum_k t[j][k] * a[r][k], from the definition.
+  size_t a_index(size_t r, size_t q, size_t kk) const { return r * get_a_stride() + q * get_a_slice_stride() + kk; }
+
+  // c[r][j] = sum_q sum_k t[j][q * k + kk] * a[r][q][kk], from the definition.
   std::vector<int32_t> reference(const std::vector<uint8_t>& codes, const std::vector<int8_t>& a) const {
-    const size_t row_bytes = (k_ + 3) / 4;
+    const size_t row_bytes = (total_k() + 3) / 4;
     std::vector<int32_t> c(m_ * n_);
     for (size_t r = 0; r < m_; ++r) {
       for (size_t j = 0; j < n_; ++j) {
         int64_t acc = 0;
-        for (size_t kk = 0; kk < k_; ++kk) {
-          const int t = int((codes[j * row_bytes + kk / 4] >> (2 * (kk % 4))) & 3) - 1;
-          acc += int64_t(t) * a[r * get_a_stride() + kk];
+        for (size_t q = 0; q < slices_; ++q) {
+          for (size_t kk = 0; kk < k_; ++kk) {
+            const size_t w = q * k_ + kk;
+            const int t = int((codes[j * row_bytes + w / 4] >> (2 * (w % 4))) & 3) - 1;
+            acc += int64_t(t) * a[a_index(r, q, kk)];
+          }
         }
         c[r * n_ + j] = int32_t(acc);
       }
@@ -106,16 +124,21 @@ class GemmTester {
     std::vector<uint8_t> codes;
     std::vector<int8_t> a;
     make_inputs(&codes, &a);
-    std::vector<uint8_t> packed(t2i8_packed_bytes(ukernel, n_, k_) + 1);
+    if (slices_ > 1) REQUIRE(k_ % t2i8_slice_depth_multiple(ukernel.layout) == 0);
+    std::vector<uint8_t> packed(t2i8_packed_bytes(ukernel, n_, total_k()) + 1);
     packed.back() = 0xA5;   // sentinel: packing must not write past its size
-    t2i8_pack_weights(ukernel, codes.data(), n_, k_, packed.data());
+    t2i8_pack_weights(ukernel, codes.data(), n_, total_k(), packed.data());
     CHECK(packed.back() == 0xA5);
-    std::vector<int32_t> a_sums(m_);
-    t2i8_activation_sums(m_, k_, a.data(), get_a_stride(), a_sums.data());
+    std::vector<int32_t> a_sums(m_, 0), slice_sums(m_);
+    for (size_t q = 0; q < slices_; ++q) {
+      t2i8_activation_sums(m_, k_, a.data() + a_index(0, q, 0), get_a_stride(), slice_sums.data());
+      for (size_t r = 0; r < m_; ++r) a_sums[r] += slice_sums[r];
+    }
     const size_t c_stride = get_c_stride();
     const int32_t sentinel = 0x5EED5EED;
     std::vector<int32_t> c(m_ * c_stride + 8, sentinel);
-    ukernel.fn(m_, n_, k_, a.data(), get_a_stride(), packed.data(), a_sums.data(), c.data(), c_stride);
+    ukernel.fn(m_, n_, k_, slices_, a.data(), get_a_stride(), get_a_slice_stride(), packed.data(), a_sums.data(),
+               c.data(), c_stride);
     const std::vector<int32_t> expected = reference(codes, a);
     size_t mismatches = 0, overwritten = 0;
     for (size_t i = 0; i < c.size(); ++i) {
@@ -135,6 +158,7 @@ class GemmTester {
   // The public API: t2i8_gemm_s32 for isa with threads_ threads (0 = no pool).
   std::vector<int32_t> run_s32(Isa isa, const std::vector<uint8_t>& codes, const std::vector<int8_t>& a,
                                std::string* kernel_name = nullptr) const {
+    REQUIRE(slices_ == 1);   // the public GEMM takes one contiguous K
     PackOptions options;
     options.rows_hint = rows_hint_;
     options.allow_expanded = rows_hint_ != 0;
@@ -177,6 +201,7 @@ class GemmTester {
 
  private:
   size_t m_ = 1, n_ = 1, k_ = 1, a_stride_ = 0, c_stride_ = 0, threads_ = 0, rows_hint_ = 0;
+  size_t slices_ = 1, a_slice_stride_ = 0;
   bool workspace_ = false;
   WeightFill weights_ = WeightFill::random;
   ActFill acts_ = ActFill::random;

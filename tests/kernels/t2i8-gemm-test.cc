@@ -99,6 +99,38 @@ TEST_CASE("t2i8 ukernels: random sweep") {
   }
 }
 
+TEST_CASE("t2i8 ukernels: K in slices (convolution kernel rows read in place)") {
+  // Slices of k (a multiple of the layout's chunk) a_slice_stride apart, rows a_stride apart and
+  // overlapping as in a stride-1 convolution (a_stride = in_c < k). k around the int16 blocks, the
+  // extreme values with all +-1 weights (the widening must hold across slice boundaries), and a
+  // random sweep over m, n, slices and strides.
+  std::mt19937 rng(test_seed());
+  uint32_t case_index = 0;
+  for (const T2I8GemmUkernel* ukernel : runnable_ukernels()) {
+    const size_t unit = t2i8_slice_depth_multiple(ukernel->layout);
+    const size_t n_max = ukernel->mr == 1 ? 3 * ukernel->nr + 1 : ukernel->nr;
+    for (size_t slices : {size_t(1), size_t(2), size_t(3), size_t(7)}) {
+      for (size_t k : {unit, 3 * unit, 48 - 48 % unit, 256 - 256 % unit, 512 + unit}) {
+        const size_t in_c = k >= 48 ? 16 : unit;   // row stride of a stride-1 convolution
+        GemmTester().m(ukernel->mr).n(ukernel->nr).k(k).slices(slices).a_stride(in_c).a_slice_stride(k * 5 + 3)
+            .seed(test_seed() + ++case_index).test(*ukernel);
+        for (WeightFill weights : {WeightFill::plus_ones, WeightFill::minus_ones}) {
+          for (ActFill acts : {ActFill::min_values, ActFill::max_values}) {
+            GemmTester().m(ukernel->mr).n(n_max).k(k).slices(slices).weights(weights).activations(acts)
+                .seed(test_seed()).test(*ukernel);
+          }
+        }
+      }
+    }
+    for (int i = 0; i < 60; ++i) {
+      const size_t m = 1 + rng() % ukernel->mr, n = 1 + rng() % n_max;
+      const size_t k = unit * (1 + rng() % (96 / unit + 2)), slices = 1 + rng() % 5;
+      GemmTester().m(m).n(n).k(k).slices(slices).a_stride(1 + rng() % (2 * k)).a_slice_stride(k + rng() % 300)
+          .c_stride(n + rng() % 5).seed(rng()).test(*ukernel);
+    }
+  }
+}
+
 TEST_CASE("t2i8 GEMV ukernels: many tiles per call (every stream count and partial last tile)") {
   // The x86 GEMV kernels run 2-8 tiles as parallel streams and then the remaining 1..7 tiles:
   // n from 1 to 10 tiles + 1 channel covers every group and remainder, with the extreme values

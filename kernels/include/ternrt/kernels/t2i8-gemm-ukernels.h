@@ -28,18 +28,25 @@ enum class WeightLayout : int {
   codes_u8_c4 = 2,
 };
 
-// Micro-kernel: c[r][j] = sum_{kk<k} t[j][kk] * a[r][kk] for r < mr (<= MR), j < nc (<= NR).
-//   a: mr rows, a_stride bytes apart; each row readable for round_up(k, 16) bytes (k + 16 suffices).
+// Micro-kernel: c[r][j] = sum_{q<slices} sum_{kk<k} t[j][q * k + kk] * a[r][q][kk] for r < mr (<= MR),
+// j < nc (<= NR), where a[r][q] = a + r * a_stride + q * a_slice_stride. A GEMM passes slices = 1;
+// a convolution read in place (t2i8-conv.h) passes one slice per kernel row, so the accumulators
+// stay in registers across the kernel rows. K = slices * k is the packed weights' depth.
+//   k: depth of one slice; with slices > 1 a multiple of t2i8_slice_depth_multiple(layout), so each
+//      slice starts on a chunk / step of the packed weights.
+//   a: mr rows, a_stride bytes apart; each slice readable for round_up(k, 16) bytes (k + 16 suffices).
 //   w: the packed tile of the first output channel (layout above).
-//   a_sums: sum_{kk<k} a[r][kk] for the mr rows (code_planes_c4 kernels; the scalar one ignores it).
+//   a_sums: sum over all slices of a[r][q][kk] for the mr rows (code_planes_c4 and codes_u8_c4
+//      kernels; the scalar one ignores it).
 //   c: writes exactly mr x nc int32, c_stride elements apart.
 // GEMV kernels (MR == 1) take any nc, not only nc <= NR: w then holds the ceil(nc / NR) consecutive
 // tiles of those channels, so one call can stream the weights of many tiles (batch-1 layers are
 // bound by weight bandwidth; the x86 ones keep several tiles in flight with software prefetch).
 // int16 accumulation (vpmaddubsw, smlal) is widened often enough that it never overflows for any
 // int8 input: see each kernel's header comment.
-using T2I8GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride,
-                                   const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride);
+using T2I8GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                                   size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                                   size_t c_stride);
 
 struct T2I8GemmUkernel {
   Isa isa;
@@ -50,9 +57,9 @@ struct T2I8GemmUkernel {
   T2I8GemmUkernelFn fn;
 };
 
-#define TERNRT_UKERNEL(isa, name, mr, nr, kr, layout, vec_cols)                                  \
-  void name(size_t mr_, size_t nc, size_t k, const int8_t* a, size_t a_stride, const uint8_t* w, \
-            const int32_t* a_sums, int32_t* c, size_t c_stride);
+#define TERNRT_UKERNEL(isa, name, mr, nr, kr, layout, vec_cols)                                          \
+  void name(size_t mr_, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,             \
+            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride);
 #include "ternrt/kernels/t2i8-gemm.inc"
 #undef TERNRT_UKERNEL
 
@@ -67,6 +74,10 @@ const T2I8GemmUkernel* t2i8_gemm_ukernel_for(Isa isa, bool gemv, size_t nr, Weig
 // width with the least padded work, and codes_u8_c4 where that layout exists and options allow it
 // (allow_expanded and rows_hint >= expand_min_rows). Its GEMV partner is t2i8_gemm_ukernel_for(isa, true, nr, layout).
 const T2I8GemmUkernel* t2i8_gemm_choose_ukernel(Isa isa, size_t n, size_t k, const PackOptions& options);
+
+// The multiple of k a slice must be when slices > 1 (the layout's K granularity): 16 for
+// code_planes_c4, 4 for codes_u8_c4, 1 for trits_s8_rows.
+size_t t2i8_slice_depth_multiple(WeightLayout layout);
 
 // Packed weight bytes for one tile of nr channels, and for n channels (whole tiles).
 size_t t2i8_packed_tile_bytes(const T2I8GemmUkernel& ukernel, size_t k);
