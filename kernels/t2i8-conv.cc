@@ -128,8 +128,13 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
       std::memset(o, 0, g.out_w * sizeof(int32_t));
       for (size_t ky = 0; ky < g.kernel_h; ++ky) {
         const int32_t* p = ws.pixel_sums + (b * padded_h_ + oy * g.stride_h + ky * g.dilation_h) * padded_w_;
-        for (size_t kx = 0; kx < g.kernel_w; ++kx)
-          for (size_t ox = 0; ox < g.out_w; ++ox) o[ox] += p[ox * g.stride_w + kx];
+        for (size_t kx = 0; kx < g.kernel_w; ++kx) {
+          if (g.stride_w == 1) {   // contiguous: vectorized
+            for (size_t ox = 0; ox < g.out_w; ++ox) o[ox] += p[ox + kx];
+          } else {
+            for (size_t ox = 0; ox < g.out_w; ++ox) o[ox] += p[ox * g.stride_w + kx];
+          }
+        }
       }
     }
   }

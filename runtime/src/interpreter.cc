@@ -52,6 +52,15 @@ kernels::Isa choose_isa(const char* requested) {
 // without weights counts 16 per output element (memory-bound work). TERNRT_MIN_PARALLEL_WORK
 // overrides it (0: every operator parallel, as the thread-invariance tests want).
 constexpr uint64_t kMinParallelWork = uint64_t(1) << 20;
+// And a model uses the pool only when its operators above that threshold add up to this many times
+// it (12M multiply-adds by default), counting a ternary layer's multiply-adds a third (its kernels
+// run 2.3-3.7x faster than XNNPACK f32 on the same layer, RESULTS.md): the workers sleep between
+// invokes (release_workers), and waking them costs the first parallel operator of each invoke
+// 30-40 us on the machine of benchmarks/RESULTS.md. That is about what 2 threads saved on the
+// bundled 28x28 ResNet's ten 1.8M-MAC ternary layers (22 -> 18 us each; 200-240 us per invoke with
+// 2 threads, 160-230 us with 1), while the same model in float (50 us layers) gains 10-15%.
+constexpr uint64_t kMinParallelModelFactor = 12;
+constexpr uint64_t kTernaryWorkDivisor = 3;
 
 uint64_t min_parallel_work() {
   const char* text = std::getenv("TERNRT_MIN_PARALLEL_WORK");
@@ -93,10 +102,19 @@ Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& o
     create_options.ternary_as_float = (options.flags & TERNRT_FLAG_TERNARY_AS_FLOAT) != 0;
     create_options.int8 = &int8_;
     const uint64_t parallel_work = min_parallel_work();
+    uint64_t model_parallel_work = 0;
     for (const OpDesc& op : model.ops()) {
-      op_pools_.push_back(pool_ != nullptr && estimated_work(model, op) >= parallel_work ? pool_ : nullptr);
-      pool_used_ = pool_used_ || op_pools_.back() != nullptr;
-      ops_.push_back(create_op(op, create_options, budget, op_pools_.back()));
+      const uint64_t work = estimated_work(model, op);
+      const bool parallel = pool_ != nullptr && work >= parallel_work;
+      op_pools_.push_back(parallel ? pool_ : nullptr);
+      const bool ternary = !create_options.ternary_as_float && op.inputs.size() >= 2 && op.inputs[1] >= 0 &&
+                           model.tensors()[op.inputs[1]].type == fb::TensorType::TERNARY2;
+      if (parallel) model_parallel_work += ternary ? work / kTernaryWorkDivisor : work;
+    }
+    if (model_parallel_work < kMinParallelModelFactor * parallel_work) op_pools_.assign(op_pools_.size(), nullptr);
+    for (size_t i = 0; i < model.ops().size(); ++i) {
+      pool_used_ = pool_used_ || op_pools_[i] != nullptr;
+      ops_.push_back(create_op(model.ops()[i], create_options, budget, op_pools_[i]));
       kernels_.push_back(ops_.back()->kernel());
     }
     scratch_.allocate();
