@@ -111,7 +111,8 @@ Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& o
                            model.tensors()[op.inputs[1]].type == fb::TensorType::TERNARY2;
       if (parallel) model_parallel_work += ternary ? work / kTernaryWorkDivisor : work;
     }
-    if (model_parallel_work < kMinParallelModelFactor * parallel_work) op_pools_.assign(op_pools_.size(), nullptr);
+    // (model work < factor * line, without overflowing for a huge TERNRT_MIN_PARALLEL_WORK)
+    if (model_parallel_work / kMinParallelModelFactor < parallel_work) op_pools_.assign(op_pools_.size(), nullptr);
     for (size_t i = 0; i < model.ops().size(); ++i) {
       pool_used_ = pool_used_ || op_pools_[i] != nullptr;
       ops_.push_back(create_op(model.ops()[i], create_options, budget, op_pools_[i]));

@@ -10,7 +10,6 @@
 
 #include "interpreter.h"
 #include "model-builder.h"
-#include "run-helpers.h"
 
 using namespace ternrt;
 using namespace ternrt::test;
@@ -70,7 +69,7 @@ std::vector<bool> parallel_ops(const std::vector<uint8_t>& bytes, uint32_t threa
   Interpreter interpreter(*model, options);
   std::vector<bool> parallel;
   for (size_t i = 0; i < interpreter.op_count(); ++i) parallel.push_back(interpreter.op_parallel(i));
-  std::vector<float> input(bytes.empty() ? 0 : interpreter.model().tensors()[interpreter.model().inputs()[0]].elements, 0.5f);
+  std::vector<float> input(model->tensors()[model->inputs()[0]].elements, 0.5f);
   interpreter.set_input(0, input.data(), input.size() * sizeof(float));
   interpreter.invoke();   // runs either way
   return parallel;
