@@ -13,6 +13,7 @@
 
 #include <cstring>
 
+#include "t2i8-ukernel-define.h"
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
 
 namespace ternrt::kernels {
@@ -210,15 +211,6 @@ __attribute__((always_inline)) inline void gemm_4x16_avx2(size_t mr, size_t nc, 
 
 }  // namespace
 
-#define TERNRT_AVX2_UKERNEL(name, MR, NV, EXPANDED)                                                       \
-  void name(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,               \
-            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {     \
-    if (slices == 1) { /* every GEMM: an inlined copy without the slice loop */                        \
-      gemm_avx2<MR, NV, EXPANDED>(mr, nc, k, 1, a, a_stride, 0, w, a_sums, c, c_stride);                                     \
-    } else {                                                                                         \
-      gemm_avx2<MR, NV, EXPANDED>(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);                   \
-    }                                                                                                \
-  }
 // GEMV (mr == 1): any nc, one tile of 8 * NV channels after the other (tiles are consecutive).
 #define TERNRT_AVX2_GEMV_UKERNEL(name, NV, EXPANDED)                                                      \
   void name(size_t /*mr*/, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,          \
@@ -230,26 +222,11 @@ __attribute__((always_inline)) inline void gemm_4x16_avx2(size_t mr, size_t nc, 
     }                                                                                                      \
   }
 TERNRT_AVX2_GEMV_UKERNEL(t2i8_gemm_1x16c4__avx2, 2, false)
-void t2i8_gemm_4x16c4__avx2(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
-                            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
-  if (slices == 1) {   // every GEMM: an inlined copy without the slice loop
-    gemm_4x16_avx2<false>(mr, nc, k, 1, a, a_stride, 0, w, a_sums, c, c_stride);
-  } else {
-    gemm_4x16_avx2<false>(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);
-  }
-}
+TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_4x16c4__avx2, gemm_4x16_avx2<false>)
 TERNRT_AVX2_GEMV_UKERNEL(t2i8_gemm_1x8c4__avx2, 1, false)
-TERNRT_AVX2_UKERNEL(t2i8_gemm_8x8c4__avx2, 8, 1, false)
+TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_8x8c4__avx2, gemm_avx2<8, 1, false>)
 TERNRT_AVX2_GEMV_UKERNEL(t2i8_gemm_1x16c4u8__avx2, 2, true)
-void t2i8_gemm_4x16c4u8__avx2(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
-                              size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
-  if (slices == 1) {   // every GEMM: an inlined copy without the slice loop
-    gemm_4x16_avx2<true>(mr, nc, k, 1, a, a_stride, 0, w, a_sums, c, c_stride);
-  } else {
-    gemm_4x16_avx2<true>(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);
-  }
-}
-#undef TERNRT_AVX2_UKERNEL
+TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_4x16c4u8__avx2, gemm_4x16_avx2<true>)
 #undef TERNRT_AVX2_GEMV_UKERNEL
 
 // sum_k a[r][k] via vpsadbw: bytes biased by +128 (xor 0x80) become unsigned, 32 at a time are

@@ -15,6 +15,7 @@
 
 #include <cstring>
 
+#include "t2i8-ukernel-define.h"
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
 
 namespace ternrt::kernels {
@@ -167,18 +168,8 @@ TERNRT_AVX512BW_GEMV_UKERNEL(t2i8_gemm_1x32c4__avx512bw, 2)
 TERNRT_AVX512BW_GEMV_UKERNEL(t2i8_gemm_1x16c4__avx512bw, 1)
 #undef TERNRT_AVX512BW_GEMV_UKERNEL
 
-#define TERNRT_AVX512BW_UKERNEL(name, MR, NV)                                                             \
-  void name(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,               \
-            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {     \
-    if (slices == 1) { /* every GEMM: an inlined copy without the slice loop */                        \
-      gemm_avx512bw<MR, NV>(mr, nc, k, 1, a, a_stride, 0, w, a_sums, c, c_stride);                                     \
-    } else {                                                                                         \
-      gemm_avx512bw<MR, NV>(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);                   \
-    }                                                                                                \
-  }
-TERNRT_AVX512BW_UKERNEL(t2i8_gemm_6x32c4__avx512bw, 6, 2)
-TERNRT_AVX512BW_UKERNEL(t2i8_gemm_12x16c4__avx512bw, 12, 1)
-#undef TERNRT_AVX512BW_UKERNEL
+TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_6x32c4__avx512bw, gemm_avx512bw<6, 2>)
+TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_12x16c4__avx512bw, gemm_avx512bw<12, 1>)
 
 }  // namespace ternrt::kernels
 

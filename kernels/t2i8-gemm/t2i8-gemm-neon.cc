@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "t2i8-ukernel-define.h"
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
 
 namespace ternrt::kernels {
@@ -17,7 +18,7 @@ namespace {
 constexpr size_t kChunksPerBlock = 32;   // 32 chunks x 4 groups = 128 smlal steps per int16 lane
 
 template <size_t MR>
-inline void gemm_neon(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+__attribute__((always_inline)) inline void gemm_neon(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
                       size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
   constexpr size_t kVecs = 2;   // NR = 8 = 2 vectors of 4 channels
   const int8_t* a_rows[MR];
@@ -91,9 +92,6 @@ void t2i8_gemm_1x8c4__neon(size_t mr, size_t nc, size_t k, size_t slices, const 
   }
 }
 
-void t2i8_gemm_4x8c4__neon(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
-                           size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
-  gemm_neon<4>(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);
-}
+TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_4x8c4__neon, gemm_neon<4>)
 
 }  // namespace ternrt::kernels

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "t2i8-ukernel-define.h"
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
 
 namespace ternrt::kernels {
@@ -13,7 +14,7 @@ namespace ternrt::kernels {
 namespace {
 
 template <size_t MR>
-inline void gemm_neondot(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+__attribute__((always_inline)) inline void gemm_neondot(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
                          size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
                          size_t c_stride) {
   constexpr size_t kVecs = 4;   // NR = 16 = 4 vectors of 4 channels
@@ -68,10 +69,6 @@ void t2i8_gemm_1x16c4__neondot(size_t mr, size_t nc, size_t k, size_t slices, co
   }
 }
 
-void t2i8_gemm_4x16c4__neondot(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
-                               size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
-                               size_t c_stride) {
-  gemm_neondot<4>(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);
-}
+TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_4x16c4__neondot, gemm_neondot<4>)
 
 }  // namespace ternrt::kernels

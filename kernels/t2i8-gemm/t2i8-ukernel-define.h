@@ -1,0 +1,16 @@
+// Defines a t2i8 micro-kernel (the T2I8GemmUkernelFn signature, t2i8-gemm-ukernels.h) as calls of an
+// always-inline kernel template: one inlined copy for slices == 1 (every GEMM), in which the slice
+// loop folds away, and one for convolutions read in place. With a single copy, GCC 12 ran the AVX2
+// 4x16 GEMM at K = 32 12-15% slower than before the slice loop existed. Private to kernels/.
+#pragma once
+
+// kernel: a template-id such as gemm_avx512vnni<8, 2> (commas allowed: it is the variadic part).
+#define TERNRT_DEFINE_SLICED_UKERNEL(name, ...)                                                         \
+  void name(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,           \
+            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) { \
+    if (slices == 1) {                                                                                 \
+      __VA_ARGS__(mr, nc, k, 1, a, a_stride, 0, w, a_sums, c, c_stride);                               \
+    } else {                                                                                           \
+      __VA_ARGS__(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);             \
+    }                                                                                                  \
+  }
