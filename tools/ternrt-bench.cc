@@ -167,10 +167,14 @@ int run(int argc, char** argv) {
   // Operator names, types and kernels (the same operators in every variant).
   const size_t n_ops = ternrt_interpreter_op_count(probe);
   std::vector<ternrt_op_info> ops(n_ops);
+  std::vector<uint32_t> op_threads(n_ops);
   bool has_ternary = false;
+  size_t parallel_ops = 0;
   for (size_t k = 0; k < n_ops; ++k) {
     ternrt::check(ternrt_interpreter_op_info(probe, k, &ops[k]));
     has_ternary |= ops[k].ternary != 0;
+    op_threads[k] = ternrt_interpreter_op_threads(probe, k);
+    parallel_ops += op_threads[k] > 1;
   }
   const bool compare = with_float && has_ternary;
   const bool compare_dynamic = with_dynamic && is_static;
@@ -194,8 +198,8 @@ int run(int argc, char** argv) {
   const size_t weight_bytes = model.weight_bytes();
 
   if (json) {
-    std::printf("{\"model\": \"%s\", \"isa\": \"%s\", \"activations\": \"%s\", \"threads\": %ld, \"runs\": %ld, \"latency_ms\": %s",
-                json_escape(path).c_str(), t.isa.c_str(), t.activations.c_str(), threads, runs, json_latency(t.latency).c_str());
+    std::printf("{\"model\": \"%s\", \"isa\": \"%s\", \"activations\": \"%s\", \"threads\": %ld, \"parallel_ops\": %zu, \"runs\": %ld, \"latency_ms\": %s",
+                json_escape(path).c_str(), t.isa.c_str(), t.activations.c_str(), threads, parallel_ops, runs, json_latency(t.latency).c_str());
     if (compare_dynamic) {
       std::printf(", \"dynamic_latency_ms\": %s, \"speedup_vs_dynamic\": %.4f", json_latency(d.latency).c_str(),
                   d.latency.median / t.latency.median);
@@ -204,8 +208,9 @@ int run(int argc, char** argv) {
     std::printf(", \"arena_bytes\": %zu, \"weight_bytes\": %zu, \"packed_weight_bytes\": %zu, \"scratch_bytes\": %zu, \"peak_rss_bytes\": %zu, \"ops\": [",
                 t.arena, weight_bytes, t.packed, t.scratch, peak_rss);
     for (size_t k = 0; k < n_ops; ++k) {
-      std::printf("%s{\"index\": %zu, \"name\": \"%s\", \"type\": \"%s\", \"kernel\": \"%s\", \"ternary\": %s, \"ms\": %.5f", k ? ", " : "", k,
-                  json_escape(ops[k].name).c_str(), ops[k].type, json_escape(ops[k].kernel).c_str(), ops[k].ternary ? "true" : "false", t.op_ms[k]);
+      std::printf("%s{\"index\": %zu, \"name\": \"%s\", \"type\": \"%s\", \"kernel\": \"%s\", \"ternary\": %s, \"threads\": %u, \"ms\": %.5f",
+                  k ? ", " : "", k, json_escape(ops[k].name).c_str(), ops[k].type, json_escape(ops[k].kernel).c_str(),
+                  ops[k].ternary ? "true" : "false", op_threads[k], t.op_ms[k]);
       if (compare_dynamic) std::printf(", \"dynamic_ms\": %.5f", d.op_ms[k]);
       if (compare) std::printf(", \"float_ms\": %.5f", f.op_ms[k]);
       std::printf("}");
@@ -216,6 +221,10 @@ int run(int argc, char** argv) {
 
   std::printf("model     %s\nisa       %s (ternary kernels), %s activations, threads %ld, %ld warmup + %ld timed runs\n", path.c_str(),
               t.isa.c_str(), t.activations.c_str(), threads, warmup, runs);
+  if (threads > 1) {
+    std::printf("threads   %zu of %zu operators on the pool (smaller ones, or a model too small to pay for waking it, run on\n"
+                "          the calling thread; TERNRT_MIN_PARALLEL_WORK moves the line)\n", parallel_ops, n_ops);
+  }
   std::printf("\n%-24s %9s %9s %9s %9s\n", "latency (ms)", "min", "median", "p90", "max");
   const std::string label = !has_ternary ? "model" : "ternary, " + t.activations + " int8";
   std::printf("%-24s %9.3f %9.3f %9.3f %9.3f\n", label.c_str(), t.latency.min, t.latency.median, t.latency.p90, t.latency.max);
@@ -235,7 +244,7 @@ int run(int argc, char** argv) {
     std::printf("%-4zu %-16s %-26.26s %9.4f %5.1f%%", k, ops[k].type, ops[k].name, t.op_ms[k], total > 0 ? 100 * t.op_ms[k] / total : 0.0);
     if (compare_dynamic) std::printf("  %8.4f", d.op_ms[k]);
     if (compare) std::printf("  %8.4f", f.op_ms[k]);
-    if (verbose) std::printf("  %s", ops[k].kernel);
+    if (verbose) std::printf("  %s%s", ops[k].kernel, op_threads[k] > 1 ? " [pool]" : "");
     std::printf("\n");
   }
   std::printf("\nmemory    arena %s, weights %s in the file, packed weights %s, scratch %s, peak RSS %s\n",

@@ -281,6 +281,11 @@ uint64_t ternrt_interpreter_op_time_ns(const ternrt_interpreter* interpreter, si
   return interpreter->impl->op_time_ns(index);
 }
 
+uint32_t ternrt_interpreter_op_threads(const ternrt_interpreter* interpreter, size_t index) {
+  if (interpreter == nullptr || index >= interpreter->impl->op_count()) return 0;
+  return interpreter->impl->op_threads(index);
+}
+
 size_t ternrt_interpreter_packed_weight_bytes(const ternrt_interpreter* interpreter) {
   return interpreter ? interpreter->impl->packed_weight_bytes() : 0;
 }

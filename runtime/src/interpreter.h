@@ -44,8 +44,10 @@ class Interpreter {
   const std::string& op_kernel(size_t i) const { return kernels_[i]; }
   void set_profiling(bool on) { profiling_ = on; }
   uint64_t op_time_ns(size_t i) const { return op_ns_[i]; }
-  // Whether operator i runs on the thread pool (num_threads > 1 and big enough, interpreter.cc).
-  bool op_parallel(size_t i) const { return op_pools_[i] != nullptr; }
+  // Threads operator i runs on: the pool's size, or 1 on the calling thread (interpreter.cc).
+  uint32_t op_threads(size_t i) const {
+    return op_pools_[i] != nullptr ? static_cast<uint32_t>(pthreadpool_get_threads_count(op_pools_[i])) : 1;
+  }
 
  private:
   void plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all, MemoryBudget& budget);

@@ -434,6 +434,9 @@ def suite_tools(env, fails):
     fails.check(sum(1 for op in ops if op.get("ternary")) == len(rep["layers"]),
                 "ternrt-bench lists %d ternary ops, the report %d ternary layers" % (sum(1 for op in ops if op.get("ternary")), len(rep["layers"])))
     fails.check(info.get("arena_bytes", 0) > 0 and info.get("peak_rss_bytes", 0) > 0, "ternrt-bench arena/peak RSS bytes not positive")
+    # One thread: no operator on a pool.
+    fails.check(info.get("parallel_ops") == 0 and all(op.get("threads") == 1 for op in ops),
+                "ternrt-bench --threads 1: parallel_ops %s, op threads %s" % (info.get("parallel_ops"), [op.get("threads") for op in ops]))
     print("  ternrt-bench --json --runs 3: keys present, isa %s, latency %s" % (info.get("isa"), info.get("latency_ms")))
 
 

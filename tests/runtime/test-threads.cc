@@ -8,8 +8,8 @@
 
 #include <doctest/doctest.h>
 
-#include "interpreter.h"
 #include "model-builder.h"
+#include "ternrt/ternrt.h"
 
 using namespace ternrt;
 using namespace ternrt::test;
@@ -60,20 +60,30 @@ std::vector<uint8_t> two_layer_model(size_t batch, bool ternary) {
   return mb.finish();
 }
 
-std::vector<bool> parallel_ops(const std::vector<uint8_t>& bytes, uint32_t threads, uint32_t flags = 0) {
-  const auto model = Model::load_memory(bytes.data(), bytes.size(), "two-layer");
+// Threads per operator, through the public API (ternrt_interpreter_op_threads).
+std::vector<uint32_t> op_threads(const std::vector<uint8_t>& bytes, uint32_t threads, uint32_t flags = 0) {
+  ternrt_model* model = nullptr;
+  REQUIRE(ternrt_model_load_memory(bytes.data(), bytes.size(), &model) == TERNRT_OK);
   ternrt_interpreter_options options;
   ternrt_interpreter_options_init(&options);
   options.num_threads = threads;
   options.flags = flags;
-  Interpreter interpreter(*model, options);
-  std::vector<bool> parallel;
-  for (size_t i = 0; i < interpreter.op_count(); ++i) parallel.push_back(interpreter.op_parallel(i));
-  std::vector<float> input(model->tensors()[model->inputs()[0]].elements, 0.5f);
-  interpreter.set_input(0, input.data(), input.size() * sizeof(float));
-  interpreter.invoke();   // runs either way
-  return parallel;
+  ternrt_interpreter* it = nullptr;
+  REQUIRE_MESSAGE(ternrt_interpreter_create(model, &options, &it) == TERNRT_OK, ternrt_last_error());
+  std::vector<uint32_t> result;
+  for (size_t i = 0; i < ternrt_interpreter_op_count(it); ++i) result.push_back(ternrt_interpreter_op_threads(it, i));
+  CHECK(ternrt_interpreter_op_threads(it, ternrt_interpreter_op_count(it)) == 0);   // out of range
+  ternrt_tensor_info info;
+  REQUIRE(ternrt_interpreter_input_info(it, 0, &info) == TERNRT_OK);
+  const std::vector<float> input(info.bytes / sizeof(float), 0.5f);
+  REQUIRE(ternrt_interpreter_set_input(it, 0, input.data(), info.bytes) == TERNRT_OK);
+  CHECK(ternrt_interpreter_invoke(it) == TERNRT_OK);   // runs either way
+  ternrt_interpreter_delete(it);
+  ternrt_model_delete(model);
+  return result;
 }
+
+using Threads = std::vector<uint32_t>;
 
 }  // namespace
 
@@ -81,16 +91,17 @@ TEST_CASE("threads: small operators and small models stay on the calling thread"
   // Line at 1000 multiply-adds: the first layer (batch * 4096) is above it from batch 1, the second
   // (batch * 256) from batch 4; a model needs 12000 of parallel work (ternary layers count a third).
   MinParallelWork line("1000");
-  CHECK(parallel_ops(two_layer_model(4, false), 2) == std::vector<bool>{true, true});      // 16384 + 1024
-  CHECK(parallel_ops(two_layer_model(2, false), 2) == std::vector<bool>{false, false});    // 8192 < 12000
-  CHECK(parallel_ops(two_layer_model(4, true), 2) == std::vector<bool>{false, false});     // 16384 / 3 + 1024
-  CHECK(parallel_ops(two_layer_model(16, true), 2) == std::vector<bool>{true, true});      // 65536 / 3 + 4096
+  CHECK(op_threads(two_layer_model(4, false), 2) == Threads{2, 2});    // 16384 + 1024
+  CHECK(op_threads(two_layer_model(2, false), 2) == Threads{1, 1});    // 8192 < 12000
+  CHECK(op_threads(two_layer_model(4, true), 2) == Threads{1, 1});     // 16384 / 3 + 1024
+  CHECK(op_threads(two_layer_model(16, true), 3) == Threads{3, 3});    // 65536 / 3 + 4096
   // The same ternary model in float counts its layers whole.
-  CHECK(parallel_ops(two_layer_model(4, true), 2, TERNRT_FLAG_TERNARY_AS_FLOAT) == std::vector<bool>{true, true});
-  CHECK(parallel_ops(two_layer_model(16, true), 1) == std::vector<bool>{false, false});    // no pool
+  CHECK(op_threads(two_layer_model(4, true), 2, TERNRT_FLAG_TERNARY_AS_FLOAT) == Threads{2, 2});
+  CHECK(op_threads(two_layer_model(16, true), 1) == Threads{1, 1});    // no pool
+  CHECK(ternrt_interpreter_op_threads(nullptr, 0) == 0);
 }
 
 TEST_CASE("threads: TERNRT_MIN_PARALLEL_WORK=0 runs every operator on the pool") {
   MinParallelWork line("0");
-  CHECK(parallel_ops(two_layer_model(1, true), 2) == std::vector<bool>{true, true});
+  CHECK(op_threads(two_layer_model(1, true), 2) == Threads{2, 2});
 }

@@ -230,6 +230,10 @@ TERNRT_API void ternrt_interpreter_set_profiling(ternrt_interpreter* interpreter
 /* Nanoseconds operator `index` took in the last profiled invoke (0 when not profiled, for NULL or
  * an index out of range). */
 TERNRT_API uint64_t ternrt_interpreter_op_time_ns(const ternrt_interpreter* interpreter, size_t index);
+/* Threads operator `index` runs on: the pool's size when it uses the interpreter's thread pool, 1
+ * when it runs on the calling thread (num_threads <= 1, an operator too small to split, or a model
+ * too small to pay for waking the pool; docs/api.md "Threads"). 0 for NULL or an index out of range. */
+TERNRT_API uint32_t ternrt_interpreter_op_threads(const ternrt_interpreter* interpreter, size_t index);
 /* Bytes held by the weights the interpreter packed for its kernels at creation (besides the
  * model's own buffers). 0 for NULL. */
 TERNRT_API size_t ternrt_interpreter_packed_weight_bytes(const ternrt_interpreter* interpreter);
