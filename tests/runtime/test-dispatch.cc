@@ -22,24 +22,6 @@ namespace {
 constexpr kernels::Isa kAllIsas[] = {kernels::Isa::scalar,     kernels::Isa::avx2, kernels::Isa::avx512bw,
                                      kernels::Isa::avx512vnni, kernels::Isa::neon, kernels::Isa::neondot};
 
-// Dispatch must be observed, not forced: TERNRT_ISA is cleared for the test and restored after.
-class ClearedIsaOverride {
- public:
-  ClearedIsaOverride() {
-    const char* v = std::getenv("TERNRT_ISA");
-    had_ = v != nullptr;
-    if (had_) saved_ = v;
-    unsetenv("TERNRT_ISA");
-  }
-  ~ClearedIsaOverride() {
-    if (had_) setenv("TERNRT_ISA", saved_.c_str(), 1);
-  }
-
- private:
-  bool had_ = false;
-  std::string saved_;
-};
-
 // Kernel names end in "__<isa>" (kernels/NAMING.md); the AVX-512 family is spelled avx512bw there
 // while isa_name() says "avx512".
 std::string kernel_suffix(kernels::Isa isa) {
@@ -113,7 +95,7 @@ Dispatch create_and_run(const std::vector<uint8_t>& model_bytes, const std::vect
 }  // namespace
 
 TEST_CASE("dispatch picks the ternary kernel family expected on this CPU (TERNRT_EXPECT_ISA)") {
-  ClearedIsaOverride cleared;
+  ScopedEnv cleared("TERNRT_ISA", nullptr);   // dispatch must be observed, not forced
   kernels::Isa expected = kernels::Isa::scalar;
   const char* expect_env = std::getenv("TERNRT_EXPECT_ISA");
   if (expect_env != nullptr && expect_env[0] != '\0') {
@@ -149,7 +131,7 @@ TEST_CASE("dispatch picks the ternary kernel family expected on this CPU (TERNRT
 }
 
 TEST_CASE("forcing an ISA: supported ones run their own family, unsupported ones are refused by name") {
-  ClearedIsaOverride cleared;
+  ScopedEnv cleared("TERNRT_ISA", nullptr);   // dispatch must be observed, not forced
   std::mt19937 rng(test_seed());
   const auto model = tiny_ternary_model(rng);
   const auto input = random_floats(rng, 3 * 37, -2.0f, 2.0f);

@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include "model-builder.h"
+#include "run-helpers.h"
 #include "ternrt/ternrt.h"
 
 using namespace ternrt;
@@ -16,24 +17,6 @@ using namespace ternrt::test;
 
 namespace {
 
-// Sets TERNRT_MIN_PARALLEL_WORK for one scope (the test binary sets it to 0 for every other test).
-class MinParallelWork {
- public:
-  explicit MinParallelWork(const char* value) {
-    const char* v = std::getenv("TERNRT_MIN_PARALLEL_WORK");
-    had_ = v != nullptr;
-    if (had_) saved_ = v;
-    setenv("TERNRT_MIN_PARALLEL_WORK", value, 1);
-  }
-  ~MinParallelWork() {
-    if (had_) setenv("TERNRT_MIN_PARALLEL_WORK", saved_.c_str(), 1);
-    else unsetenv("TERNRT_MIN_PARALLEL_WORK");
-  }
-
- private:
-  bool had_ = false;
-  std::string saved_;
-};
 
 // batch x 64 -> FULLY_CONNECTED 64 -> FULLY_CONNECTED 4: work batch * 64 * 64 and batch * 4 * 64.
 std::vector<uint8_t> two_layer_model(size_t batch, bool ternary) {
@@ -90,7 +73,7 @@ using Threads = std::vector<uint32_t>;
 TEST_CASE("threads: small operators and small models stay on the calling thread") {
   // Line at 1000 multiply-adds: the first layer (batch * 4096) is above it from batch 1, the second
   // (batch * 256) from batch 4; a model needs 12000 of parallel work (ternary layers count a third).
-  MinParallelWork line("1000");
+  ScopedEnv line("TERNRT_MIN_PARALLEL_WORK", "1000");   // the test binary sets 0 for all other tests
   CHECK(op_threads(two_layer_model(4, false), 2) == Threads{2, 2});    // 16384 + 1024
   CHECK(op_threads(two_layer_model(2, false), 2) == Threads{1, 1});    // 8192 < 12000
   CHECK(op_threads(two_layer_model(4, true), 2) == Threads{1, 1});     // 16384 / 3 + 1024
@@ -102,6 +85,6 @@ TEST_CASE("threads: small operators and small models stay on the calling thread"
 }
 
 TEST_CASE("threads: TERNRT_MIN_PARALLEL_WORK=0 runs every operator on the pool") {
-  MinParallelWork line("0");
+  ScopedEnv line("TERNRT_MIN_PARALLEL_WORK", "0");
   CHECK(op_threads(two_layer_model(1, true), 2) == Threads{2, 2});
 }
