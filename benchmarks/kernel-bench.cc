@@ -178,6 +178,24 @@ void bench_ukernel(benchmark::State& state, Shape s, const T2I8GemmUkernel* uker
   state.counters["packed_bytes"] = double(packed.size());
 }
 
+// The int8-weight layer (PackedTernaryWeights::pack_s8, i8i8 kernels) as the runtime runs a
+// float-weight first layer on the static path: raw int32 accumulators.
+void bench_int8_weights(benchmark::State& state, Shape s, Isa isa) {
+  std::mt19937 rng(42);
+  std::vector<int8_t> w(s.n * s.k);
+  for (auto& v : w) v = int8_t(int(rng() % 255) - 127);
+  const std::vector<int8_t> a = random_s8(s.m * s.k + 16, rng);
+  const auto packed = PackedTernaryWeights::pack_s8(w.data(), s.n, s.k, isa);
+  std::vector<int32_t> c(s.m * s.n);
+  std::vector<int32_t> workspace(t2i8_gemm_workspace_bytes(*packed, s.m) / sizeof(int32_t) + 1);
+  for (auto _ : state) {
+    t2i8_gemm_s32(*packed, s.m, a.data(), s.k, c.data(), s.n, nullptr, workspace.data());
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_counters(state, s);
+  state.counters["packed_bytes"] = double(packed->packed_bytes());
+}
+
 void bench_xnnpack_f32(benchmark::State& state, Shape s) {
   std::mt19937 rng(42);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
@@ -309,6 +327,15 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark(("xnnpack_qs8" + shape_name(s)).c_str(), bench_xnnpack_qs8, s);
       benchmark::RegisterBenchmark(("xnnpack_f32" + shape_name(s)).c_str(), bench_xnnpack_f32, s);
     }
+  }
+  // First layers with int8 weights (i8i8 kernels), one per supported ISA, next to XNNPACK.
+  for (const Shape& s : read_shapes(dir, "stems")) {
+    for (Isa isa : isas) {
+      const T2I8GemmUkernel* ukernel = i8i8_gemm_choose_ukernel(isa, s.n);
+      benchmark::RegisterBenchmark((std::string(ukernel->name) + shape_name(s)).c_str(), bench_int8_weights, s, isa);
+    }
+    benchmark::RegisterBenchmark(("xnnpack_qs8" + shape_name(s)).c_str(), bench_xnnpack_qs8, s);
+    benchmark::RegisterBenchmark(("xnnpack_f32" + shape_name(s)).c_str(), bench_xnnpack_f32, s);
   }
   // Repetitions in random order by default: on a shared machine, benchmarks run one after another
   // see different loads, and a ternary/XNNPACK ratio of one shape moved +-15% between runs. An

@@ -88,9 +88,17 @@ const T2I8GemmUkernel kUkernels[] = {
 };
 constexpr size_t kUkernelCount = sizeof(kUkernels) / sizeof(kUkernels[0]);
 
+const T2I8GemmUkernel kI8I8Ukernels[] = {
+#define TERNRT_UKERNEL(isa, name, mr, nr, kr, layout, vec_cols) \
+  {Isa::isa, #name, mr, nr, kr, WeightLayout::layout, vec_cols, name},
+#include "ternrt/kernels/i8i8-gemm.inc"
+#undef TERNRT_UKERNEL
+};
+
 constexpr size_t kTileElements[] = {
 #define TERNRT_UKERNEL(isa, name, mr, nr, kr, layout, vec_cols) (mr) * (nr),
 #include "ternrt/kernels/t2i8-gemm.inc"
+#include "ternrt/kernels/i8i8-gemm.inc"
 #undef TERNRT_UKERNEL
 };
 constexpr size_t max_tile_elements() {
@@ -116,6 +124,29 @@ const T2I8GemmUkernel* t2i8_gemm_ukernels(size_t* count) {
   return kUkernels;
 }
 
+const T2I8GemmUkernel* i8i8_gemm_ukernels(size_t* count) {
+  *count = sizeof(kI8I8Ukernels) / sizeof(kI8I8Ukernels[0]);
+  return kI8I8Ukernels;
+}
+
+bool layout_uses_activation_sums(WeightLayout layout) {
+  switch (layout) {
+    case WeightLayout::code_planes_c4:
+    case WeightLayout::codes_u8_c4:
+    case WeightLayout::offset_u8_c4:
+    case WeightLayout::offset_nibbles_c4: return true;
+    case WeightLayout::trits_s8_rows:
+    case WeightLayout::s8_rows:
+    case WeightLayout::s8_c4: break;
+  }
+  return false;
+}
+
+bool layout_is_int8(WeightLayout layout) {
+  return layout == WeightLayout::s8_rows || layout == WeightLayout::offset_u8_c4 ||
+         layout == WeightLayout::offset_nibbles_c4 || layout == WeightLayout::s8_c4;
+}
+
 const T2I8GemmUkernel* t2i8_gemm_ukernel_for(Isa isa, bool gemv, size_t nr, WeightLayout layout) {
   for (const T2I8GemmUkernel& ukernel : kUkernels) {
     if (ukernel.isa == isa && (ukernel.mr == 1) == gemv && ukernel.nr == nr && ukernel.layout == layout) return &ukernel;
@@ -133,25 +164,27 @@ const T2I8GemmUkernel* t2i8_gemm_ukernel_for(Isa isa, bool gemv, size_t nr) {
   return t2i8_gemm_ukernel_for(isa, gemv, nr, layout);
 }
 
-const T2I8GemmUkernel* t2i8_gemm_choose_ukernel(Isa isa, size_t n, size_t /*k*/, const PackOptions& options) {
-  WeightLayout layout = isa == Isa::scalar ? WeightLayout::trits_s8_rows : WeightLayout::code_planes_c4;
-  if (options.allow_expanded && options.rows_hint >= options.expand_min_rows) {
-    for (const T2I8GemmUkernel& ukernel : kUkernels) {
-      if (ukernel.isa == isa && ukernel.layout == WeightLayout::codes_u8_c4) layout = WeightLayout::codes_u8_c4;
-    }
-  }
+namespace {
+
+// The tile width with the least padded work among list's GEMM kernels of isa and layout:
+// round_up(n, nr), with narrower tiles charged 30% for their lower throughput per channel (more
+// activation broadcasts per multiply; measured 0.7-0.9x on the x86 t2i8 kernels): n = 16 takes a
+// 16-wide tile over a half-empty 32-wide one, n = 24 or 64 not.
+template <size_t N>
+const T2I8GemmUkernel* least_padded_ukernel(const T2I8GemmUkernel (&list)[N], Isa isa, size_t n, WeightLayout layout) {
   size_t widest = 0;
-  for (const T2I8GemmUkernel& ukernel : kUkernels) {
+  for (const T2I8GemmUkernel& ukernel : list) {
     if (ukernel.isa == isa && ukernel.layout == layout) widest = std::max(widest, ukernel.nr);
   }
-  // Padded work round_up(n, nr), with narrower tiles charged 30% for their lower throughput per
-  // channel (more activation broadcasts per multiply; measured 0.7-0.9x on this family of x86
-  // kernels): n = 16 takes a 16-wide tile over a half-empty 32-wide one, n = 24 or 64 not.
   const T2I8GemmUkernel* best = nullptr;
   double best_cost = 0.0;
-  for (const T2I8GemmUkernel& ukernel : kUkernels) {
+  for (const T2I8GemmUkernel& ukernel : list) {
     if (ukernel.isa != isa || ukernel.layout != layout || ukernel.mr == 1) continue;
-    if (t2i8_gemm_ukernel_for(isa, false, ukernel.nr, layout) != &ukernel) continue;   // first per nr only
+    bool first_of_nr = true;   // later kernels of the same nr are alternatives, never dispatched
+    for (const T2I8GemmUkernel* other = list; other != &ukernel; ++other) {
+      first_of_nr = first_of_nr && !(other->isa == isa && other->layout == layout && other->mr != 1 && other->nr == ukernel.nr);
+    }
+    if (!first_of_nr) continue;
     const double cost = double(round_up(n, ukernel.nr)) * (ukernel.nr == widest ? 1.0 : 1.3);
     if (best == nullptr || cost < best_cost || (cost == best_cost && ukernel.nr > best->nr)) {
       best = &ukernel;
@@ -161,10 +194,40 @@ const T2I8GemmUkernel* t2i8_gemm_choose_ukernel(Isa isa, size_t n, size_t /*k*/,
   return best;
 }
 
+}  // namespace
+
+const T2I8GemmUkernel* t2i8_gemm_choose_ukernel(Isa isa, size_t n, size_t /*k*/, const PackOptions& options) {
+  WeightLayout layout = isa == Isa::scalar ? WeightLayout::trits_s8_rows : WeightLayout::code_planes_c4;
+  if (options.allow_expanded && options.rows_hint >= options.expand_min_rows) {
+    for (const T2I8GemmUkernel& ukernel : kUkernels) {
+      if (ukernel.isa == isa && ukernel.layout == WeightLayout::codes_u8_c4) layout = WeightLayout::codes_u8_c4;
+    }
+  }
+  return least_padded_ukernel(kUkernels, isa, n, layout);
+}
+
+const T2I8GemmUkernel* i8i8_gemm_ukernel_for(Isa isa, bool gemv, size_t nr, WeightLayout layout) {
+  for (const T2I8GemmUkernel& ukernel : kI8I8Ukernels) {
+    if (ukernel.isa == isa && (ukernel.mr == 1) == gemv && ukernel.nr == nr && ukernel.layout == layout) return &ukernel;
+  }
+  return nullptr;
+}
+
+const T2I8GemmUkernel* i8i8_gemm_choose_ukernel(Isa isa, size_t n) {
+  for (const T2I8GemmUkernel& ukernel : kI8I8Ukernels) {   // one layout per ISA
+    if (ukernel.isa == isa) return least_padded_ukernel(kI8I8Ukernels, isa, n, ukernel.layout);
+  }
+  return nullptr;
+}
+
 size_t t2i8_slice_depth_multiple(WeightLayout layout) {
   switch (layout) {
-    case WeightLayout::trits_s8_rows: return 1;
-    case WeightLayout::codes_u8_c4: return 4;
+    case WeightLayout::trits_s8_rows:
+    case WeightLayout::s8_rows: return 1;
+    case WeightLayout::codes_u8_c4:
+    case WeightLayout::offset_u8_c4:
+    case WeightLayout::offset_nibbles_c4:
+    case WeightLayout::s8_c4: return 4;
     case WeightLayout::code_planes_c4: break;
   }
   return 16;
@@ -172,8 +235,12 @@ size_t t2i8_slice_depth_multiple(WeightLayout layout) {
 
 size_t t2i8_packed_tile_bytes(const T2I8GemmUkernel& ukernel, size_t k) {
   switch (ukernel.layout) {
-    case WeightLayout::trits_s8_rows: return ukernel.nr * k;
-    case WeightLayout::codes_u8_c4: return ukernel.nr * round_up(k, 4);
+    case WeightLayout::trits_s8_rows:
+    case WeightLayout::s8_rows: return ukernel.nr * k;
+    case WeightLayout::codes_u8_c4:
+    case WeightLayout::offset_u8_c4:
+    case WeightLayout::s8_c4: return ukernel.nr * round_up(k, 4);
+    case WeightLayout::offset_nibbles_c4: return 2 * ukernel.nr * round_up(k, 4);
     case WeightLayout::code_planes_c4: break;
   }
   return ukernel.nr * round_up(k, 16) / 4;
@@ -233,6 +300,36 @@ void t2i8_pack_weights(const T2I8GemmUkernel& ukernel, const uint8_t* codes, siz
   }
 }
 
+void i8i8_pack_weights(const T2I8GemmUkernel& ukernel, const int8_t* weights, size_t n, size_t k, uint8_t* packed) {
+  const size_t nr = ukernel.nr, n_padded = round_up(n, nr);
+  if (ukernel.layout == WeightLayout::s8_rows) {
+    std::memset(packed, 0, n_padded * k);
+    std::memcpy(packed, weights, n * k);
+    return;
+  }
+  // The c4 layouts: per tile and step of 4 k, vectors of vec_cols channels x 4 k.
+  const size_t vec_cols = ukernel.vec_cols, vectors = nr / vec_cols, steps = round_up(k, 4) / 4;
+  const bool nibbles = ukernel.layout == WeightLayout::offset_nibbles_c4;
+  const bool offset = ukernel.layout != WeightLayout::s8_c4;
+  uint8_t* out = packed;
+  for (size_t tile = 0; tile < n_padded; tile += nr) {
+    for (size_t step = 0; step < steps; ++step) {
+      for (size_t plane = 0; plane < (nibbles ? 2u : 1u); ++plane) {
+        for (size_t v = 0; v < vectors; ++v) {
+          for (size_t b = 0; b < 4 * vec_cols; ++b) {
+            const size_t j = tile + v * vec_cols + b / 4, kk = 4 * step + b % 4;
+            const bool real = j < n && kk < k;
+            // Padding multiplies by 0 (u = 0 in the offset layouts, whose correction counts only real k).
+            const int w = real ? weights[j * k + kk] : 0;
+            const uint8_t u = real ? uint8_t(w + 128) : 0;
+            *out++ = !offset ? uint8_t(int8_t(w)) : !nibbles ? u : plane == 0 ? uint8_t(u & 15) : uint8_t(u >> 4);
+          }
+        }
+      }
+    }
+  }
+}
+
 void t2i8_activation_sums(size_t m, size_t k, const int8_t* a, size_t a_stride, int32_t* sums) {
   for (size_t r = 0; r < m; ++r) {
     const int8_t* row = a + r * a_stride;
@@ -278,6 +375,30 @@ std::unique_ptr<PackedTernaryWeights> PackedTernaryWeights::pack(const uint8_t* 
   }
 }
 
+std::unique_ptr<PackedTernaryWeights> PackedTernaryWeights::pack_s8(const int8_t* weights, size_t n, size_t k, Isa isa) {
+  for (size_t i = 0; i < n * k; ++i) {
+    if (weights[i] == -128) return nullptr;   // outside the kernels' range (see pack_s8's contract)
+  }
+  if (!isa_supported(isa)) isa = Isa::scalar;
+  const T2I8GemmUkernel* gemm = i8i8_gemm_choose_ukernel(isa, n);
+  if (gemm == nullptr) gemm = i8i8_gemm_choose_ukernel(isa = Isa::scalar, n);
+  const T2I8GemmUkernel* gemv = i8i8_gemm_ukernel_for(isa, true, gemm->nr, gemm->layout);
+  try {
+    auto packed = std::make_unique<PackedWeightsImpl>(n, k, isa, gemm, gemv);
+    packed->data_.resize(t2i8_packed_bytes(*gemm, n, k));
+    i8i8_pack_weights(*gemm, weights, n, k, packed->data_.data());
+    packed->row_sums_.resize(n);
+    for (size_t j = 0; j < n; ++j) {
+      int32_t sum = 0;
+      for (size_t kk = 0; kk < k; ++kk) sum += weights[j * k + kk];
+      packed->row_sums_[j] = sum;
+    }
+    return packed;
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+
 namespace {
 
 // Weights up to this size stay cache-resident across a whole row panel: then the tile loop runs
@@ -308,7 +429,7 @@ template <class Body>
 void for_each_tile(const PackedWeightsImpl& w, size_t m, const int8_t* a, size_t a_stride, pthreadpool_t pool,
                    int32_t* a_sums, const Body& body) {
   const T2I8GemmUkernel& ukernel = ukernel_for_rows(w, m);
-  if (ukernel.layout != WeightLayout::trits_s8_rows) {
+  if (layout_uses_activation_sums(ukernel.layout)) {
     const size_t rows_per_task = 256;
     if (m <= rows_per_task || pool == nullptr) {
       w.activation_sums_(m, w.k_, a, a_stride, a_sums);
@@ -369,7 +490,7 @@ void for_each_tile(const PackedWeightsImpl& w, size_t m, const int8_t* a, size_t
 // [n multipliers (float)] [n offsets (float)]; the per-channel arrays are for t2i8_gemm_f32/_s8.
 size_t t2i8_gemm_workspace_bytes(const PackedTernaryWeights& weights, size_t m) {
   const PackedWeightsImpl& w = impl(weights);
-  const size_t sums = ukernel_for_rows(w, m).layout == WeightLayout::trits_s8_rows ? 0 : m;
+  const size_t sums = layout_uses_activation_sums(ukernel_for_rows(w, m).layout) ? m : 0;
   return (sums + 3 * w.n_) * sizeof(int32_t);
 }
 
@@ -420,7 +541,7 @@ struct ChannelTerms {
 };
 
 ChannelTerms channel_terms(const PackedWeightsImpl& w, size_t m, void* workspace, int32_t a_zero_point) {
-  const size_t sums = ukernel_for_rows(w, m).layout == WeightLayout::trits_s8_rows ? 0 : m;
+  const size_t sums = layout_uses_activation_sums(ukernel_for_rows(w, m).layout) ? m : 0;
   ChannelTerms t;
   t.a_sums = static_cast<int32_t*>(workspace);
   t.correction = t.a_sums + sums;

@@ -8,7 +8,8 @@
 // inside int16 ([-32768, 32512]); a block of 64 steps of 4 k per lane is widened with
 // vpmaddwd(ones), which also sums the two lanes of a channel. Finally sum_k a is subtracted.
 // Reads a rows up to round_up(k, 16) bytes (planes) or round_up(k, 4) bytes (u8).
-// Also the AVX2 activation row sums (vpsadbw).
+// Also the int8-weight i8i8_gemm_{1,4}x8c4__avx2 and i8i8_gemm_{1,2}x16c4__avx2, and the AVX2
+// activation row sums (vpsadbw).
 #include <immintrin.h>
 
 #include <cstring>
@@ -209,6 +210,71 @@ __attribute__((always_inline)) inline void gemm_4x16_avx2(size_t mr, size_t nc, 
 }
 #undef TERNRT_AVX2_ROW4
 
+// i8i8 (int8 weights), layout offset_nibbles_c4 with vec_cols = 8: per step of 4 k, NV ymm of the
+// low nibbles of u = w + 128, then NV of the high ones. vpmaddubsw(nibble, s8 a) lanes are in
+// [-3840, 3810], so 8 steps fit int16 (|sum| <= 30720); each 8-step block is widened with
+// vpmaddwd(ones) for the low and vpmaddwd(16) for the high nibbles. 128 * sum_k a is subtracted at
+// the end. Reads a rows up to round_up(k, 4) bytes.
+constexpr size_t kNibbleStepsPerBlock = 8;
+
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void i8i8_gemm_avx2(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a,
+                                                          size_t a_stride, size_t a_slice_stride, const uint8_t* w,
+                                                          const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  const int8_t* a_rows[MR];
+  for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
+  const __m256i ones = _mm256_set1_epi16(1), sixteens = _mm256_set1_epi16(16);
+  __m256i acc32[MR][NV];
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm256_setzero_si256();
+  const size_t steps = (k + 3) / 4;
+  for (size_t q = 0; q < slices; ++q) {
+    for (size_t step = 0, kk = 0; step < steps;) {
+      const size_t block_end = step + kNibbleStepsPerBlock < steps ? step + kNibbleStepsPerBlock : steps;
+      __m256i lo16[MR][NV], hi16[MR][NV];
+      for (size_t r = 0; r < MR; ++r)
+        for (size_t v = 0; v < NV; ++v) lo16[r][v] = hi16[r][v] = _mm256_setzero_si256();
+      for (; step < block_end; ++step, kk += 4, w += 64 * NV) {
+        __m256i lo[NV], hi[NV];
+        for (size_t v = 0; v < NV; ++v) {
+          lo[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32 * v));
+          hi[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32 * (NV + v)));
+        }
+        for (size_t r = 0; r < MR; ++r) {
+          const __m256i x = broadcast_4bytes(a_rows[r] + kk);
+          for (size_t v = 0; v < NV; ++v) {
+            lo16[r][v] = _mm256_add_epi16(lo16[r][v], _mm256_maddubs_epi16(lo[v], x));
+            hi16[r][v] = _mm256_add_epi16(hi16[r][v], _mm256_maddubs_epi16(hi[v], x));
+          }
+        }
+      }
+      for (size_t r = 0; r < MR; ++r)
+        for (size_t v = 0; v < NV; ++v)
+          acc32[r][v] = _mm256_add_epi32(acc32[r][v], _mm256_add_epi32(_mm256_madd_epi16(lo16[r][v], ones),
+                                                                       _mm256_madd_epi16(hi16[r][v], sixteens)));
+    }
+    for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
+  }
+  for (size_t r = 0; r < mr; ++r) {
+    const __m256i offset = _mm256_set1_epi32(a_sums[r] * 128);
+    int32_t out[8 * NV];
+    for (size_t v = 0; v < NV; ++v)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * v), _mm256_sub_epi32(acc32[r][v], offset));
+    std::memcpy(c + r * c_stride, out, nc * sizeof(int32_t));
+  }
+}
+
+// GEMV: any nc, one tile after the other (tiles are consecutive).
+template <size_t NV>
+void i8i8_gemv_avx2(size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_slice_stride, const uint8_t* w,
+                    const int32_t* a_sums, int32_t* c) {
+  constexpr size_t kTile = 8 * NV;
+  const size_t tile_bytes = 2 * kTile * slices * ((k + 3) / 4 * 4);
+  for (size_t j = 0; j < nc; j += kTile, w += tile_bytes) {
+    i8i8_gemm_avx2<1, NV>(1, nc - j < kTile ? nc - j : kTile, k, slices, a, 0, a_slice_stride, w, a_sums, c + j, 0);
+  }
+}
+
 }  // namespace
 
 // GEMV (mr == 1): any nc, one tile of 8 * NV channels after the other (tiles are consecutive).
@@ -289,5 +355,18 @@ void t2i8_epilogue_f32__avx2(size_t mt, size_t nt, const int32_t* acc, size_t ac
     std::memcpy(c + r * c_stride + j, y_buf, left * sizeof(float));
   }
 }
+
+void i8i8_gemm_1x8c4__avx2(size_t /*mr*/, size_t nc, size_t k, size_t slices, const int8_t* a, size_t /*a_stride*/,
+                           size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                           size_t /*c_stride*/) {
+  i8i8_gemv_avx2<1>(nc, k, slices, a, a_slice_stride, w, a_sums, c);
+}
+void i8i8_gemm_1x16c4__avx2(size_t /*mr*/, size_t nc, size_t k, size_t slices, const int8_t* a, size_t /*a_stride*/,
+                            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                            size_t /*c_stride*/) {
+  i8i8_gemv_avx2<2>(nc, k, slices, a, a_slice_stride, w, a_sums, c);
+}
+TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_4x8c4__avx2, i8i8_gemm_avx2<4, 1>)
+TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_2x16c4__avx2, i8i8_gemm_avx2<2, 2>)
 
 }  // namespace ternrt::kernels

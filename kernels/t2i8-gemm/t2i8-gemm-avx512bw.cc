@@ -6,7 +6,8 @@
 // subtracted. Reads a rows up to round_up(k, 16) bytes.
 // The GEMV kernels (1x..) take any nc (consecutive tiles) and run 128 channels at a time as
 // separate prefetched weight streams, like the VNNI ones (see t2i8-gemm-avx512vnni.cc for why).
-// Also the AVX-512 float epilogue and activation row sums (used by the avx512bw and avx512vnni paths).
+// Also the int8-weight i8i8_gemm_{1,6}x16c4__avx512bw and i8i8_gemm_{1,4}x32c4__avx512bw, and the
+// AVX-512 float epilogue and activation row sums (used by the avx512bw and avx512vnni paths).
 // GCC 12's AVX-512 intrinsics self-initialise an "undefined" operand and warn about it when inlined
 // (GCC bug 105593, a false positive); silence only that here.
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -83,6 +84,71 @@ __attribute__((always_inline)) inline void gemm_avx512bw(size_t mr, size_t nc, s
     const __m512i sum = _mm512_set1_epi32(a_sums[r]);
     int32_t* c_row = c + r * c_stride;
     for (size_t v = 0; v < NV; ++v) _mm512_mask_storeu_epi32(c_row + 16 * v, lane_mask(nc, v), _mm512_sub_epi32(acc32[r][v], sum));
+  }
+}
+
+// i8i8 (int8 weights), layout offset_nibbles_c4 with vec_cols = 16: per step of 4 k, NV zmm of the
+// low nibbles of u = w + 128, then NV of the high ones. vpmaddubsw(nibble, s8 a) lanes are in
+// [-3840, 3810], so 8 steps fit int16 (|sum| <= 30720); each 8-step block is widened with
+// vpmaddwd(ones) for the low and vpmaddwd(16) for the high nibbles. 128 * sum_k a is subtracted at
+// the end. Reads a rows up to round_up(k, 4) bytes.
+constexpr size_t kNibbleStepsPerBlock = 8;
+
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void i8i8_gemm_avx512bw(size_t mr, size_t nc, size_t k, size_t slices,
+                                                              const int8_t* a, size_t a_stride, size_t a_slice_stride,
+                                                              const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                                                              size_t c_stride) {
+  const int8_t* a_rows[MR];
+  for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
+  const __m512i ones = _mm512_set1_epi16(1), sixteens = _mm512_set1_epi16(16);
+  __m512i acc32[MR][NV];
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm512_setzero_si512();
+  const size_t steps = (k + 3) / 4;
+  for (size_t q = 0; q < slices; ++q) {
+    for (size_t step = 0, kk = 0; step < steps;) {
+      const size_t block_end = step + kNibbleStepsPerBlock < steps ? step + kNibbleStepsPerBlock : steps;
+      __m512i lo16[MR][NV], hi16[MR][NV];
+      for (size_t r = 0; r < MR; ++r)
+        for (size_t v = 0; v < NV; ++v) lo16[r][v] = hi16[r][v] = _mm512_setzero_si512();
+      for (; step < block_end; ++step, kk += 4, w += 128 * NV) {
+        __m512i lo[NV], hi[NV];
+        for (size_t v = 0; v < NV; ++v) {
+          lo[v] = _mm512_loadu_si512(w + 64 * v);
+          hi[v] = _mm512_loadu_si512(w + 64 * (NV + v));
+        }
+#pragma GCC unroll 16
+        for (size_t r = 0; r < MR; ++r) {
+          const __m512i x = broadcast_4bytes(a_rows[r] + kk);
+          for (size_t v = 0; v < NV; ++v) {
+            lo16[r][v] = _mm512_add_epi16(lo16[r][v], _mm512_maddubs_epi16(lo[v], x));
+            hi16[r][v] = _mm512_add_epi16(hi16[r][v], _mm512_maddubs_epi16(hi[v], x));
+          }
+        }
+      }
+      for (size_t r = 0; r < MR; ++r)
+        for (size_t v = 0; v < NV; ++v)
+          acc32[r][v] = _mm512_add_epi32(acc32[r][v], _mm512_add_epi32(_mm512_madd_epi16(lo16[r][v], ones),
+                                                                       _mm512_madd_epi16(hi16[r][v], sixteens)));
+    }
+    for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
+  }
+  for (size_t r = 0; r < mr; ++r) {
+    const __m512i offset = _mm512_set1_epi32(a_sums[r] * 128);
+    int32_t* c_row = c + r * c_stride;
+    for (size_t v = 0; v < NV; ++v) _mm512_mask_storeu_epi32(c_row + 16 * v, lane_mask(nc, v), _mm512_sub_epi32(acc32[r][v], offset));
+  }
+}
+
+// GEMV: any nc, one tile after the other (tiles are consecutive).
+template <size_t NV>
+void i8i8_gemv_avx512bw(size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_slice_stride, const uint8_t* w,
+                        const int32_t* a_sums, int32_t* c) {
+  constexpr size_t kTile = 16 * NV;
+  const size_t tile_bytes = 2 * kTile * slices * ((k + 3) / 4 * 4);
+  for (size_t j = 0; j < nc; j += kTile, w += tile_bytes) {
+    i8i8_gemm_avx512bw<1, NV>(1, nc - j < kTile ? nc - j : kTile, k, slices, a, 0, a_slice_stride, w, a_sums, c + j, 0);
   }
 }
 
@@ -231,5 +297,18 @@ void t2i8_activation_sums__avx512(size_t m, size_t k, const int8_t* a, size_t a_
     sums[r] = int32_t(_mm_cvtsi128_si64(quarter) + _mm_extract_epi64(quarter, 1) - bias_total);
   }
 }
+
+void i8i8_gemm_1x16c4__avx512bw(size_t /*mr*/, size_t nc, size_t k, size_t slices, const int8_t* a, size_t /*a_stride*/,
+                                size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                                size_t /*c_stride*/) {
+  i8i8_gemv_avx512bw<1>(nc, k, slices, a, a_slice_stride, w, a_sums, c);
+}
+void i8i8_gemm_1x32c4__avx512bw(size_t /*mr*/, size_t nc, size_t k, size_t slices, const int8_t* a, size_t /*a_stride*/,
+                                size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                                size_t /*c_stride*/) {
+  i8i8_gemv_avx512bw<2>(nc, k, slices, a, a_slice_stride, w, a_sums, c);
+}
+TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_6x16c4__avx512bw, i8i8_gemm_avx512bw<6, 1>)
+TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_4x32c4__avx512bw, i8i8_gemm_avx512bw<4, 2>)
 
 }  // namespace ternrt::kernels

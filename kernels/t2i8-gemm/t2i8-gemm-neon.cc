@@ -4,6 +4,7 @@
 // int16 lane can take 128 of them ([-32768, 32512]) before sadalp (vpadalq_s16) widens it; a block
 // of 32 chunks = 128 steps per lane. Pairwise adds then fold the 4 k lanes of each channel, and
 // sum_k a is subtracted. Reads a rows up to round_up(k, 16) bytes.
+// Also the int8-weight i8i8_gemm_{1,4}x8c4__neon (below).
 #include <arm_neon.h>
 
 #include <cstring>
@@ -93,5 +94,83 @@ void t2i8_gemm_1x8c4__neon(size_t mr, size_t nc, size_t k, size_t slices, const 
 }
 
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_4x8c4__neon, gemm_neon<4>)
+
+// i8i8 (int8 weights in [-127, 127]), layout s8_c4 with vec_cols = 4: per step of 4 k, 2 vectors of
+// 4 channels x 4 k. smull (vmull_s8) products are in [-16256, 16256], so an int16 lane takes two of
+// them (smlal of the next step) before sadalp widens it; pairwise adds then fold each channel's
+// lanes. No activation sums. Reads a rows up to round_up(k, 4) bytes.
+namespace {
+
+inline int8x16_t broadcast_4bytes(const int8_t* p) {
+  int32_t value;
+  std::memcpy(&value, p, sizeof(value));
+  return vreinterpretq_s8_s32(vdupq_n_s32(value));
+}
+
+template <size_t MR>
+__attribute__((always_inline)) inline void i8i8_gemm_neon(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a,
+                                                          size_t a_stride, size_t a_slice_stride, const uint8_t* w,
+                                                          const int32_t* /*a_sums*/, int32_t* c, size_t c_stride) {
+  constexpr size_t kVecs = 2;   // NR = 8 = 2 vectors of 4 channels
+  const int8_t* a_rows[MR];
+  for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
+  int32x4_t acc_lo[MR][kVecs], acc_hi[MR][kVecs];   // channels 0-1 / 2-3 of a vector, 2 lanes each
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < kVecs; ++v) acc_lo[r][v] = acc_hi[r][v] = vdupq_n_s32(0);
+  const size_t steps = (k + 3) / 4;
+  const int8_t* wb = reinterpret_cast<const int8_t*>(w);
+  for (size_t q = 0; q < slices; ++q) {
+    size_t step = 0, kk = 0;
+    for (; step + 2 <= steps; step += 2, kk += 8, wb += 2 * 16 * kVecs) {
+      int8x16_t w0[kVecs], w1[kVecs];
+      for (size_t v = 0; v < kVecs; ++v) {
+        w0[v] = vld1q_s8(wb + 16 * v);
+        w1[v] = vld1q_s8(wb + 16 * (kVecs + v));
+      }
+      for (size_t r = 0; r < MR; ++r) {
+        const int8x16_t x0 = broadcast_4bytes(a_rows[r] + kk), x1 = broadcast_4bytes(a_rows[r] + kk + 4);
+        for (size_t v = 0; v < kVecs; ++v) {
+          int16x8_t lo = vmull_s8(vget_low_s8(w0[v]), vget_low_s8(x0));
+          int16x8_t hi = vmull_high_s8(w0[v], x0);
+          lo = vmlal_s8(lo, vget_low_s8(w1[v]), vget_low_s8(x1));
+          hi = vmlal_high_s8(hi, w1[v], x1);
+          acc_lo[r][v] = vpadalq_s16(acc_lo[r][v], lo);
+          acc_hi[r][v] = vpadalq_s16(acc_hi[r][v], hi);
+        }
+      }
+    }
+    if (step < steps) {
+      int8x16_t w0[kVecs];
+      for (size_t v = 0; v < kVecs; ++v) w0[v] = vld1q_s8(wb + 16 * v);
+      for (size_t r = 0; r < MR; ++r) {
+        const int8x16_t x0 = broadcast_4bytes(a_rows[r] + kk);
+        for (size_t v = 0; v < kVecs; ++v) {
+          acc_lo[r][v] = vpadalq_s16(acc_lo[r][v], vmull_s8(vget_low_s8(w0[v]), vget_low_s8(x0)));
+          acc_hi[r][v] = vpadalq_s16(acc_hi[r][v], vmull_high_s8(w0[v], x0));
+        }
+      }
+      wb += 16 * kVecs;
+    }
+    for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
+  }
+  for (size_t r = 0; r < mr; ++r) {
+    int32_t out[4 * kVecs];
+    for (size_t v = 0; v < kVecs; ++v) vst1q_s32(out + 4 * v, vpaddq_s32(acc_lo[r][v], acc_hi[r][v]));
+    std::memcpy(c + r * c_stride, out, nc * sizeof(int32_t));
+  }
+}
+
+}  // namespace
+
+void i8i8_gemm_1x8c4__neon(size_t /*mr*/, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                           size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  // GEMV: any nc, one tile of 8 channels after the other (tiles are consecutive).
+  const size_t tile_bytes = 8 * slices * ((k + 3) / 4 * 4);
+  for (size_t j = 0; j < nc; j += 8, w += tile_bytes) {
+    i8i8_gemm_neon<1>(1, nc - j < 8 ? nc - j : 8, k, slices, a, a_stride, a_slice_stride, w, a_sums, c + j, c_stride);
+  }
+}
+
+TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_4x8c4__neon, i8i8_gemm_neon<4>)
 
 }  // namespace ternrt::kernels

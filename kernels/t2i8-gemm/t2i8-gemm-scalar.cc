@@ -1,5 +1,6 @@
 // The scalar reference micro-kernels: the specification every SIMD kernel must match bit for bit.
-// Layout trits_s8_rows: one row of k int8 trits per output channel; int32 accumulation.
+// Layout trits_s8_rows: one row of k int8 trits per output channel; int32 accumulation. The i8i8
+// (int8-weight) reference kernels run the same loop on layout s8_rows (one row of k int8 weights).
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
 
 namespace ternrt::kernels {
@@ -29,6 +30,18 @@ void t2i8_gemm_1x4__scalar(size_t mr, size_t nc, size_t k, size_t slices, const 
 }
 
 void t2i8_gemm_4x4__scalar(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                           size_t a_slice_stride, const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c,
+                           size_t c_stride) {
+  gemm_scalar(mr, nc, k, slices, a, a_stride, a_slice_stride, w, c, c_stride);
+}
+
+void i8i8_gemm_1x4__scalar(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                           size_t a_slice_stride, const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c,
+                           size_t c_stride) {
+  gemm_scalar(mr, nc, k, slices, a, a_stride, a_slice_stride, w, c, c_stride);
+}
+
+void i8i8_gemm_4x4__scalar(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
                            size_t a_slice_stride, const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c,
                            size_t c_stride) {
   gemm_scalar(mr, nc, k, slices, a, a_stride, a_slice_stride, w, c, c_stride);

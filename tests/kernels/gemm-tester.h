@@ -2,8 +2,10 @@
 //   GemmTester().m(3).n(17).k(129).test(ukernel);
 // slices(q) splits K into q slices of k each, read a_slice_stride bytes apart (how a convolution
 // reads kernel rows from the image in place): the micro-kernel then multiplies K = q * k.
-// The reference is written here from the definition (decode canonical codes, int32 loops), not taken
+// The reference is written here from the definition (int32 loops over the weights), not taken
 // from the library. Padding bytes of A (past k) are random, so a kernel that lets them leak fails.
+// int8_weights(true) tests the i8i8 kernels / PackedTernaryWeights::pack_s8: weights in
+// [-127, 127], and the fills plus_ones / minus_ones mean +127 / -127 (the extremes).
 #pragma once
 
 #include <cstdint>
@@ -42,6 +44,7 @@ class GemmTester {
   // convenience one (the workspace is filled with junk first: it must be scratch only).
   GemmTester& rows_hint(size_t v) { rows_hint_ = v; return *this; }
   GemmTester& workspace(bool v) { workspace_ = v; return *this; }
+  GemmTester& int8_weights(bool v) { int8_ = v; return *this; }
 
   size_t get_a_stride() const { return a_stride_ ? a_stride_ : k_; }
   size_t get_c_stride() const { return c_stride_ ? c_stride_ : n_; }
@@ -60,24 +63,18 @@ class GemmTester {
     return text;
   }
 
-  // Inputs: canonical codes (N rows of (K+3)/4 bytes) and A (m rows of slices + 16 readable bytes).
-  void make_inputs(std::vector<uint8_t>* codes, std::vector<int8_t>* a) const {
+  // Inputs: the weights (N rows of K values) and A (m rows of slices + 16 readable bytes).
+  void make_inputs(std::vector<int8_t>* weights, std::vector<int8_t>* a) const {
     std::mt19937 rng(seed_);
     const size_t k_total = total_k();
-    const size_t row_bytes = (k_total + 3) / 4;
-    codes->assign(n_ * row_bytes, 0);
-    for (size_t j = 0; j < n_; ++j) {
-      for (size_t kk = 0; kk < row_bytes * 4; ++kk) {
-        int t = 0;
-        if (kk < k_total) {
-          switch (weights_) {
-            case WeightFill::random: t = int(rng() % 3) - 1; break;
-            case WeightFill::zeros: t = 0; break;
-            case WeightFill::plus_ones: t = 1; break;
-            case WeightFill::minus_ones: t = -1; break;
-          }
-        }
-        (*codes)[j * row_bytes + kk / 4] |= uint8_t((t + 1) << (2 * (kk % 4)));
+    const int extreme = int8_ ? 127 : 1;
+    weights->assign(n_ * k_total, 0);
+    for (int8_t& w : *weights) {
+      switch (weights_) {
+        case WeightFill::random: w = int8_t(int8_ ? int(rng() % 255) - 127 : int(rng() % 3) - 1); break;
+        case WeightFill::zeros: w = 0; break;
+        case WeightFill::plus_ones: w = int8_t(extreme); break;
+        case WeightFill::minus_ones: w = int8_t(-extreme); break;
       }
     }
     a->resize((m_ ? m_ - 1 : 0) * get_a_stride() + (slices_ - 1) * get_a_slice_stride() + k_ + 16);
@@ -93,21 +90,29 @@ class GemmTester {
     }
   }
 
+  // Canonical 2-bit codes (N rows of (K+3)/4 bytes) of ternary weights.
+  std::vector<uint8_t> codes_of(const std::vector<int8_t>& weights) const {
+    const size_t k_total = total_k(), row_bytes = (k_total + 3) / 4;
+    std::vector<uint8_t> codes(n_ * row_bytes, 0);
+    for (size_t j = 0; j < n_; ++j) {
+      for (size_t kk = 0; kk < row_bytes * 4; ++kk) {
+        const int t = kk < k_total ? weights[j * k_total + kk] : 0;
+        codes[j * row_bytes + kk / 4] |= uint8_t((t + 1) << (2 * (kk % 4)));
+      }
+    }
+    return codes;
+  }
+
   size_t a_index(size_t r, size_t q, size_t kk) const { return r * get_a_stride() + q * get_a_slice_stride() + kk; }
 
-  // c[r][j] = sum_q sum_k t[j][q * k + kk] * a[r][q][kk], from the definition.
-  std::vector<int32_t> reference(const std::vector<uint8_t>& codes, const std::vector<int8_t>& a) const {
-    const size_t row_bytes = (total_k() + 3) / 4;
+  // c[r][j] = sum_q sum_k w[j][q * k + kk] * a[r][q][kk], from the definition.
+  std::vector<int32_t> reference(const std::vector<int8_t>& weights, const std::vector<int8_t>& a) const {
     std::vector<int32_t> c(m_ * n_);
     for (size_t r = 0; r < m_; ++r) {
       for (size_t j = 0; j < n_; ++j) {
         int64_t acc = 0;
         for (size_t q = 0; q < slices_; ++q) {
-          for (size_t kk = 0; kk < k_; ++kk) {
-            const size_t w = q * k_ + kk;
-            const int t = int((codes[j * row_bytes + w / 4] >> (2 * (w % 4))) & 3) - 1;
-            acc += int64_t(t) * a[a_index(r, q, kk)];
-          }
+          for (size_t kk = 0; kk < k_; ++kk) acc += int64_t(weights[j * total_k() + q * k_ + kk]) * a[a_index(r, q, kk)];
         }
         c[r * n_ + j] = int32_t(acc);
       }
@@ -121,13 +126,17 @@ class GemmTester {
     INFO(std::string(ukernel.name), " ", describe());
     REQUIRE(m_ <= ukernel.mr);
     if (ukernel.mr != 1) REQUIRE(n_ <= ukernel.nr);
-    std::vector<uint8_t> codes;
-    std::vector<int8_t> a;
-    make_inputs(&codes, &a);
+    REQUIRE(layout_is_int8(ukernel.layout) == int8_);
+    std::vector<int8_t> weights, a;
+    make_inputs(&weights, &a);
     if (slices_ > 1) REQUIRE(k_ % t2i8_slice_depth_multiple(ukernel.layout) == 0);
     std::vector<uint8_t> packed(t2i8_packed_bytes(ukernel, n_, total_k()) + 1);
     packed.back() = 0xA5;   // sentinel: packing must not write past its size
-    t2i8_pack_weights(ukernel, codes.data(), n_, total_k(), packed.data());
+    if (int8_) {
+      i8i8_pack_weights(ukernel, weights.data(), n_, total_k(), packed.data());
+    } else {
+      t2i8_pack_weights(ukernel, codes_of(weights).data(), n_, total_k(), packed.data());
+    }
     CHECK(packed.back() == 0xA5);
     std::vector<int32_t> a_sums(m_, 0), slice_sums(m_);
     for (size_t q = 0; q < slices_; ++q) {
@@ -139,7 +148,7 @@ class GemmTester {
     std::vector<int32_t> c(m_ * c_stride + 8, sentinel);
     ukernel.fn(m_, n_, k_, slices_, a.data(), get_a_stride(), get_a_slice_stride(), packed.data(), a_sums.data(),
                c.data(), c_stride);
-    const std::vector<int32_t> expected = reference(codes, a);
+    const std::vector<int32_t> expected = reference(weights, a);
     size_t mismatches = 0, overwritten = 0;
     for (size_t i = 0; i < c.size(); ++i) {
       const size_t r = i / c_stride, j = i % c_stride;
@@ -156,13 +165,14 @@ class GemmTester {
   }
 
   // The public API: t2i8_gemm_s32 for isa with threads_ threads (0 = no pool).
-  std::vector<int32_t> run_s32(Isa isa, const std::vector<uint8_t>& codes, const std::vector<int8_t>& a,
+  std::vector<int32_t> run_s32(Isa isa, const std::vector<int8_t>& weights, const std::vector<int8_t>& a,
                                std::string* kernel_name = nullptr) const {
     REQUIRE(slices_ == 1);   // the public GEMM takes one contiguous K
     PackOptions options;
     options.rows_hint = rows_hint_;
     options.allow_expanded = rows_hint_ != 0;
-    auto w = PackedTernaryWeights::pack(codes.data(), n_, k_, isa, options);
+    auto w = int8_ ? PackedTernaryWeights::pack_s8(weights.data(), n_, k_, isa)
+                   : PackedTernaryWeights::pack(codes_of(weights).data(), n_, k_, isa, options);
     REQUIRE(w != nullptr);
     CHECK(w->isa() == isa);
     if (kernel_name) *kernel_name = w->kernel_name();
@@ -185,11 +195,10 @@ class GemmTester {
 
   void test_gemm(Isa isa) const {
     INFO("isa ", std::string(isa_name(isa)), " threads ", threads_, " ", describe());
-    std::vector<uint8_t> codes;
-    std::vector<int8_t> a;
-    make_inputs(&codes, &a);
-    const std::vector<int32_t> got = run_s32(isa, codes, a);
-    const std::vector<int32_t> expected = reference(codes, a);
+    std::vector<int8_t> weights, a;
+    make_inputs(&weights, &a);
+    const std::vector<int32_t> got = run_s32(isa, weights, a);
+    const std::vector<int32_t> expected = reference(weights, a);
     size_t mismatches = 0;
     for (size_t i = 0; i < got.size(); ++i) {
       if (got[i] != expected[i] && ++mismatches <= 3) {
@@ -202,11 +211,27 @@ class GemmTester {
  private:
   size_t m_ = 1, n_ = 1, k_ = 1, a_stride_ = 0, c_stride_ = 0, threads_ = 0, rows_hint_ = 0;
   size_t slices_ = 1, a_slice_stride_ = 0;
-  bool workspace_ = false;
+  bool workspace_ = false, int8_ = false;
   WeightFill weights_ = WeightFill::random;
   ActFill acts_ = ActFill::random;
   uint32_t seed_ = 1;
 };
+
+// The kernels of a list (t2i8_gemm_ukernels or i8i8_gemm_ukernels) this CPU runs; the others are
+// reported as skipped.
+inline std::vector<const T2I8GemmUkernel*> runnable_ukernels(const T2I8GemmUkernel* (*list)(size_t*)) {
+  size_t count = 0;
+  const T2I8GemmUkernel* all = list(&count);
+  std::vector<const T2I8GemmUkernel*> runnable;
+  for (size_t i = 0; i < count; ++i) {
+    if (isa_supported(all[i].isa)) {
+      runnable.push_back(&all[i]);
+    } else {
+      MESSAGE((std::string("skipping ") + all[i].name + ": " + isa_name(all[i].isa) + " not supported on this CPU"));
+    }
+  }
+  return runnable;
+}
 
 // Seeds: fixed by default, or from TERNRT_TEST_SEED; printed so failures can be replayed.
 uint32_t test_seed();

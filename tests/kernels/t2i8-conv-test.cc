@@ -1,10 +1,11 @@
 // T2I8Conv (convolution read in place from the image) against im2col_s8 + t2i8_gemm_s8 / _f32 from
-// the library: bit-identical on every supported ISA, random geometries (strides, vertical dilation,
+// the library: bit-identical on every supported ISA (ternary and int8 weights), random geometries (strides, vertical dilation,
 // padding on every side, pixels with partial taps), zero points at the ends, 0 and 2 threads. The
 // im2col + GEMM path itself is tested against definitions in im2col-test.cc and t2i8-gemm*-test.cc.
 #include <algorithm>
 #include <cstring>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -57,6 +58,8 @@ TEST_CASE("T2I8Conv equals im2col + t2i8_gemm on every ISA, bit for bit") {
     g.out_w = out_size(g.in_w, g.kernel_w, g.stride_w, 1, g.pad_left, pad_right);
     const size_t n = 1 + rng() % 70, k = g.kernel_h * g.kernel_w * g.in_c, m = g.batch * g.out_h * g.out_w;
     const std::vector<uint8_t> codes = random_codes(rng, n, k);
+    std::vector<int8_t> int8_weights(n * k);   // the same convolution with int8 weights (pack_s8)
+    for (auto& v : int8_weights) v = int8_t(int(rng() % 255) - 127);
     std::vector<int8_t> image(g.batch * g.in_h * g.in_w * g.in_c + 64);
     const int extremes = trial % 4;   // 0: random, 1: all -128, 2: all 127, 3: random
     for (auto& v : image) v = extremes == 1 ? int8_t(-128) : extremes == 2 ? int8_t(127) : int8_t(int(rng() % 256) - 128);
@@ -76,11 +79,16 @@ TEST_CASE("T2I8Conv equals im2col + t2i8_gemm on every ISA, bit for bit") {
     PackOptions expanded;
     expanded.allow_expanded = true;
     expanded.rows_hint = 1u << 20;
-    for (const auto& [isa, options] : {std::pair{Isa::scalar, PackOptions{}}, {Isa::avx2, PackOptions{}}, {Isa::avx2, expanded},
-                                       {Isa::avx512bw, PackOptions{}}, {Isa::avx512vnni, PackOptions{}},
-                                       {Isa::neon, PackOptions{}}, {Isa::neondot, PackOptions{}}}) {
+    // And every ISA with int8 weights.
+    for (const auto& [isa, options, int8] :
+         {std::tuple{Isa::scalar, PackOptions{}, false}, {Isa::avx2, PackOptions{}, false}, {Isa::avx2, expanded, false},
+          {Isa::avx512bw, PackOptions{}, false}, {Isa::avx512vnni, PackOptions{}, false}, {Isa::neon, PackOptions{}, false},
+          {Isa::neondot, PackOptions{}, false}, {Isa::scalar, PackOptions{}, true}, {Isa::avx2, PackOptions{}, true},
+          {Isa::avx512bw, PackOptions{}, true}, {Isa::avx512vnni, PackOptions{}, true}, {Isa::neon, PackOptions{}, true},
+          {Isa::neondot, PackOptions{}, true}}) {
       if (!isa_supported(isa)) continue;
-      const auto w = PackedTernaryWeights::pack(codes.data(), n, k, isa, options);
+      const auto w = int8 ? PackedTernaryWeights::pack_s8(int8_weights.data(), n, k, isa)
+                          : PackedTernaryWeights::pack(codes.data(), n, k, isa, options);
       REQUIRE(w);
       const auto conv = T2I8Conv::create(*w, g);
       REQUIRE(conv);

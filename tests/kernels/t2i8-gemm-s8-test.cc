@@ -74,10 +74,10 @@ struct Outcome {
 // their data exercised those).
 Outcome run_s8(const GemmTester& tester, size_t m, size_t n, size_t k, Isa isa, size_t threads, bool workspace,
                const Requant& q, const std::vector<float>& channel_scale, const std::vector<float>& bias) {
-  std::vector<uint8_t> codes;
-  std::vector<int8_t> a;
-  tester.make_inputs(&codes, &a);
-  const std::vector<int32_t> dot = tester.reference(codes, a);
+  std::vector<int8_t> weights, a;
+  tester.make_inputs(&weights, &a);
+  const std::vector<uint8_t> codes = tester.codes_of(weights);
+  const std::vector<int32_t> dot = tester.reference(weights, a);
   auto w = PackedTernaryWeights::pack(codes.data(), n, k, isa);
   REQUIRE(w != nullptr);
   REQUIRE(w->isa() == isa);
@@ -281,9 +281,9 @@ TEST_CASE("t2i8_gemm_s8: within 1 of quantizing t2i8_gemm_f32's output") {
   const size_t m = 13, n = 45, k = 301;
   GemmTester tester;
   tester.m(m).n(n).k(k).seed(test_seed());
-  std::vector<uint8_t> codes;
-  std::vector<int8_t> a;
-  tester.make_inputs(&codes, &a);
+  std::vector<int8_t> weights, a;
+  tester.make_inputs(&weights, &a);
+  const std::vector<uint8_t> codes = tester.codes_of(weights);
   std::mt19937 rng(test_seed());
   Requant q;
   std::vector<float> channel_scale, bias;

@@ -19,19 +19,7 @@ uint32_t test_seed() {
 
 namespace {
 
-std::vector<const T2I8GemmUkernel*> runnable_ukernels() {
-  size_t count = 0;
-  const T2I8GemmUkernel* all = t2i8_gemm_ukernels(&count);
-  std::vector<const T2I8GemmUkernel*> runnable;
-  for (size_t i = 0; i < count; ++i) {
-    if (isa_supported(all[i].isa)) {
-      runnable.push_back(&all[i]);
-    } else {
-      MESSAGE((std::string("skipping ") + all[i].name + ": " + isa_name(all[i].isa) + " not supported on this CPU"));
-    }
-  }
-  return runnable;
-}
+std::vector<const T2I8GemmUkernel*> runnable_t2i8_ukernels() { return runnable_ukernels(t2i8_gemm_ukernels); }
 
 std::vector<Isa> supported_isas() {
   std::vector<Isa> isas;
@@ -52,7 +40,7 @@ const size_t kKValues[] = {1, 2, 3, 5, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 12
 }  // namespace
 
 TEST_CASE("t2i8 ukernels: full tile, every k") {
-  for (const T2I8GemmUkernel* ukernel : runnable_ukernels()) {
+  for (const T2I8GemmUkernel* ukernel : runnable_t2i8_ukernels()) {
     for (size_t k : kKValues) {
       GemmTester().m(ukernel->mr).n(ukernel->nr).k(k).seed(test_seed() + uint32_t(k)).test(*ukernel);
     }
@@ -60,7 +48,7 @@ TEST_CASE("t2i8 ukernels: full tile, every k") {
 }
 
 TEST_CASE("t2i8 ukernels: m in [1, MR], n in [1, NR], odd strides") {
-  for (const T2I8GemmUkernel* ukernel : runnable_ukernels()) {
+  for (const T2I8GemmUkernel* ukernel : runnable_t2i8_ukernels()) {
     uint32_t case_index = 0;
     for (size_t m = 1; m <= ukernel->mr; ++m) {
       for (size_t n = 1; n <= ukernel->nr; ++n) {
@@ -77,7 +65,7 @@ TEST_CASE("t2i8 ukernels: m in [1, MR], n in [1, NR], odd strides") {
 
 TEST_CASE("t2i8 ukernels: all-zero and all-+-1 weights, extreme activations, int16 limit +-1") {
   // -128 x +1 fills each vpmaddubsw lane with -512 per step: 64 steps (k = 256) reach -32768 exactly.
-  for (const T2I8GemmUkernel* ukernel : runnable_ukernels()) {
+  for (const T2I8GemmUkernel* ukernel : runnable_t2i8_ukernels()) {
     for (WeightFill weights : {WeightFill::zeros, WeightFill::plus_ones, WeightFill::minus_ones}) {
       for (ActFill acts : {ActFill::min_values, ActFill::max_values, ActFill::random}) {
         for (size_t k : {size_t(255), size_t(256), size_t(257), size_t(511), size_t(512), size_t(513), size_t(4099)}) {
@@ -91,7 +79,7 @@ TEST_CASE("t2i8 ukernels: all-zero and all-+-1 weights, extreme activations, int
 
 TEST_CASE("t2i8 ukernels: random sweep") {
   std::mt19937 rng(test_seed());
-  for (const T2I8GemmUkernel* ukernel : runnable_ukernels()) {
+  for (const T2I8GemmUkernel* ukernel : runnable_t2i8_ukernels()) {
     for (int i = 0; i < 200; ++i) {
       const size_t m = 1 + rng() % ukernel->mr, n = 1 + rng() % ukernel->nr, k = 1 + rng() % 700;
       GemmTester().m(m).n(n).k(k).a_stride(k + rng() % 9).c_stride(n + rng() % 5).seed(rng()).test(*ukernel);
@@ -106,7 +94,7 @@ TEST_CASE("t2i8 ukernels: K in slices (convolution kernel rows read in place)") 
   // random sweep over m, n, slices and strides.
   std::mt19937 rng(test_seed());
   uint32_t case_index = 0;
-  for (const T2I8GemmUkernel* ukernel : runnable_ukernels()) {
+  for (const T2I8GemmUkernel* ukernel : runnable_t2i8_ukernels()) {
     const size_t unit = t2i8_slice_depth_multiple(ukernel->layout);
     const size_t n_max = ukernel->mr == 1 ? 3 * ukernel->nr + 1 : ukernel->nr;
     for (size_t slices : {size_t(1), size_t(2), size_t(3), size_t(7)}) {
@@ -136,7 +124,7 @@ TEST_CASE("t2i8 GEMV ukernels: many tiles per call (every stream count and parti
   // n from 1 to 10 tiles + 1 channel covers every group and remainder, with the extreme values
   // and k around the int16 block (avx512bw) as in the single-tile cases.
   uint32_t case_index = 0;
-  for (const T2I8GemmUkernel* ukernel : runnable_ukernels()) {
+  for (const T2I8GemmUkernel* ukernel : runnable_t2i8_ukernels()) {
     if (ukernel->mr != 1) continue;
     for (size_t n = 1; n <= 10 * ukernel->nr + 1; n += (n % ukernel->nr == 0 || n % ukernel->nr == ukernel->nr - 1) ? 1 : 5) {
       for (size_t k : {size_t(1), size_t(17), size_t(256), size_t(257), size_t(1027)}) {
@@ -245,14 +233,14 @@ TEST_CASE("t2i8_gemm_s32: 1, 2 and 3 threads give identical output") {
   for (Isa isa : supported_isas()) for (size_t m : {size_t(37), size_t(1)}) {
     GemmTester tester;
     tester.m(m).n(m == 1 ? 1000 : 77).k(300).seed(test_seed());
-    std::vector<uint8_t> codes;
-    std::vector<int8_t> a;
-    tester.make_inputs(&codes, &a);
-    const std::vector<int32_t> expected = tester.reference(codes, a);
+    std::vector<int8_t> weights, a;
+    tester.make_inputs(&weights, &a);
+    const std::vector<uint8_t> codes = tester.codes_of(weights);
+    const std::vector<int32_t> expected = tester.reference(weights, a);
     for (size_t threads : {0, 1, 2, 3}) {
       INFO("isa ", std::string(isa_name(isa)), " threads ", threads);
-      CHECK(tester.threads(threads).rows_hint(0).run_s32(isa, codes, a) == expected);
-      CHECK(tester.threads(threads).rows_hint(1000).workspace(true).run_s32(isa, codes, a) == expected);
+      CHECK(tester.threads(threads).rows_hint(0).run_s32(isa, weights, a) == expected);
+      CHECK(tester.threads(threads).rows_hint(1000).workspace(true).run_s32(isa, weights, a) == expected);
     }
   }
 }
@@ -264,10 +252,10 @@ TEST_CASE("t2i8_gemm_f32: epilogue bit-identical across ISAs and threads, and eq
   const size_t m = shape[0], n = shape[1], k = shape[2];
   GemmTester tester;
   tester.m(m).n(n).k(k).seed(test_seed());
-  std::vector<uint8_t> codes;
-  std::vector<int8_t> a;
-  tester.make_inputs(&codes, &a);
-  const std::vector<int32_t> dot = tester.reference(codes, a);
+  std::vector<int8_t> weights, a;
+  tester.make_inputs(&weights, &a);
+  const std::vector<uint8_t> codes = tester.codes_of(weights);
+  const std::vector<int32_t> dot = tester.reference(weights, a);
   std::mt19937 rng(test_seed());
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   std::vector<float> channel_scale(n), bias(n);

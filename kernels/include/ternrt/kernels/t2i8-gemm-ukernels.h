@@ -26,9 +26,29 @@ enum class WeightLayout : int {
   // For compute-bound layers (many rows per weight), where unpacking 2-bit planes costs more than
   // reading 4x the weight bytes.
   codes_u8_c4 = 2,
+  // The layouts of int8 weights (i8i8 kernels, values in [-127, 127]; PackedTernaryWeights::pack_s8):
+  // int8 weights, one row of k per output channel (the scalar reference).
+  s8_rows = 3,
+  // Tiles of nr channels; K in steps of 4; a step is nr / vec_cols vectors of 4 * vec_cols bytes,
+  // byte b of vector v = u = w + 128 (in [1, 255]) of channel v * vec_cols + b / 4 at k = 4 * step +
+  // b % 4. Padding u = 0. The kernel subtracts 128 * sum_k a[k] to turn sum u*a into sum w*a
+  // (vpdpbusd multiplies u8 by s8).
+  offset_u8_c4 = 4,
+  // As offset_u8_c4, but each step holds u's low nibbles (nr / vec_cols vectors) then its high
+  // nibbles (u = 16 * hi + lo, both in [0, 15]): vpmaddubsw of a nibble and two int8 activations
+  // cannot saturate (2 * 15 * 128 < 32767), where u itself could.
+  offset_nibbles_c4 = 5,
+  // As offset_u8_c4 with the int8 weights themselves (padding 0); no activation sums (sdot, smull).
+  s8_c4 = 6,
 };
 
+// Whether kernels of this layout take a_sums (sum_k a per row): the offset layouts (t + 1, w + 128).
+bool layout_uses_activation_sums(WeightLayout layout);
+// Whether the layout holds int8 weights (i8i8 kernels) rather than ternary ones (t2i8).
+bool layout_is_int8(WeightLayout layout);
+
 // Micro-kernel: c[r][j] = sum_{q<slices} sum_{kk<k} t[j][q * k + kk] * a[r][q][kk] for r < mr (<= MR),
+// (t: the trits, or for an i8i8 kernel the int8 weights)
 // j < nc (<= NR), where a[r][q] = a + r * a_stride + q * a_slice_stride. A GEMM passes slices = 1;
 // a convolution read in place (t2i8-conv.h) passes one slice per kernel row, so the accumulators
 // stay in registers across the kernel rows. K = slices * k is the packed weights' depth.
@@ -36,8 +56,8 @@ enum class WeightLayout : int {
 //      slice starts on a chunk / step of the packed weights.
 //   a: mr rows, a_stride bytes apart; each slice readable for round_up(k, 16) bytes (k + 16 suffices).
 //   w: the packed tile of the first output channel (layout above).
-//   a_sums: sum over all slices of a[r][q][kk] for the mr rows (code_planes_c4 and codes_u8_c4
-//      kernels; the scalar one ignores it).
+//   a_sums: sum over all slices of a[r][q][kk] for the mr rows (layouts for which
+//      layout_uses_activation_sums; the others ignore it).
 //   c: writes exactly mr x nc int32, c_stride elements apart.
 // GEMV kernels (MR == 1) take any nc, not only nc <= NR: w then holds the ceil(nc / NR) consecutive
 // tiles of those channels, so one call can stream the weights of many tiles (batch-1 layers are
@@ -61,10 +81,14 @@ struct T2I8GemmUkernel {
   void name(size_t mr_, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,             \
             size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride);
 #include "ternrt/kernels/t2i8-gemm.inc"
+#include "ternrt/kernels/i8i8-gemm.inc"
 #undef TERNRT_UKERNEL
 
-// Every micro-kernel compiled into this build (whether this CPU runs it or not), in list order.
+// Every micro-kernel compiled into this build (whether this CPU runs it or not), in list order:
+// the ternary ones (t2i8-gemm.inc), and the int8-weight ones (i8i8-gemm.inc), which share the
+// signature, the tiles and the drivers (the weights are int8 in [-127, 127] instead of trits).
 const T2I8GemmUkernel* t2i8_gemm_ukernels(size_t* count);
+const T2I8GemmUkernel* i8i8_gemm_ukernels(size_t* count);
 // The first kernel in list order for isa with the given class (gemv: mr == 1), tile width nr and
 // layout; nr == 0 means the ISA's widest tile, layout code_planes_c4 (trits_s8_rows for scalar).
 // Returns nullptr when there is none (e.g. isa not compiled in).
@@ -75,8 +99,14 @@ const T2I8GemmUkernel* t2i8_gemm_ukernel_for(Isa isa, bool gemv, size_t nr, Weig
 // (allow_expanded and rows_hint >= expand_min_rows). Its GEMV partner is t2i8_gemm_ukernel_for(isa, true, nr, layout).
 const T2I8GemmUkernel* t2i8_gemm_choose_ukernel(Isa isa, size_t n, size_t k, const PackOptions& options);
 
+// The int8-weight counterpart of t2i8_gemm_choose_ukernel (i8i8-gemm.inc): the ISA's layout, the
+// tile width with the least padded work. Its GEMV partner: the list's MR = 1 kernel of that layout
+// and nr.
+const T2I8GemmUkernel* i8i8_gemm_choose_ukernel(Isa isa, size_t n);
+const T2I8GemmUkernel* i8i8_gemm_ukernel_for(Isa isa, bool gemv, size_t nr, WeightLayout layout);
+
 // The multiple of k a slice must be when slices > 1 (the layout's K granularity): 16 for
-// code_planes_c4, 4 for codes_u8_c4, 1 for trits_s8_rows.
+// code_planes_c4, 1 for trits_s8_rows and s8_rows, 4 for the others.
 size_t t2i8_slice_depth_multiple(WeightLayout layout);
 
 // Packed weight bytes for one tile of nr channels, and for n channels (whole tiles).
@@ -85,6 +115,9 @@ size_t t2i8_packed_bytes(const T2I8GemmUkernel& ukernel, size_t n, size_t k);
 // Repacks canonical 2-bit codes (see t2i8-gemm.h) into ukernel's layout; packed must hold
 // t2i8_packed_bytes(ukernel, n, k) bytes.
 void t2i8_pack_weights(const T2I8GemmUkernel& ukernel, const uint8_t* codes, size_t n, size_t k, uint8_t* packed);
+// Repacks int8 weights (n rows of k values in [-127, 127]) into an i8i8 ukernel's layout; packed
+// must hold t2i8_packed_bytes(ukernel, n, k) bytes.
+void i8i8_pack_weights(const T2I8GemmUkernel& ukernel, const int8_t* weights, size_t n, size_t k, uint8_t* packed);
 
 // sum_{kk<k} a[r][kk] for r < m (what code_planes_c4 kernels take as a_sums): the scalar
 // definition, and the fastest implementation isa supports (bit-identical; falls back to scalar).

@@ -38,7 +38,8 @@ struct PackOptions {
   size_t expand_min_rows = 64;
 };
 
-// Ternary weights (N output channels x K) repacked once for the kernel chosen for `isa`.
+// Ternary weights (N output channels x K) repacked once for the kernel chosen for `isa` (or int8
+// weights: pack_s8).
 class PackedTernaryWeights {
  public:
   virtual ~PackedTernaryWeights() = default;
@@ -48,6 +49,12 @@ class PackedTernaryWeights {
   static std::unique_ptr<PackedTernaryWeights> pack(const uint8_t* codes, size_t n, size_t k, Isa isa);
   static std::unique_ptr<PackedTernaryWeights> pack(const uint8_t* codes, size_t n, size_t k, Isa isa,
                                                     const PackOptions& options);
+  // Int8 weights instead of trits (the i8i8 kernels, kernels/NAMING.md): N rows of K values in
+  // [-127, 127] (symmetric per-channel quantization; -128 is refused, so that the NEON kernels'
+  // int16 pairs cannot overflow). Every entry point below then computes the same formulas with
+  // w[n][k] in place of t[n][k] (row_sums() = sum_k w[n][k]), bit-identical on every ISA. Returns
+  // nullptr when a weight is -128 or memory cannot be allocated.
+  static std::unique_ptr<PackedTernaryWeights> pack_s8(const int8_t* weights, size_t n, size_t k, Isa isa);
 
   virtual size_t n() const = 0;
   virtual size_t k() const = 0;
