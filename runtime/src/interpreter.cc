@@ -101,6 +101,7 @@ Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& o
     CreateOptions create_options;
     create_options.ternary_as_float = (options.flags & TERNRT_FLAG_TERNARY_AS_FLOAT) != 0;
     create_options.int8 = &int8_;
+    create_options.static_ranges = std::string(mode_) == "static";
     const uint64_t parallel_work = min_parallel_work();
     uint64_t model_parallel_work = 0;
     for (const OpDesc& op : model.ops()) {
@@ -161,6 +162,7 @@ void Interpreter::choose_int8_tensors(const ternrt_interpreter_options& options)
   // tensors, so this repeats until nothing changes (each pass only turns tensors float).
   CreateOptions probe;
   probe.int8 = &int8_;
+  probe.static_ranges = true;
   for (bool changed = true; changed;) {
     changed = false;
     for (const OpDesc& op : model_.ops()) {
@@ -186,11 +188,14 @@ std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions
   for (int t : op.inputs) touches_int8 = touches_int8 || options.is_s8(t);
   for (int t : op.outputs) touches_int8 = touches_int8 || options.is_s8(t);
   std::unique_ptr<Op> created = spec->create(model_, op, options);
-  if (touches_int8 && created->handles_int8()) {
+  const bool static_ranges = std::string(mode_) == "static";
+  // An int8 form: for int8 tensors, or on the static path for float ones (a float-weight
+  // convolution run with int8 weights, conv2d.cc).
+  if ((touches_int8 || static_ranges) && created->handles_int8()) {
     const uint64_t reserved = budget.used();
     const size_t scratch_before = scratch_.size();
     try {
-      created->prepare(PrepareArgs{model_, op, tensor_data_, pool, isa_, budget, int8_, true, &scratch_});
+      created->prepare(PrepareArgs{model_, op, tensor_data_, pool, isa_, budget, int8_, static_ranges, &scratch_});
       return created;
     } catch (const Int8Unsupported&) {
       budget.release_to(reserved);  // the int8 form's buffers go with it; the same operator in float follows
@@ -198,11 +203,11 @@ std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions
     }
     CreateOptions float_options = options;
     float_options.int8 = nullptr;
+    float_options.static_ranges = false;
     created = spec->create(model_, op, float_options);
   }
   if (touches_int8 && !created->handles_int8()) created = std::make_unique<FloatFallback>(std::move(created));
-  created->prepare(
-      PrepareArgs{model_, op, tensor_data_, pool, isa_, budget, int8_, std::string(mode_) == "static", &scratch_});
+  created->prepare(PrepareArgs{model_, op, tensor_data_, pool, isa_, budget, int8_, static_ranges, &scratch_});
   return created;
 }
 

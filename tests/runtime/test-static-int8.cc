@@ -36,9 +36,9 @@ QuantParams params_for(float lo, float hi) {
 
 // x (1,8,8,5) -> ternary 3x3 conv + ReLU -> a -> float 3x3 stride 2 + ReLU6 -> b -> ternary 1x1
 // -> c -> ADD(a', c) where a' = ternary 1x1 of a -> d -> ternary 1x1 + HardSwish -> e -> GAP -> f
-// -> RESHAPE -> g -> ternary FC -> y. Covers: f32 -> s8 ternary, s8 -> s8 ternary, qc8 conv, qs8
-// add, a post-op through float scratch, qs8 GAP, s8 reshape, s8 -> f32 at the graph output.
-// (qc8 conv: a float-weight convolution; depthwise ones run in float, see conv2d.cc.)
+// -> RESHAPE -> g -> ternary FC -> y. Covers: f32 -> s8 ternary, s8 -> s8 ternary, a float-weight
+// convolution with int8 weights (i8i8 kernels), qs8 add, a post-op through float scratch, qs8 GAP,
+// s8 reshape, s8 -> f32 at the graph output. (Depthwise ones run in float, see conv2d.cc.)
 struct TestModel {
   ModelBuilder mb;
   std::map<std::string, int> t;
@@ -217,7 +217,8 @@ TEST_CASE("static int8: every operator of a mixed model runs on int8 and agrees 
   // Kernels: which form each operator took.
   REQUIRE(stat.kernels.size() == 9);
   CHECK(contains(stat.kernels[0], "(f32 static -> s8)"));  // the graph input is float, with a range
-  CHECK(stat.kernels[1] == "xnnpack qc8 conv");
+  CHECK(stat.kernels[1].rfind("i8i8_gemm_", 0) == 0);   // float weights run as int8
+  CHECK(contains(stat.kernels[1], "(s8 -> s8)"));
   CHECK(contains(stat.kernels[2], "(s8 -> s8)"));
   CHECK(stat.kernels[4] == "xnnpack qs8 add");
   CHECK(contains(stat.kernels[5], "(s8 -> s8)"));  // HardSwish through float scratch, still int8 out
@@ -431,4 +432,89 @@ TEST_CASE("static int8: API and verifier") {
   CHECK(r.status == TERNRT_INVALID_MODEL);
   CHECK(r.message.find("'a': an activation's quantization must be per tensor (1 scale, axis -1), got 32 scales on axis 3") !=
         std::string::npos);
+}
+
+namespace {
+
+// x (1, 6, 6, c) -> float-weight 3x3 conv (pad 1, 10 channels, bias) -> y, the graph output; x has
+// the range of `input`.
+std::vector<uint8_t> first_layer_model(std::mt19937& rng, int c, const std::vector<float>& input,
+                                       std::vector<float>* weights, std::vector<float>* bias, QuantParams* x_params) {
+  ModelBuilder mb;
+  const int x = mb.activation("x", {1, 6, 6, c});
+  *weights = random_floats(rng, 10 * 9 * c, -0.5f, 0.5f);
+  *bias = random_floats(rng, 10, -0.2f, 0.2f);
+  const int w = mb.constant("w", {10, 3, 3, c}, *weights);
+  const int b = mb.constant("b", {10}, *bias);
+  const int y = mb.activation("y", {1, 6, 6, 10});
+  mb.op(fb::OpCode::CONV_2D, {x, w, b}, {y}, conv_options(1, 1, 1, 1, 1));
+  mb.inputs({x});
+  mb.outputs({y});
+  const auto [lo, hi] = std::minmax_element(input.begin(), input.end());
+  *x_params = params_for(*lo, *hi);
+  set_quantization(mb, x, *x_params);
+  return mb.finish();
+}
+
+}  // namespace
+
+TEST_CASE("static int8: a float-weight first layer with K >= 64 runs with int8 weights") {
+  // K = 9 * 8 = 72: int8 weights (scale max|w| / 127 per channel), the input quantized with its
+  // range. Against the float model, each output may move by at most
+  //   sum_k (|w_k| * s_x / 2 + |x_k| * s_w / 2 + s_w * s_x / 4)
+  // (input rounding, weight rounding, their product), plus float rounding. K = 45 stays float.
+  std::mt19937 rng(test_seed() + 7);
+  for (int c : {8, 5}) {
+    INFO("input channels " << c);
+    const auto input = random_floats(rng, 6 * 6 * c, -1.0f, 2.0f);
+    std::vector<float> w, bias;
+    QuantParams xq{};
+    const std::vector<uint8_t> bytes = first_layer_model(rng, c, input, &w, &bias, &xq);
+    const Run stat = run(bytes, input, 0);
+    const Run flt = run(bytes, input, TERNRT_FLAG_DYNAMIC_ACTIVATIONS);
+    REQUIRE(stat.kernels.size() == 1);
+    if (c == 5) {
+      CHECK(stat.kernels[0] == "xnnpack f32 conv");
+      CHECK(stat.output == flt.output);
+      continue;
+    }
+    CHECK(stat.kernels[0].rfind("i8i8_gemm_", 0) == 0);
+    CHECK(contains(stat.kernels[0], "(f32 static -> f32)"));
+    REQUIRE(stat.output.size() == flt.output.size());
+    size_t checked = 0;
+    for (int oy = 0; oy < 6; ++oy) {
+      for (int ox = 0; ox < 6; ++ox) {
+        for (int n = 0; n < 10; ++n) {
+          float max_abs = 0.0f;
+          for (int i = 0; i < 9 * c; ++i) max_abs = std::max(max_abs, std::fabs(w[n * 9 * c + i]));
+          const double s_w = max_abs / 127.0;
+          double bound = 1e-5 * (1.0 + std::fabs(flt.output[(oy * 6 + ox) * 10 + n]));
+          for (int ky = 0; ky < 3; ++ky) {
+            for (int kx = 0; kx < 3; ++kx) {
+              const int iy = oy + ky - 1, ix = ox + kx - 1;
+              const bool inside = iy >= 0 && iy < 6 && ix >= 0 && ix < 6;
+              for (int ic = 0; ic < c; ++ic) {
+                const double xv = inside ? input[(iy * 6 + ix) * c + ic] : 0.0;
+                const double wv = w[n * 9 * c + (ky * 3 + kx) * c + ic];
+                bound += std::fabs(wv) * xq.scale / 2 + std::fabs(xv) * s_w / 2 + s_w * xq.scale / 4;
+              }
+            }
+          }
+          const size_t i = size_t((oy * 6 + ox) * 10 + n);
+          CHECK_MESSAGE(std::fabs(double(stat.output[i]) - flt.output[i]) <= bound, "output " << i);
+          ++checked;
+        }
+      }
+    }
+    CHECK(checked == 360);
+    // The same bits for every thread count and ISA.
+    CHECK(run(bytes, input, 0, 2).output == stat.output);
+    for (const char* isa : {"scalar", "avx2", "avx512", "avx512vnni", "neon", "neondot"}) {
+      kernels::Isa parsed;
+      REQUIRE(kernels::parse_isa(isa, &parsed));
+      if (!kernels::isa_supported(parsed)) continue;
+      INFO("ISA " << std::string(isa));
+      CHECK(run(bytes, input, 0, 1, isa).output == stat.output);
+    }
+  }
 }

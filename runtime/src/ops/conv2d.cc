@@ -1,6 +1,7 @@
 // CONV_2D: float weights through XNNPACK (including depthwise / grouped), ternary weights
-// through TernaryGemmOp. On the static int8 path a float-weight convolution with int8 input and
-// output runs as XNNPACK qc8 (weights quantized per output channel at interpreter creation).
+// through TernaryGemmOp. On the static int8 path a float-weight convolution (groups 1) whose input
+// has a range runs through TernaryGemmOp too, with int8 weights (quantized per output channel at
+// interpreter creation; the i8i8 kernels).
 #include <limits>
 
 #include <cmath>
@@ -139,67 +140,6 @@ class FloatConv2D : public XnnConv2D {
   std::vector<float> dequantized_;  // only for ternary weights run as float
 };
 
-// Float weights as XNNPACK qc8: symmetric int8 per output channel (scale = max |w| / 127), bias in
-// int32 units of input_scale * weight_scale. Only when the fused activation is a clamp, and not
-// for grouped convolutions (see create()).
-class QuantizedConv2D : public XnnConv2D {
- public:
-  using XnnConv2D::XnnConv2D;
-
-  void prepare(const PrepareArgs& args) override {
-    const ConvGeometry& g = p_.g;
-    const std::string label = args.op.label();
-    const TensorDesc &x = args.tensor(x_), &y = args.tensor(y_), &w = args.tensor(w_);
-    std::vector<float> expanded;
-    const float* weights = expanded_weights(args, w_, expanded);
-    const size_t per_channel = w.elements / g.out_c;
-    args.budget.reserve(w.elements + g.out_c * (sizeof(float) + sizeof(int32_t)), args.model.source() + ": " + label + ": int8 weights");
-    kernel_.resize(w.elements);
-    kernel_scale_.resize(g.out_c);
-    bias_.assign(g.out_c, 0);
-    const float* bias = b_ >= 0 ? reinterpret_cast<const float*>(args.tensor(b_).data) : nullptr;
-    for (size_t oc = 0; oc < g.out_c; ++oc) {
-      const float* row = weights + oc * per_channel;
-      float max_abs = 0.0f;
-      for (size_t i = 0; i < per_channel; ++i) max_abs = std::max(max_abs, std::fabs(row[i]));
-      const float scale = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
-      kernel_scale_[oc] = scale;
-      for (size_t i = 0; i < per_channel; ++i) kernel_[oc * per_channel + i] = static_cast<int8_t>(std::nearbyint(row[i] / scale));
-      if (bias != nullptr) {
-        const double q = std::nearbyint(static_cast<double>(bias[oc]) / (static_cast<double>(x.act_scale) * scale));
-        if (!(std::fabs(q) < 2147483647.0)) throw Int8Unsupported{"bias does not fit int32"};
-        bias_[oc] = static_cast<int32_t>(q);
-      }
-    }
-    const xnn_status status = xnn_create_convolution2d_nhwc_qc8(
-        g.pad_top, pad_right_, pad_bottom_, g.pad_left, g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.dilation_h,
-        g.dilation_w, p_.groups, g.in_c / p_.groups, g.out_c / p_.groups, g.in_c, g.out_c,
-        static_cast<int8_t>(x.act_zero_point), x.act_scale, kernel_scale_.data(), kernel_.data(), bias_.data(),
-        static_cast<int8_t>(y.act_zero_point), y.act_scale, quantized_bound(act_.min, y.act_scale, y.act_zero_point),
-        quantized_bound(act_.max, y.act_scale, y.act_zero_point), 0, op_.out());
-    if (status == xnn_status_invalid_parameter || status == xnn_status_unsupported_parameter) {
-      throw Int8Unsupported{std::string("xnn_create_convolution2d_nhwc_qc8 refuses the scales: ") + xnn_status_str(status)};
-    }
-    xnn_check(status, label, "xnn_create_convolution2d_nhwc_qc8");
-    xnn_check(xnn_setup_convolution2d_nhwc_qc8(op_.get(), g.batch, g.in_h, g.in_w, args.s8(x_), args.s8(y_), args.pool), label,
-              "xnn_setup_convolution2d_nhwc_qc8");
-    // XNNPACK packed its own copy at creation.
-    packed_bytes_ = kernel_.size() + kernel_scale_.size() * sizeof(float) + bias_.size() * sizeof(int32_t);
-    kernel_ = {};
-    kernel_scale_ = {};
-    bias_ = {};
-  }
-  std::string kernel() const override { return "xnnpack qc8 conv"; }
-  bool handles_int8() const override { return true; }
-  size_t packed_weight_bytes() const override { return packed_bytes_; }  // approximately XNNPACK's copy
-
- private:
-  std::vector<int8_t> kernel_;  // until XNNPACK has packed them
-  std::vector<float> kernel_scale_;
-  std::vector<int32_t> bias_;
-  size_t packed_bytes_ = 0;
-};
-
 std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOptions& options) {
   const ConvParams p = conv_params(model, op);
   const auto& o = *op.fb->options_as_Conv2DOptions();
@@ -212,10 +152,20 @@ std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOpt
   if (ternary && p.groups == 1 && !options.ternary_as_float && depth >= kMinTernaryGemmDepth) {
     return std::make_unique<TernaryGemmOp>(p.g, act, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
   }
-  // Not for depthwise: the 2022 XNNPACK's qc8 depthwise kernels were about 2x slower than its f32
-  // ones on the machine of benchmarks/RESULTS.md, more than the int8 conversions around f32 cost.
-  if (options.is_s8(op.inputs[0]) && options.is_s8(op.outputs[0]) && act.post == fb::Activation::NONE && p.groups == 1) {
-    return std::make_unique<QuantizedConv2D>(p, act, o, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
+  // Static int8 path, groups 1: float weights run as int8 (the i8i8 kernels, TernaryGemmOp) when the
+  // input is int8, or a float with a range (e.g. a model's first layer) and K is deep enough to pay
+  // for quantizing it, the patches and the epilogue. Ternary layers with K < 32 between int8
+  // tensors take the same path with their weights expanded (scale * trit is exactly 127 * trit at
+  // scale / 127); with a float side they stay in XNNPACK f32 (faster than the t2i8 or i8i8 GEMM at
+  // such depths on the machine of benchmarks/RESULTS.md). Not for depthwise / grouped layers: K per
+  // group is tiny (e.g. 9), and XNNPACK f32 was faster there than int8 forms.
+  const bool in_s8 = options.is_s8(op.inputs[0]);
+  const bool int8_weights =
+      options.static_ranges && p.groups == 1 &&
+      (ternary ? in_s8 && options.is_s8(op.outputs[0])
+               : in_s8 || (depth >= kMinInt8WeightDepth && model.tensors()[op.inputs[0]].has_act_quant()));
+  if (int8_weights) {
+    return std::make_unique<TernaryGemmOp>(p.g, act, op.inputs[0], op.inputs[1], bias, op.outputs[0], true);
   }
   return std::make_unique<FloatConv2D>(p, act, o, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
 }

@@ -95,6 +95,7 @@ class Op {
 struct CreateOptions {
   bool ternary_as_float = false;  // TERNRT_FLAG_TERNARY_AS_FLOAT
   const std::vector<char>* int8 = nullptr;  // as PrepareArgs::int8 (nullptr: no int8 tensors)
+  bool static_ranges = false;  // the static int8 path (as PrepareArgs::static_ranges)
   bool is_s8(int tensor) const { return int8 != nullptr && tensor >= 0 && (*int8)[tensor] != 0; }
 };
 

@@ -1,5 +1,7 @@
 #include "ops/ternary-gemm.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
@@ -15,25 +17,54 @@ kernels::Im2colGeometry TernaryGemmOp::im2col_geometry() const {
                                  g_.dilation_h, g_.dilation_w, g_.pad_top, g_.pad_left};
 }
 
+void TernaryGemmOp::pack_int8_weights(const PrepareArgs& args, const std::string& what) {
+  std::vector<float> expanded;   // ternary weights as scale * trit
+  const float* weights = expanded_weights(args, weights_, expanded);
+  const size_t n = g_.out_c;
+  // The nibble layout holds two bytes per weight, plus per-channel sums and tile padding.
+  args.budget.reserve(static_cast<uint64_t>(n) * (3 * k_ + 128) + n * sizeof(float), what + ": int8 weights");
+  std::vector<int8_t> quantized(n * k_);
+  int8_scales_.resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    const float* row = weights + j * k_;
+    float max_abs = 0.0f;
+    for (size_t i = 0; i < k_; ++i) max_abs = std::max(max_abs, std::fabs(row[i]));
+    if (!std::isfinite(max_abs)) throw Int8Unsupported{"weights are not finite"};
+    const float scale = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
+    int8_scales_[j] = scale;
+    for (size_t i = 0; i < k_; ++i) {
+      quantized[j * k_ + i] = static_cast<int8_t>(std::min(127.0f, std::max(-127.0f, std::nearbyint(row[i] / scale))));
+    }
+  }
+  packed_ = kernels::PackedTernaryWeights::pack_s8(quantized.data(), n, k_, args.isa);
+  if (!packed_) fail(TERNRT_OUT_OF_MEMORY, what + ": cannot allocate packed weights");
+  channel_scales_ = int8_scales_.data();
+}
+
 void TernaryGemmOp::prepare(const PrepareArgs& args) {
   const TensorDesc& w = args.tensor(weights_);
-  const TernaryDesc& t = *w.ternary;
-  k_ = t.k;
   m_ = g_.batch * g_.out_h * g_.out_w;
-  // The row count is a layout hint for the kernels (the expanded u8 layout stays opt-in: off here).
   const std::string what = args.model.source() + ": " + args.op.label();
-  // Repacked weights are about the 2-bit codes plus per-channel sums and tile padding.
-  args.budget.reserve(static_cast<uint64_t>(t.n) * ((t.k + 3) / 4 + 64), what + ": packed weights");
-  kernels::PackOptions pack_options;
-  pack_options.rows_hint = m_;
-  packed_ = kernels::PackedTernaryWeights::pack(t.codes, t.n, t.k, args.isa, pack_options);
-  if (!packed_) fail(TERNRT_OUT_OF_MEMORY, what + ": cannot allocate packed weights");
+  if (!int8_weights_) {
+    const TernaryDesc& t = *w.ternary;
+    k_ = t.k;
+    // Repacked weights are about the 2-bit codes plus per-channel sums and tile padding.
+    args.budget.reserve(static_cast<uint64_t>(t.n) * ((t.k + 3) / 4 + 64), what + ": packed weights");
+    // The row count is a layout hint for the kernels (the expanded u8 layout stays opt-in: off here).
+    kernels::PackOptions pack_options;
+    pack_options.rows_hint = m_;
+    packed_ = kernels::PackedTernaryWeights::pack(t.codes, t.n, t.k, args.isa, pack_options);
+    if (!packed_) fail(TERNRT_OUT_OF_MEMORY, what + ": cannot allocate packed weights");
+    channel_scales_ = t.channel_scales.data();
+  } else {
+    k_ = w.elements / g_.out_c;
+    pack_int8_weights(args, what);
+  }
   // k x k convolutions read the image in place when the kernels allow it (T2I8Conv), else im2col.
   if (!g_.is_pointwise()) {
     conv_ = kernels::T2I8Conv::create(*packed_, im2col_geometry());
   }
   const bool in_s8 = args.is_s8(input_);
-  channel_scales_ = t.channel_scales.data();
   bias_data_ = bias_ >= 0 ? reinterpret_cast<const float*>(args.tensor(bias_).data) : nullptr;
   const TensorDesc& x = args.tensor(input_);
   x_scale_ = x.act_scale;

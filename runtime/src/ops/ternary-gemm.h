@@ -1,4 +1,7 @@
-// Executes a ternary Conv2D or FullyConnected layer (architecture section 4). Dynamic activations:
+// Executes a ternary Conv2D or FullyConnected layer (architecture section 4), or on the static int8
+// path a Conv2D with its (float or expanded ternary) weights quantized to int8 per output channel at load
+// (symmetric: scale = max |w| / 127, w_q = round(w / scale) in [-127, 127]; the i8i8 kernels, same
+// arithmetic with w_q in place of the trits). Dynamic activations:
 // quantize the float input to int8 per tensor (vectorized), gather k x k patches
 // (kernels::Im2colPlan, padding written once per zero point) when the convolution is not a plain 1x1, run the ternary GEMM with the float
 // epilogue, then any activation XNNPACK-style clamping cannot express. Static int8 path: an int8
@@ -37,10 +40,21 @@ struct ConvGeometry {
 // benchmarks/RESULTS.md).
 constexpr size_t kMinTernaryGemmDepth = 32;
 
+// Float-weight convolutions reading a float input with a static range (a model's first layer) run
+// with int8 weights from this K on; below it they stay in XNNPACK f32. A 3x3 stem on 3 channels
+// (K = 27) took 18 us as int8 against 11 us in f32 (im2col of 9-byte rows and per-row sums
+// dominate); ResNet-18's 7x7 stem (K = 147) runs its GEMM at ~170 GMAC/s with VNNI, ~4x f32
+// (benchmarks/RESULTS.md).
+constexpr size_t kMinInt8WeightDepth = 64;
+
 class TernaryGemmOp : public Op {
  public:
-  TernaryGemmOp(const ConvGeometry& geometry, Activation activation, int input, int weights, int bias, int output)
-      : g_(geometry), act_(activation), input_(input), weights_(weights), bias_(bias), output_(output) {}
+  // int8_weights: quantize the weights (float, or ternary expanded to scale * trit) to int8 per
+  // output channel and run the i8i8 kernels; otherwise the weights must be ternary (t2i8 kernels).
+  TernaryGemmOp(const ConvGeometry& geometry, Activation activation, int input, int weights, int bias, int output,
+                bool int8_weights = false)
+      : g_(geometry), act_(activation), input_(input), weights_(weights), bias_(bias), output_(output),
+        int8_weights_(int8_weights) {}
   void prepare(const PrepareArgs& args) override;
   void run(pthreadpool_t pool) override;
   std::string kernel() const override;
@@ -51,9 +65,13 @@ class TernaryGemmOp : public Op {
 
  private:
   kernels::Im2colGeometry im2col_geometry() const;
+  // int8_weights_: quantizes and packs the weights (int8_scales_, channel_scales_, packed_); throws
+  // Int8Unsupported for non-finite weights (the operator then runs in float).
+  void pack_int8_weights(const PrepareArgs& args, const std::string& what);
   ConvGeometry g_;
   Activation act_;
   int input_, weights_, bias_, output_;
+  bool int8_weights_;
   std::unique_ptr<kernels::PackedTernaryWeights> packed_;
   const float* x_ = nullptr;       // float input (dynamic quantization), or
   const int8_t* x_s8_ = nullptr;   // int8 input with the model's static scale / zero point
@@ -67,7 +85,8 @@ class TernaryGemmOp : public Op {
   int8_t y_min_ = -128, y_max_ = 127;
   std::vector<float> float_out_;   // int8 output with a post-op: float result before quantizing
   QuantizeS8 quantize_out_;
-  const float* channel_scales_ = nullptr;
+  const float* channel_scales_ = nullptr;   // the ternary tensor's, or int8_scales_
+  std::vector<float> int8_scales_;           // float weights run as int8: per-channel scales
   const float* bias_data_ = nullptr;
   // In the shared scratch: the whole input as int8 (float input only; + tail padding kernels may
   // read) at 0, the GEMM workspace at workspace_offset_.
