@@ -13,8 +13,10 @@ namespace {
 
 // Accumulator tiles live on the stack: up to 16 rows x 32 channels.
 constexpr size_t kMaxRows = 16, kMaxChannels = 32;
-// Kernel rows shorter than this (in_c * kernel_w) go through im2col. 48 bytes (16 channels, 3 taps)
-// was measured faster in place (benchmarks/RESULTS.md); shorter rows were not measured.
+// Kernel rows shorter than this (in_c * kernel_w) go through im2col when the kernels take activation
+// sums: 48 bytes (16 channels, 3 taps) was measured faster in place (benchmarks/RESULTS.md), and
+// the per-window sums weigh more the shorter the row. Kernels without sums run any row in place:
+// a 3x3 stem on 4-channel pixels (12-byte rows) took 17 us in place against 23-27 us with im2col.
 constexpr size_t kMinRowDepth = 48;
 // The micro-kernels may read this far past a row's last byte (t2i8-gemm.h).
 constexpr size_t kReadPadding = 64;
@@ -45,7 +47,8 @@ std::unique_ptr<T2I8Conv> T2I8Conv::create(const PackedTernaryWeights& weights, 
   const PackedWeightsImpl& w = impl(weights);
   const T2I8GemmUkernel& ukernel = *w.gemm_;
   const size_t k_row = g.kernel_w * g.in_c;
-  if (g.dilation_w != 1 || k_row % t2i8_slice_depth_multiple(ukernel.layout) != 0 || k_row < kMinRowDepth ||
+  const bool short_row = k_row < kMinRowDepth && layout_uses_activation_sums(ukernel.layout);
+  if (g.dilation_w != 1 || k_row % t2i8_slice_depth_multiple(ukernel.layout) != 0 || short_row ||
       g.kernel_h * k_row != w.k_ || ukernel.mr > kMaxRows || ukernel.nr > kMaxChannels || w.n_ == 0 ||
       g.out_h == 0 || g.out_w == 0 || g.batch == 0)
     return nullptr;
@@ -81,6 +84,43 @@ T2I8Conv::Workspace T2I8Conv::split(void* workspace, int32_t a_zero_point) const
   return ws;
 }
 
+// The activation sum of every output pixel's receptive field (for kernels of layouts that take
+// them): per-pixel sums, then kernel_h x kernel_w of them added along output rows.
+void T2I8Conv::activation_sums(const int8_t* src, const Workspace& ws, pthreadpool_t pool) const {
+  const PackedWeightsImpl& w = impl(w_);
+  const Im2colGeometry& g = g_;
+  const size_t ic = g.in_c;
+  const bool threaded = pool != nullptr && pthreadpool_get_threads_count(pool) > 1;
+  // Per-pixel sums; a kernel row's activation sum is then kernel_w additions.
+  const size_t pixels = padded_pixels();
+  constexpr size_t kPixelsPerTask = 1024;
+  if (!threaded || pixels <= kPixelsPerTask) {
+    w.activation_sums_(pixels, ic, src, ic, ws.pixel_sums);
+  } else {
+    pthreadpool_parallelize_1d_tile_1d(
+        pool, [&](size_t p0, size_t count) { w.activation_sums_(count, ic, src + p0 * ic, ic, ws.pixel_sums + p0); },
+        pixels, kPixelsPerTask);
+  }
+
+  // Each output pixel's activation sum (kernel_h x kernel_w pixel sums), added along output rows.
+  for (size_t b = 0; b < g.batch; ++b) {
+    for (size_t oy = 0; oy < g.out_h; ++oy) {
+      int32_t* o = ws.out_sums + (b * g.out_h + oy) * g.out_w;
+      std::memset(o, 0, g.out_w * sizeof(int32_t));
+      for (size_t ky = 0; ky < g.kernel_h; ++ky) {
+        const int32_t* p = ws.pixel_sums + (b * padded_h_ + oy * g.stride_h + ky * g.dilation_h) * padded_w_;
+        for (size_t kx = 0; kx < g.kernel_w; ++kx) {
+          if (g.stride_w == 1) {   // contiguous: vectorized
+            for (size_t ox = 0; ox < g.out_w; ++ox) o[ox] += p[ox + kx];
+          } else {
+            for (size_t ox = 0; ox < g.out_w; ++ox) o[ox] += p[ox * g.stride_w + kx];
+          }
+        }
+      }
+    }
+  }
+}
+
 template <typename Out, typename Bound, typename Epilogue>
 void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& ws, Epilogue epilogue,
                    Bound out_min, Bound out_max, Out* c, size_t c_stride, pthreadpool_t pool) const {
@@ -110,34 +150,7 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
     src = ws.padded;
   }
 
-  // Per-pixel sums; a kernel row's activation sum is then kernel_w additions.
-  const size_t pixels = padded_pixels();
-  constexpr size_t kPixelsPerTask = 1024;
-  if (!threaded || pixels <= kPixelsPerTask) {
-    w.activation_sums_(pixels, ic, src, ic, ws.pixel_sums);
-  } else {
-    pthreadpool_parallelize_1d_tile_1d(
-        pool, [&](size_t p0, size_t count) { w.activation_sums_(count, ic, src + p0 * ic, ic, ws.pixel_sums + p0); },
-        pixels, kPixelsPerTask);
-  }
-
-  // Each output pixel's activation sum (kernel_h x kernel_w pixel sums), added along output rows.
-  for (size_t b = 0; b < g.batch; ++b) {
-    for (size_t oy = 0; oy < g.out_h; ++oy) {
-      int32_t* o = ws.out_sums + (b * g.out_h + oy) * g.out_w;
-      std::memset(o, 0, g.out_w * sizeof(int32_t));
-      for (size_t ky = 0; ky < g.kernel_h; ++ky) {
-        const int32_t* p = ws.pixel_sums + (b * padded_h_ + oy * g.stride_h + ky * g.dilation_h) * padded_w_;
-        for (size_t kx = 0; kx < g.kernel_w; ++kx) {
-          if (g.stride_w == 1) {   // contiguous: vectorized
-            for (size_t ox = 0; ox < g.out_w; ++ox) o[ox] += p[ox + kx];
-          } else {
-            for (size_t ox = 0; ox < g.out_w; ++ox) o[ox] += p[ox * g.stride_w + kx];
-          }
-        }
-      }
-    }
-  }
+  if (layout_uses_activation_sums(ukernel.layout)) activation_sums(src, ws, pool);
 
   const size_t tile_bytes = t2i8_packed_tile_bytes(ukernel, w.k_);
   const size_t column_tiles = (g.out_w + ukernel.mr - 1) / ukernel.mr;

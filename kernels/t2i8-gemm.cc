@@ -133,17 +133,17 @@ bool layout_uses_activation_sums(WeightLayout layout) {
   switch (layout) {
     case WeightLayout::code_planes_c4:
     case WeightLayout::codes_u8_c4:
-    case WeightLayout::offset_u8_c4:
     case WeightLayout::offset_nibbles_c4: return true;
     case WeightLayout::trits_s8_rows:
     case WeightLayout::s8_rows:
+    case WeightLayout::s8_c4_wsums:
     case WeightLayout::s8_c4: break;
   }
   return false;
 }
 
 bool layout_is_int8(WeightLayout layout) {
-  return layout == WeightLayout::s8_rows || layout == WeightLayout::offset_u8_c4 ||
+  return layout == WeightLayout::s8_rows || layout == WeightLayout::s8_c4_wsums ||
          layout == WeightLayout::offset_nibbles_c4 || layout == WeightLayout::s8_c4;
 }
 
@@ -225,7 +225,7 @@ size_t t2i8_slice_depth_multiple(WeightLayout layout) {
     case WeightLayout::trits_s8_rows:
     case WeightLayout::s8_rows: return 1;
     case WeightLayout::codes_u8_c4:
-    case WeightLayout::offset_u8_c4:
+    case WeightLayout::s8_c4_wsums:
     case WeightLayout::offset_nibbles_c4:
     case WeightLayout::s8_c4: return 4;
     case WeightLayout::code_planes_c4: break;
@@ -238,8 +238,8 @@ size_t t2i8_packed_tile_bytes(const T2I8GemmUkernel& ukernel, size_t k) {
     case WeightLayout::trits_s8_rows:
     case WeightLayout::s8_rows: return ukernel.nr * k;
     case WeightLayout::codes_u8_c4:
-    case WeightLayout::offset_u8_c4:
     case WeightLayout::s8_c4: return ukernel.nr * round_up(k, 4);
+    case WeightLayout::s8_c4_wsums: return ukernel.nr * (round_up(k, 4) + sizeof(int32_t));
     case WeightLayout::offset_nibbles_c4: return 2 * ukernel.nr * round_up(k, 4);
     case WeightLayout::code_planes_c4: break;
   }
@@ -310,7 +310,6 @@ void i8i8_pack_weights(const T2I8GemmUkernel& ukernel, const int8_t* weights, si
   // The c4 layouts: per tile and step of 4 k, vectors of vec_cols channels x 4 k.
   const size_t vec_cols = ukernel.vec_cols, vectors = nr / vec_cols, steps = round_up(k, 4) / 4;
   const bool nibbles = ukernel.layout == WeightLayout::offset_nibbles_c4;
-  const bool offset = ukernel.layout != WeightLayout::s8_c4;
   uint8_t* out = packed;
   for (size_t tile = 0; tile < n_padded; tile += nr) {
     for (size_t step = 0; step < steps; ++step) {
@@ -319,12 +318,21 @@ void i8i8_pack_weights(const T2I8GemmUkernel& ukernel, const int8_t* weights, si
           for (size_t b = 0; b < 4 * vec_cols; ++b) {
             const size_t j = tile + v * vec_cols + b / 4, kk = 4 * step + b % 4;
             const bool real = j < n && kk < k;
-            // Padding multiplies by 0 (u = 0 in the offset layouts, whose correction counts only real k).
+            // Padding multiplies by 0 (u = 0 in the nibble layout, whose correction counts only real k).
             const int w = real ? weights[j * k + kk] : 0;
             const uint8_t u = real ? uint8_t(w + 128) : 0;
-            *out++ = !offset ? uint8_t(int8_t(w)) : !nibbles ? u : plane == 0 ? uint8_t(u & 15) : uint8_t(u >> 4);
+            *out++ = !nibbles ? uint8_t(int8_t(w)) : plane == 0 ? uint8_t(u & 15) : uint8_t(u >> 4);
           }
         }
+      }
+    }
+    if (ukernel.layout == WeightLayout::s8_c4_wsums) {   // 128 * sum_k w per channel, after the steps
+      for (size_t j = tile; j < tile + nr; ++j) {
+        int32_t sum = 0;
+        for (size_t kk = 0; j < n && kk < k; ++kk) sum += weights[j * k + kk];
+        const int32_t scaled = 128 * sum;
+        std::memcpy(out, &scaled, sizeof(scaled));
+        out += sizeof(scaled);
       }
     }
   }

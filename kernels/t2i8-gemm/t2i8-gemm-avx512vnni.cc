@@ -1,6 +1,6 @@
 // AVX-512 VNNI t2i8 GEMM / GEMV: t2i8_gemm_{1,8}x32c4__avx512vnni and t2i8_gemm_{1,8}x16c4__avx512vnni
 // (compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vnni only); at the end, the int8-weight
-// i8i8_gemm_{1,8}x{16,32}c4__avx512vnni. Weights: code_planes_c4 with
+// i8i8_gemm_{1,8}x{16,32}c4__avx512vnni (layout s8_c4_wsums, no activation sums). Weights: code_planes_c4 with
 // vec_cols = 16 (one zmm = 16 channels x 4 k); NV = nr / 16 weight vectors per chunk.
 // vpdpbusd(acc, u8 u, s8 a) adds u0*a0 + .. + u3*a3 straight into int32 (no saturation, no int16
 // stage); sum_k a is subtracted at the end. Reads a rows up to round_up(k, 16) bytes.
@@ -151,38 +151,45 @@ TERNRT_VNNI_GEMV_UKERNEL(t2i8_gemm_1x16c4__avx512vnni, 1)
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_8x32c4__avx512vnni, gemm_avx512vnni<8, 2>)
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_8x16c4__avx512vnni, gemm_avx512vnni<8, 1>)
 
-// i8i8 (int8 weights), layout offset_u8_c4 with vec_cols = 16: per step of 4 k, NV zmm of
-// u = w + 128. vpdpbusd(acc, u8 u, s8 a) accumulates sum u*a exactly in int32; 128 * sum_k a is
-// subtracted at the end. Reads a rows up to round_up(k, 4) bytes.
+// i8i8 (int8 weights), layout s8_c4_wsums with vec_cols = 16: per step of 4 k, NV zmm of int8
+// weights; after the steps, 16 * NV int32 of 128 * sum_k w. vpdpbusd multiplies u8 by s8, so each
+// activation byte is flipped to a + 128 (XOR 0x80) as it is broadcast, and 128 * sum_k w, a constant
+// of the weights, is subtracted at the end: no activation sums (t2i8 layouts need them), which saves a
+// pass over the rows, or for a convolution read in place, over the image and every window.
+// Exact: |sum (a + 128) w| <= K * 255 * 127 fits int32 for any K below 66000. Reads a rows up to
+// round_up(k, 4) bytes.
 namespace {
 
 template <size_t MR, size_t NV>
 __attribute__((always_inline)) inline void i8i8_gemm_avx512vnni(size_t mr, size_t nc, size_t k, size_t slices,
                                                                 const int8_t* a, size_t a_stride, size_t a_slice_stride,
-                                                                const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                                                                const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c,
                                                                 size_t c_stride) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
+  const __m512i flip = _mm512_set1_epi8(-128);
   __m512i acc[MR][NV];
   for (size_t r = 0; r < MR; ++r)
     for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_si512();
   const size_t steps = (k + 3) / 4;
   for (size_t q = 0; q < slices; ++q) {
     for (size_t step = 0, kk = 0; step < steps; ++step, kk += 4, w += 64 * NV) {
-      __m512i u[NV];
-      for (size_t v = 0; v < NV; ++v) u[v] = _mm512_loadu_si512(w + 64 * v);
+      __m512i weights[NV];
+      for (size_t v = 0; v < NV; ++v) weights[v] = _mm512_loadu_si512(w + 64 * v);
 #pragma GCC unroll 16
       for (size_t r = 0; r < MR; ++r) {
-        const __m512i x = broadcast_4bytes(a_rows[r] + kk);
-        for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], u[v], x);
+        const __m512i x = _mm512_xor_si512(broadcast_4bytes(a_rows[r] + kk), flip);
+        for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], x, weights[v]);
       }
     }
     for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
+  // w is now at the tile's weight sums.
+  __m512i offset[NV];
+  for (size_t v = 0; v < NV; ++v) offset[v] = _mm512_loadu_si512(w + 64 * v);
   for (size_t r = 0; r < mr; ++r) {
-    const __m512i offset = _mm512_set1_epi32(a_sums[r] * 128);
     int32_t* c_row = c + r * c_stride;
-    for (size_t v = 0; v < NV; ++v) _mm512_mask_storeu_epi32(c_row + 16 * v, lane_mask(nc, v), _mm512_sub_epi32(acc[r][v], offset));
+    for (size_t v = 0; v < NV; ++v) _mm512_mask_storeu_epi32(c_row + 16 * v, lane_mask(nc, v), _mm512_sub_epi32(acc[r][v], offset[v]));
   }
 }
 
@@ -191,7 +198,7 @@ template <size_t NV>
 void i8i8_gemv_avx512vnni(size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_slice_stride, const uint8_t* w,
                           const int32_t* a_sums, int32_t* c) {
   constexpr size_t kTile = 16 * NV;
-  const size_t tile_bytes = kTile * slices * ((k + 3) / 4 * 4);
+  const size_t tile_bytes = kTile * (slices * ((k + 3) / 4 * 4) + sizeof(int32_t));
   for (size_t j = 0; j < nc; j += kTile, w += tile_bytes) {
     i8i8_gemm_avx512vnni<1, NV>(1, nc - j < kTile ? nc - j : kTile, k, slices, a, 0, a_slice_stride, w, a_sums, c + j, 0);
   }

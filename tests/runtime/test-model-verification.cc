@@ -252,13 +252,13 @@ TEST_CASE("inputs persist across invokes and the version strings agree") {
 }
 
 TEST_CASE("max_memory_bytes refuses operator scratch before it is allocated") {
-  // A 3x3 ternary conv on a 96x96x12 input: a small arena but a large im2col buffer (9216 x 108;
-  // kernel rows of 36 bytes, under the 48 that T2I8Conv needs to read the image in place, on every ISA).
+  // A 3x3 ternary conv (dilation 2, which T2I8Conv never reads in place) on a 96x96x12 input: a
+  // small arena but a large im2col buffer (9216 x 108) on every ISA.
   ModelBuilder mb;
   const int x = mb.activation("x", {1, 96, 96, 12});
   const int w = mb.ternary("w", {8, 3, 3, 12}, std::vector<int8_t>(8 * 108, 1), {1.0f});
   const int y = mb.activation("y", {1, 96, 96, 8});
-  mb.op(fb::OpCode::CONV_2D, {x, w, -1}, {y}, conv_options(1, 1, 1, 1, 1));
+  mb.op(fb::OpCode::CONV_2D, {x, w, -1}, {y}, conv_options(1, 2, 2, 2, 2, 1, 2));
   mb.inputs({x});
   mb.outputs({y});
   const auto bytes = mb.finish();

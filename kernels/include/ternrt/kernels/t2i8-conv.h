@@ -3,8 +3,8 @@
 // micro-kernels read them in place with a row stride of stride_w * in_c, one K slice per kernel row
 // (t2i8-gemm-ukernels.h): one call per tile, accumulators in registers across the kernel rows. A
 // padded layer first copies the image into a buffer with a border of the zero point (about the
-// image's size, against kernel_h * kernel_w times that for im2col). The activation sums come from
-// per-pixel sums. Results are bit-identical to im2col_s8 (padding = the image's zero
+// image's size, against kernel_h * kernel_w times that for im2col). The activation sums (layouts
+// that take them) come from per-pixel sums. Results are bit-identical to im2col_s8 (padding = the image's zero
 // point) followed by t2i8_gemm_f32 / t2i8_gemm_s8.
 #pragma once
 
@@ -22,9 +22,9 @@ namespace ternrt::kernels {
 class T2I8Conv {
  public:
   // w: the layer's packed weights (K = kernel_h * kernel_w * in_c). nullptr when the layer should
-  // use im2col: dilation_w != 1, kernel rows (in_c * kernel_w bytes) shorter than 48 bytes or not a
-  // multiple of the weight layout's K chunk (16 bytes for the 2-bit planes: in_c % 16 == 0 for
-  // those); or when memory runs out.
+  // use im2col: dilation_w != 1, kernel rows (in_c * kernel_w bytes) not a multiple of the weight
+  // layout's K chunk (16 bytes for the 2-bit planes: in_c % 16 == 0 for those) or, for layouts that
+  // take activation sums, shorter than 48 bytes; or when memory runs out.
   static std::unique_ptr<T2I8Conv> create(const PackedTernaryWeights& w, const Im2colGeometry& g);
 
   // Scratch for one call (padded image, per-pixel and per-output-pixel sums, per-channel terms);
@@ -47,6 +47,7 @@ class T2I8Conv {
   size_t padded_pixels() const;
   size_t output_pixels() const;
   size_t padded_image_bytes() const;
+  void activation_sums(const int8_t* src, const Workspace& ws, pthreadpool_t pool) const;
   template <typename Out, typename Bound, typename Epilogue>
   void run(const int8_t* image, int32_t a_zero_point, const Workspace& ws, Epilogue epilogue, Bound out_min,
            Bound out_max, Out* c, size_t c_stride, pthreadpool_t pool) const;

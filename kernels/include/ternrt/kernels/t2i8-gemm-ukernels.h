@@ -30,15 +30,17 @@ enum class WeightLayout : int {
   // int8 weights, one row of k per output channel (the scalar reference).
   s8_rows = 3,
   // Tiles of nr channels; K in steps of 4; a step is nr / vec_cols vectors of 4 * vec_cols bytes,
-  // byte b of vector v = u = w + 128 (in [1, 255]) of channel v * vec_cols + b / 4 at k = 4 * step +
-  // b % 4. Padding u = 0. The kernel subtracts 128 * sum_k a[k] to turn sum u*a into sum w*a
-  // (vpdpbusd multiplies u8 by s8).
-  offset_u8_c4 = 4,
-  // As offset_u8_c4, but each step holds u's low nibbles (nr / vec_cols vectors) then its high
-  // nibbles (u = 16 * hi + lo, both in [0, 15]): vpmaddubsw of a nibble and two int8 activations
-  // cannot saturate (2 * 15 * 128 < 32767), where u itself could.
+  // byte b of vector v = the int8 weight of channel v * vec_cols + b / 4 at k = 4 * step + b % 4
+  // (padding 0); after the steps, nr int32: 128 * sum_k w of each channel. vpdpbusd multiplies u8 by
+  // s8: the kernel flips each activation to a + 128 and subtracts these sums, so it needs no
+  // activation sums.
+  s8_c4_wsums = 4,
+  // Like s8_c4_wsums's steps, but of u = w + 128 (in [1, 255]; padding u = 0), each step holding u's
+  // low nibbles (nr / vec_cols vectors) then its high nibbles (u = 16 * hi + lo, both in [0, 15]):
+  // vpmaddubsw of a nibble and two int8 activations cannot saturate (2 * 15 * 128 < 32767), where u
+  // itself could. The kernel subtracts 128 * sum_k a[k] to turn sum u*a into sum w*a.
   offset_nibbles_c4 = 5,
-  // As offset_u8_c4 with the int8 weights themselves (padding 0); no activation sums (sdot, smull).
+  // As s8_c4_wsums without the sums (sdot, smull multiply s8 by s8); no activation sums.
   s8_c4 = 6,
 };
 
