@@ -21,15 +21,27 @@ using convert::OpKind;
 // Reservoir memory for percentile / MSE ranges over all tensors together.
 constexpr size_t kReservoirBudgetValues = size_t(64) << 20;  // 256 MiB of floats
 
-// t -> the reshape input it must share params with (-1: none), following chains of reshapes.
+// t -> the tensor it must share params with (-1: none), following chains: a reshape's output shares
+// its input's, and so does a max pool's without fused activation (its values are some of its
+// input's, so the input's range covers them; equal params let the runtime pool on int8, exactly).
 std::vector<int> reshape_sources(const Graph& graph) {
   std::vector<int> source(graph.tensors.size(), -1);
   for (const convert::Node& node : graph.nodes) {
-    if (node.removed || node.kind != OpKind::reshape || node.inputs.empty() || node.outputs.empty()) continue;
+    if (node.removed || node.inputs.empty() || node.outputs.empty()) continue;
+    const bool shares = node.kind == OpKind::reshape ||
+                        (node.kind == OpKind::max_pool && node.activation.type == convert::ActivationType::none);
+    if (!shares) continue;
     const int in = node.inputs[0];
     source[node.outputs[0]] = source[in] >= 0 ? source[in] : in;
   }
   return source;
+}
+
+bool produced_by_max_pool(const Graph& graph, size_t t) {
+  for (const convert::Node& node : graph.nodes) {
+    if (!node.removed && !node.outputs.empty() && node.outputs[0] == static_cast<int>(t)) return node.kind == OpKind::max_pool;
+  }
+  return false;
 }
 
 void begin_report(const Graph& graph, StaticRangesReport* report) {
@@ -43,7 +55,7 @@ void begin_report(const Graph& graph, StaticRangesReport* report) {
   }
 }
 
-// Sets params from `ranges` (by tensor index), reshape outputs from their source, and fills the report.
+// Sets params from `ranges` (by tensor index), reshape / max pool outputs from their source, and fills the report.
 void attach(Graph& graph, const std::vector<Range>& ranges, const std::string& from, StaticRangesReport* report) {
   const std::vector<int> source = reshape_sources(graph);
   for (size_t t = 0; t < graph.tensors.size(); ++t) {
@@ -56,7 +68,7 @@ void attach(Graph& graph, const std::vector<Range>& ranges, const std::string& f
     entry.range = ranges[s];
     tensor.int8.reset();
     if (entry.range.known()) {
-      entry.from = s == t ? from : "reshape input";
+      entry.from = s == t ? from : produced_by_max_pool(graph, t) ? "max pool input" : "reshape input";
       entry.has_params = true;
       entry.params = int8_params_from_range(static_cast<float>(entry.range.lo), static_cast<float>(entry.range.hi));
       tensor.int8 = entry.params;
@@ -85,7 +97,7 @@ void attach_calibrated_ranges(Graph& graph, const std::vector<std::vector<float>
   begin_report(graph, report);
   report->calibrated = true;
   const std::vector<int> source = reshape_sources(graph);
-  std::vector<int> measured;  // activations read from the runtime (reshape outputs share their source)
+  std::vector<int> measured;  // activations read from the runtime (reshape / max pool outputs share their source)
   for (size_t t = 0; t < graph.tensors.size(); ++t)
     if (!graph.tensors[t].is_constant && source[t] < 0) measured.push_back(static_cast<int>(t));
 

@@ -1,7 +1,7 @@
 // ternrt-convert --static-int8: every activation of the converted fixture resnet carries int8
 // params that reproduce, with the runtime's own quantization formula, the min/max the runtime
-// sees over the calibration data (recomputed here by running the written file); reshape outputs
-// share their input's params; the data-free path follows the BatchNorm estimates; bad flag
+// sees over the calibration data (recomputed here by running the written file); reshape and max
+// pool outputs share their input's params; the data-free path follows the BatchNorm estimates; bad flag
 // combinations are rejected with messages naming the flags.
 #include <doctest/doctest.h>
 
@@ -136,14 +136,28 @@ ConvertOptions static_options() {
   return o;
 }
 
-// Reshape outputs of the written model must carry exactly their input's params.
-size_t check_reshapes(const fb::Model* model, const std::map<std::string, FileTensor>& tensors) {
-  size_t reshapes = 0;
+// Operators whose output shares its input's params: RESHAPE, and MAX_POOL_2D without fused
+// activation (its values are some of its input's). Output name -> input name.
+std::map<std::string, std::string> shared_param_sources(const fb::Model* model) {
+  std::map<std::string, std::string> sources;
+  const auto name = [&](int32_t index) {
+    return model->graph()->tensors()->Get(static_cast<flatbuffers::uoffset_t>(index))->name()->str();
+  };
   for (const fb::Operator* op : *model->graph()->operators()) {
-    if (op->opcode() != fb::OpCode::RESHAPE) continue;
-    ++reshapes;
-    const std::string in = model->graph()->tensors()->Get(static_cast<flatbuffers::uoffset_t>(op->inputs()->Get(0)))->name()->str();
-    const std::string out = model->graph()->tensors()->Get(static_cast<flatbuffers::uoffset_t>(op->outputs()->Get(0)))->name()->str();
+    bool shares = op->opcode() == fb::OpCode::RESHAPE;
+    if (op->opcode() == fb::OpCode::MAX_POOL_2D) {
+      const fb::Pool2DOptions* o = op->options_as_Pool2DOptions();
+      shares = o == nullptr || o->activation() == nullptr || o->activation()->type() == fb::Activation::NONE;
+    }
+    if (shares) sources[name(op->outputs()->Get(0))] = name(op->inputs()->Get(0));
+  }
+  return sources;
+}
+
+// Those outputs of the written model must carry exactly their input's params; returns how many.
+size_t check_shared_params(const fb::Model* model, const std::map<std::string, FileTensor>& tensors) {
+  const auto sources = shared_param_sources(model);
+  for (const auto& [out, in] : sources) {
     CAPTURE(out);
     const FileTensor& a = tensors.at(in);
     const FileTensor& b = tensors.at(out);
@@ -151,7 +165,7 @@ size_t check_reshapes(const fb::Model* model, const std::map<std::string, FileTe
     CHECK(a.params.scale == b.params.scale);
     CHECK(a.params.zero_point == b.params.zero_point);
   }
-  return reshapes;
+  return sources.size();
 }
 
 }  // namespace
@@ -223,12 +237,14 @@ TEST_CASE("--static-int8 with calibration data: params on every activation repro
   CHECK(tensors.at(output).has_quant);
 
   // (b) the params are the runtime's for the min/max over the calibration data of the model as written.
+  // (A reshape's or max pool's output: its input's min/max.)
   const auto ranges = measured_ranges(out_path("minmax.tern"), calib, c, h, w);
+  const auto shared = shared_param_sources(model);
   size_t compared = 0;
   for (const auto& [name, t] : tensors) {
     if (!t.activation) continue;
     CAPTURE(name);
-    const auto it = ranges.find(name);
+    const auto it = ranges.find(shared.count(name) ? shared.at(name) : name);
     REQUIRE(it != ranges.end());
     const Int8Params expected = runtime_params(it->second.first, it->second.second);
     CHECK(t.params.scale == expected.scale);
@@ -237,13 +253,14 @@ TEST_CASE("--static-int8 with calibration data: params on every activation repro
   }
   CHECK(compared == activations);
 
-  // (c) the fixture's Flatten is a reshape: its output shares its input's params.
-  CHECK(check_reshapes(model, tensors) >= 1);
+  // (c) the fixture's Flatten (a reshape) and its max pool: their outputs share their inputs' params.
+  CHECK(check_shared_params(model, tensors) >= 2);
 
   // The report lists each tensor with its range and params, in JSON and in the table.
   const std::string json = report_json(report);
   CHECK(json.find("\"static_int8\": {\"calibrated\": true") != std::string::npos);
   CHECK(json.find("\"from\": \"reshape input\"") != std::string::npos);
+  CHECK(json.find("\"from\": \"max pool input\"") != std::string::npos);
   CHECK(report_table(report).find("static int8: " + std::to_string(activations) + " of " + std::to_string(activations)) !=
         std::string::npos);
 
@@ -265,7 +282,7 @@ TEST_CASE("--static-int8 with calibration data: params on every activation repro
     smaller += t.params.scale < tensors.at(name).params.scale;
   }
   CHECK(smaller > 0);
-  check_reshapes(pmodel, ptensors);
+  check_shared_params(pmodel, ptensors);
 }
 
 TEST_CASE("--static-int8 without data: params exactly where BatchNorm estimates exist") {
@@ -283,12 +300,8 @@ TEST_CASE("--static-int8 without data: params exactly where BatchNorm estimates 
   const fb::Model* model = nullptr;
   const std::map<std::string, FileTensor> tensors = file_tensors(bytes, &model);
   CHECK(metadata(model, "activations.static") == "batchnorm estimates (k=3)");
-  // Reshape outputs follow their input instead of their own estimate.
-  std::map<std::string, std::string> reshape_input;
-  for (const fb::Operator* op : *model->graph()->operators())
-    if (op->opcode() == fb::OpCode::RESHAPE)
-      reshape_input[model->graph()->tensors()->Get(static_cast<flatbuffers::uoffset_t>(op->outputs()->Get(0)))->name()->str()] =
-          model->graph()->tensors()->Get(static_cast<flatbuffers::uoffset_t>(op->inputs()->Get(0)))->name()->str();
+  // Reshape and max pool outputs follow their input instead of their own estimate.
+  const std::map<std::string, std::string> reshape_input = shared_param_sources(model);
   size_t with = 0, without = 0;
   for (const auto& [name, t] : tensors) {
     if (!t.activation) continue;
@@ -310,7 +323,7 @@ TEST_CASE("--static-int8 without data: params exactly where BatchNorm estimates 
   CHECK(without > 0);  // the graph input has no BatchNorm estimate
   CHECK(report.static_int8.with_params == with);
   CHECK(report.static_int8.activation_tensors == with + without);
-  check_reshapes(model, tensors);
+  check_shared_params(model, tensors);
 }
 
 TEST_CASE("--static-int8 flag combinations it cannot honour are errors naming the flags") {

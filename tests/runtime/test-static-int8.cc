@@ -189,6 +189,27 @@ ternrt_interpreter* open_default(const std::vector<uint8_t>& bytes, ternrt_model
   return it;
 }
 
+// x (1, h, w, c) -> ternary 3x3 conv (pad 1, d channels) -> a -> MAX_POOL (kernel x kernel, stride
+// 2, pad on every side) -> b (1, oh, ow, d).
+struct PoolChain {
+  int x, a, b;
+};
+PoolChain conv_then_max_pool(ModelBuilder& mb, std::mt19937& rng, int c, int d, int h, int w, int kernel, int pad, int oh,
+                             int ow) {
+  PoolChain t{};
+  t.x = mb.activation("x", {1, h, w, c});
+  const int w1 = mb.ternary("w1", {d, 3, 3, c}, random_trits(rng, d * 9 * c), random_floats(rng, d, 0.05f, 0.3f));
+  t.a = mb.activation("a", {1, h, w, d});
+  mb.op(fb::OpCode::CONV_2D, {t.x, w1}, {t.a}, conv_options(1, 1, 1, 1, 1));
+  fb::Pool2DOptionsT pool;
+  pool.kernel_h = pool.kernel_w = kernel;
+  pool.stride_h = pool.stride_w = 2;
+  pool.pad_top = pool.pad_left = pool.pad_bottom = pool.pad_right = pad;
+  t.b = mb.activation("b", {1, oh, ow, d});
+  mb.op(fb::OpCode::MAX_POOL_2D, {t.a}, {t.b}, options(std::move(pool)));
+  return t;
+}
+
 }  // namespace
 
 TEST_CASE("static int8: every operator of a mixed model runs on int8 and agrees with the dynamic path") {
@@ -300,21 +321,15 @@ TEST_CASE("static int8: the first layer's int8 output is the requantized float r
 }
 
 TEST_CASE("static int8: an operator without an int8 form runs in float; its consumers decide its tensors") {
-  // x -> ternary 3x3 -> a -> MAX_POOL (no int8 form) -> b -> ternary 1x1 -> y. a stays float (its
-  // only consumer would dequantize it), b is int8 (the pool's float result is quantized once).
+  // x -> ternary 3x3 -> a -> MAX_POOL -> b -> ternary 1x1 -> y, a and b with different ranges (the
+  // int8 max pool cannot requantize: no int8 form). a stays float (its only consumer would
+  // dequantize it), b is int8 (the pool's float result is quantized once).
   std::mt19937 rng(test_seed() + 4);
   const int C = 6, D = 33, H = 8, W = 8;
   const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
   ModelBuilder mb;
-  const int x = mb.activation("x", {1, H, W, C});
-  const int w1 = mb.ternary("w1", {D, 3, 3, C}, random_trits(rng, D * 9 * C), random_floats(rng, D, 0.05f, 0.3f));
-  const int a = mb.activation("a", {1, H, W, D});
-  mb.op(fb::OpCode::CONV_2D, {x, w1}, {a}, conv_options(1, 1, 1, 1, 1));
-  fb::Pool2DOptionsT pool;
-  pool.kernel_h = pool.kernel_w = 2;
-  pool.stride_h = pool.stride_w = 2;
-  const int b = mb.activation("b", {1, H / 2, W / 2, D});
-  mb.op(fb::OpCode::MAX_POOL_2D, {a}, {b}, options(std::move(pool)));
+  const PoolChain chain = conv_then_max_pool(mb, rng, C, D, H, W, 2, 0, H / 2, W / 2);
+  const int x = chain.x, a = chain.a, b = chain.b;
   const int w2 = mb.ternary("w2", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
   const int y = mb.activation("y", {1, H / 2, W / 2, D});
   mb.op(fb::OpCode::CONV_2D, {b, w2}, {y}, conv_options(1, 0, 0, 0, 0));
@@ -340,6 +355,61 @@ TEST_CASE("static int8: an operator without an int8 form runs in float; its cons
   for (size_t i = 0; i < stat.output.size(); ++i) {
     // The pool's output is requantized with b's range instead of y's input being measured per invoke.
     CHECK(std::fabs(stat.output[i] - dynamic.output[i]) <= 4.0f * scale * 0.3f * D + 1e-5f);
+  }
+}
+
+TEST_CASE("static int8: max pooling runs on int8, exactly") {
+  // x -> ternary 3x3 -> a -> MAX_POOL 3x3 stride 2 pad 1 -> b -> ternary 1x1 -> y, b with a's range
+  // (what the converter writes): b's int8 values are the max of a's over each window. Then b as the
+  // graph output (float): the int8 max dequantized.
+  std::mt19937 rng(test_seed() + 5);
+  const int C = 6, D = 33, H = 8, W = 7, OH = 4, OW = 4;
+  const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
+  for (bool b_is_output : {false, true}) {
+    INFO("b is the graph output: " << b_is_output);
+    ModelBuilder mb;
+    const PoolChain chain = conv_then_max_pool(mb, rng, C, D, H, W, 3, 1, OH, OW);
+    const int x = chain.x, a = chain.a, b = chain.b;
+    int y = b;
+    if (!b_is_output) {
+      const int w2 = mb.ternary("w2", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
+      y = mb.activation("y", {1, OH, OW, D});
+      mb.op(fb::OpCode::CONV_2D, {b, w2}, {y}, conv_options(1, 0, 0, 0, 0));
+    }
+    mb.inputs({x});
+    mb.outputs({y});
+    const Run dynamic = run(mb.finish(), input, 0);
+    const auto& av = dynamic.tensors.at(a);
+    const auto [lo, hi] = std::minmax_element(av.begin(), av.end());
+    const QuantParams p = params_for(*lo * 0.9f, *hi * 0.9f);   // clamped at both ends too
+    set_quantization(mb, a, p);
+    set_quantization(mb, b, p);
+    const Run stat = run(mb.finish(), input, 0);
+    REQUIRE(stat.mode == "static");
+    REQUIRE(stat.int8.count(a) == 1);
+    CHECK(stat.kernels[1] == (b_is_output ? "xnnpack s8 maxpool (f32 out)" : "xnnpack s8 maxpool"));
+    const auto& qa = stat.int8.at(a);
+    const std::vector<float>& got = stat.tensors.at(b);
+    REQUIRE(got.size() == size_t(OH * OW * D));
+    if (!b_is_output) REQUIRE(stat.int8.count(b) == 1);
+    size_t mismatches = 0;
+    for (int oy = 0; oy < OH; ++oy) {
+      for (int ox = 0; ox < OW; ++ox) {
+        for (int d = 0; d < D; ++d) {
+          int best = -129;
+          for (int iy = std::max(0, 2 * oy - 1); iy <= std::min(H - 1, 2 * oy + 1); ++iy)
+            for (int ix = std::max(0, 2 * ox - 1); ix <= std::min(W - 1, 2 * ox + 1); ++ix)
+              best = std::max(best, int(qa[size_t((iy * W + ix) * D + d)]));
+          const size_t i = size_t((oy * OW + ox) * D + d);
+          if (b_is_output) {
+            mismatches += got[i] != p.scale * float(best - p.zero_point);
+          } else {
+            mismatches += stat.int8.at(b)[i] != best;
+          }
+        }
+      }
+    }
+    CHECK(mismatches == 0);
   }
 }
 
@@ -458,13 +528,14 @@ std::vector<uint8_t> first_layer_model(std::mt19937& rng, int c, const std::vect
 
 }  // namespace
 
-TEST_CASE("static int8: a float-weight first layer with K >= 64 runs with int8 weights") {
+TEST_CASE("static int8: a float-weight first layer with K >= 64 or under 4 channels runs with int8 weights") {
   // K = 9 * 8 = 72: int8 weights (scale max|w| / 127 per channel), the input quantized with its
   // range. Against the float model, each output may move by at most
   //   sum_k (|w_k| * s_x / 2 + |x_k| * s_w / 2 + s_w * s_x / 4)
-  // (input rounding, weight rounding, their product), plus float rounding. K = 45 stays float.
+  // (input rounding, weight rounding, their product), plus float rounding. 3 and 1 channels: the
+  // same on pixels padded to 4 channels (weight 0 on the extra ones). K = 45 stays float.
   std::mt19937 rng(test_seed() + 7);
-  for (int c : {8, 5}) {
+  for (int c : {8, 3, 1, 5}) {
     INFO("input channels " << c);
     const auto input = random_floats(rng, 6 * 6 * c, -1.0f, 2.0f);
     std::vector<float> w, bias;
@@ -480,6 +551,11 @@ TEST_CASE("static int8: a float-weight first layer with K >= 64 runs with int8 w
     }
     CHECK(stat.kernels[0].rfind("i8i8_gemm_", 0) == 0);
     CHECK(contains(stat.kernels[0], "(f32 static -> f32)"));
+    CHECK(contains(stat.kernels[0], "on 4-channel pixels") == (c < 4));
+    // Read in place where the kernels take no activation sums (the AVX2 / AVX-512BW ones do).
+    if (c < 4 && !contains(stat.kernels[0], "avx2") && !contains(stat.kernels[0], "avx512bw")) {
+      CHECK(contains(stat.kernels[0], "in place"));
+    }
     REQUIRE(stat.output.size() == flt.output.size());
     size_t checked = 0;
     for (int oy = 0; oy < 6; ++oy) {

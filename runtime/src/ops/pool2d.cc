@@ -1,8 +1,12 @@
-// MAX_POOL_2D (XNNPACK, implicit -inf padding) and AVG_POOL_2D (own loop: XNNPACK's average
-// pooling cannot express count_include_pad, and the op is rare in the models we target).
+// MAX_POOL_2D (XNNPACK, implicit -inf padding; s8 on the static int8 path) and AVG_POOL_2D (own
+// loop: XNNPACK's average pooling cannot express count_include_pad, and the op is rare in the models
+// we target).
 #include <algorithm>
+#include <limits>
+#include <vector>
 
 #include "ops/common.h"
+#include "ops/int8-convert.h"
 #include "ops/op.h"
 
 namespace ternrt {
@@ -87,6 +91,52 @@ class MaxPool2D : public Op {
   PostActivation post_;
 };
 
+// Max pooling commutes with quantization (rounding and clamping are monotonic): on int8 with the
+// output's scale and zero point (what the converter gives a max pool) it is exact, the max of the
+// quantized values being the quantized max. A float output (a consumer without an int8 form) is the
+// int8 result dequantized, which equals pooling the dequantized input: a quarter of the bytes to read
+// for the pool and 1 / window of them to convert.
+class MaxPool2DS8 : public Op {
+ public:
+  MaxPool2DS8(const PoolGeometry& g, Activation act, int x, int y) : g_(g), act_(act), x_(x), y_(y) {}
+  void prepare(const PrepareArgs& args) override {
+    const std::string label = args.op.label();
+    const TensorDesc& x = args.tensor(x_);
+    int8_t* out = nullptr;
+    if (args.is_s8(y_)) {
+      out = args.s8(y_);
+    } else {
+      const size_t count = g_.batch * g_.out_h * g_.out_w * g_.channels;
+      args.budget.reserve(count, args.model.source() + ": " + label + ": int8 pooling result");
+      pooled_.resize(count);
+      out = pooled_.data();
+      dequantize_.prepare(out, args.f32(y_), count, x.act_scale, x.act_zero_point, args.isa);
+    }
+    const int8_t lo = quantized_bound(act_.min, x.act_scale, x.act_zero_point);
+    const int8_t hi = quantized_bound(act_.max, x.act_scale, x.act_zero_point);
+    xnn_check(xnn_create_max_pooling2d_nhwc_s8(g_.pad_top, g_.pad_right, g_.pad_bottom, g_.pad_left, g_.kernel_h, g_.kernel_w,
+                                               g_.stride_h, g_.stride_w, 1, 1, g_.channels, g_.channels, g_.channels, lo, hi,
+                                               0, op_.out()),
+              label, "xnn_create_max_pooling2d_nhwc_s8");
+    xnn_check(xnn_setup_max_pooling2d_nhwc_s8(op_.get(), g_.batch, g_.in_h, g_.in_w, args.s8(x_), out, args.pool), label,
+              "xnn_setup_max_pooling2d_nhwc_s8");
+  }
+  void run(pthreadpool_t pool) override {
+    run_xnn(op_.get(), pool, "max_pool_2d");
+    if (!pooled_.empty()) dequantize_.run(pool);
+  }
+  std::string kernel() const override { return pooled_.empty() ? "xnnpack s8 maxpool" : "xnnpack s8 maxpool (f32 out)"; }
+  bool handles_int8() const override { return true; }
+
+ private:
+  PoolGeometry g_;
+  Activation act_;
+  int x_, y_;
+  XnnOp op_;
+  std::vector<int8_t> pooled_;   // float output: the int8 result before dequantizing
+  DequantizeS8 dequantize_;
+};
+
 class AvgPool2D : public Op {
  public:
   AvgPool2D(const PoolGeometry& g, Activation act, int x, int y) : g_(g), act_(act), xi_(x), yi_(y) {}
@@ -136,10 +186,24 @@ class AvgPool2D : public Op {
 };
 
 template <bool kMax>
-std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOptions&) {
+std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOptions& options) {
   const PoolGeometry g = pool_geometry(model, op);
   const Activation act = activation_of(op.fb->options_as_Pool2DOptions()->activation());
-  if (kMax) return std::make_unique<MaxPool2D>(g, act, op.inputs[0], op.outputs[0]);
+  if (kMax) {
+    // int8 input; an int8 output with the same quantization (no requantization in between) and a
+    // clamp-only activation, or a float output without activation (a clamp in float differs from
+    // the rounded int8 bounds).
+    const TensorDesc &x = model.tensors()[op.inputs[0]], &y = model.tensors()[op.outputs[0]];
+    const bool s8_out = options.is_s8(op.outputs[0]) && act.post == fb::Activation::NONE &&
+                        x.act_scale == y.act_scale && x.act_zero_point == y.act_zero_point;
+    const bool f32_out = !options.is_s8(op.outputs[0]) && act.post == fb::Activation::NONE &&
+                         act.min == -std::numeric_limits<float>::infinity() &&
+                         act.max == std::numeric_limits<float>::infinity();
+    if (options.is_s8(op.inputs[0]) && (s8_out || f32_out)) {
+      return std::make_unique<MaxPool2DS8>(g, act, op.inputs[0], op.outputs[0]);
+    }
+    return std::make_unique<MaxPool2D>(g, act, op.inputs[0], op.outputs[0]);
+  }
   return std::make_unique<AvgPool2D>(g, act, op.inputs[0], op.outputs[0]);
 }
 

@@ -12,10 +12,23 @@ namespace ternrt {
 constexpr size_t kKernelReadPadding = 64;
 
 kernels::Im2colGeometry TernaryGemmOp::im2col_geometry() const {
-  return kernels::Im2colGeometry{g_.batch,  g_.in_h,       g_.in_w,       g_.in_c,       g_.out_h,
+  return kernels::Im2colGeometry{g_.batch,  g_.in_h,       g_.in_w,       kernel_channels(), g_.out_h,
                                  g_.out_w,  g_.kernel_h,   g_.kernel_w,   g_.stride_h,   g_.stride_w,
                                  g_.dilation_h, g_.dilation_w, g_.pad_top, g_.pad_left};
 }
+
+namespace {
+
+// Pixels of c < 4 channels to 4 channels, the extra ones set to fill.
+void pad_pixels_to_4_channels(const int8_t* src, size_t c, size_t pixels, int8_t fill, int8_t* dst) {
+  for (size_t p = 0; p < pixels; ++p, src += c, dst += 4) {
+    for (size_t i = 0; i < 4; ++i) dst[i] = i < c ? src[i] : fill;
+  }
+}
+
+}  // namespace
+
+size_t TernaryGemmOp::in_pixels() const { return g_.batch * g_.in_h * g_.in_w; }
 
 void TernaryGemmOp::pack_int8_weights(const PrepareArgs& args, const std::string& what) {
   std::vector<float> expanded;   // ternary weights as scale * trit
@@ -23,17 +36,23 @@ void TernaryGemmOp::pack_int8_weights(const PrepareArgs& args, const std::string
   const size_t n = g_.out_c;
   // The nibble layout holds two bytes per weight, plus per-channel sums and tile padding.
   args.budget.reserve(static_cast<uint64_t>(n) * (3 * k_ + 128) + n * sizeof(float), what + ": int8 weights");
-  std::vector<int8_t> quantized(n * k_);
+  // k_ counts the kernel's channels; the model's rows have in_c per tap (fewer with pad_channels_:
+  // the extra channels get weight 0).
+  const size_t taps = g_.kernel_h * g_.kernel_w, in_c = g_.in_c, kernel_c = kernel_channels();
+  std::vector<int8_t> quantized(n * k_, 0);
   int8_scales_.resize(n);
   for (size_t j = 0; j < n; ++j) {
-    const float* row = weights + j * k_;
+    const float* row = weights + j * taps * in_c;
     float max_abs = 0.0f;
-    for (size_t i = 0; i < k_; ++i) max_abs = std::max(max_abs, std::fabs(row[i]));
+    for (size_t i = 0; i < taps * in_c; ++i) max_abs = std::max(max_abs, std::fabs(row[i]));
     if (!std::isfinite(max_abs)) throw Int8Unsupported{"weights are not finite"};
     const float scale = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
     int8_scales_[j] = scale;
-    for (size_t i = 0; i < k_; ++i) {
-      quantized[j * k_ + i] = static_cast<int8_t>(std::min(127.0f, std::max(-127.0f, std::nearbyint(row[i] / scale))));
+    for (size_t t = 0; t < taps; ++t) {
+      for (size_t c = 0; c < in_c; ++c) {
+        const float q = std::min(127.0f, std::max(-127.0f, std::nearbyint(row[t * in_c + c] / scale)));
+        quantized[j * k_ + t * kernel_c + c] = static_cast<int8_t>(q);
+      }
     }
   }
   packed_ = kernels::PackedTernaryWeights::pack_s8(quantized.data(), n, k_, args.isa);
@@ -57,7 +76,10 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
     if (!packed_) fail(TERNRT_OUT_OF_MEMORY, what + ": cannot allocate packed weights");
     channel_scales_ = t.channel_scales.data();
   } else {
-    k_ = w.elements / g_.out_c;
+    const TensorDesc& x = args.tensor(input_);
+    pad_channels_ = !args.is_s8(input_) && args.static_ranges && x.has_act_quant() && !g_.is_pointwise() &&
+                    g_.in_c < kPaddedChannels;
+    k_ = g_.kernel_h * g_.kernel_w * kernel_channels();
     pack_int8_weights(args, what);
   }
   // k x k convolutions read the image in place when the kernels allow it (T2I8Conv), else im2col.
@@ -78,6 +100,10 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
     quantized_bytes = x.elements + kKernelReadPadding;
     // Static path, float input with a range: quantize with it (no min/max pass per invoke).
     static_input_ = args.static_ranges && x.has_act_quant();
+  }
+  if (pad_channels_) {   // the 4-channel image after the quantized one
+    padded_offset_ = (quantized_bytes + 63) / 64 * 64;
+    quantized_bytes = padded_offset_ + in_pixels() * kPaddedChannels + kKernelReadPadding;
   }
   // im2col rows stay with the operator: their padding bytes are written once per zero point.
   const uint64_t patch_bytes = g_.is_pointwise() || conv_ ? 0 : static_cast<uint64_t>(m_) * k_ + kKernelReadPadding;
@@ -130,6 +156,11 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
       kernels::quantize_f32_s8_dynamic_isa(packed_->isa(), x_, quantized_count_, quantized, &scale, &zero_point);
     }
     image = quantized;
+    if (pad_channels_) {
+      int8_t* padded = reinterpret_cast<int8_t*>(scratch + padded_offset_);
+      pad_pixels_to_4_channels(image, g_.in_c, in_pixels(), static_cast<int8_t>(zero_point), padded);
+      image = padded;
+    }
   }
   if (conv_) {
     if (y_s8_ != nullptr) {
@@ -168,6 +199,7 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
 std::string TernaryGemmOp::kernel() const {
   std::string name = packed_ ? packed_->kernel_name() : "ternary";
   if (conv_) name += " in place";   // k x k convolution without im2col (T2I8Conv)
+  if (pad_channels_) name += " on 4-channel pixels";
   const bool out_s8 = y_s8_ != nullptr || !float_out_.empty();
   if (x_s8_ != nullptr || out_s8 || static_input_) {
     name += std::string(" (") + (x_s8_ ? "s8" : static_input_ ? "f32 static" : "f32") + " -> " + (out_s8 ? "s8" : "f32") + ")";

@@ -41,9 +41,11 @@ struct ConvGeometry {
 constexpr size_t kMinTernaryGemmDepth = 32;
 
 // Float-weight convolutions reading a float input with a static range (a model's first layer) run
-// with int8 weights from this K on; below it they stay in XNNPACK f32. A 3x3 stem on 3 channels
-// (K = 27) took 18 us as int8 against 11 us in f32 (im2col of 9-byte rows and per-row sums
-// dominate); ResNet-18's 7x7 stem (K = 147) runs its GEMM at ~170 GMAC/s with VNNI, ~4x f32
+// with int8 weights from this K on, or with fewer than 4 input channels (kPaddedChannels); otherwise
+// they stay in XNNPACK f32. A 3x3 stem on 3 channels (K = 27) through im2col took 18 us as int8
+// against 11 us in f32 (im2col of 9-byte rows and per-row sums dominate); read in place on 4-channel
+// pixels with the VNNI kernels (no activation sums) it takes about 10 us with an int8 output.
+// ResNet-18's 7x7 stem (K = 147) runs its GEMM at ~170 GMAC/s with VNNI, ~4x f32
 // (benchmarks/RESULTS.md).
 constexpr size_t kMinInt8WeightDepth = 64;
 
@@ -55,6 +57,12 @@ class TernaryGemmOp : public Op {
                 bool int8_weights = false)
       : g_(geometry), act_(activation), input_(input), weights_(weights), bias_(bias), output_(output),
         int8_weights_(int8_weights) {}
+  // A float image with fewer than this many channels (a model's first layer, static path) is
+  // quantized into pixels of this many channels (the extra ones hold the zero point, so they add
+  // nothing whatever their weight; the weights there are 0): a kernel row is then kernel_w whole
+  // 4-byte steps, which the in-place convolution reads (3-byte pixels need im2col).
+  static constexpr size_t kPaddedChannels = 4;
+
   void prepare(const PrepareArgs& args) override;
   void run(pthreadpool_t pool) override;
   std::string kernel() const override;
@@ -65,6 +73,8 @@ class TernaryGemmOp : public Op {
 
  private:
   kernels::Im2colGeometry im2col_geometry() const;
+  size_t kernel_channels() const { return pad_channels_ ? kPaddedChannels : g_.in_c; }
+  size_t in_pixels() const;
   // int8_weights_: quantizes and packs the weights (int8_scales_, channel_scales_, packed_); throws
   // Int8Unsupported for non-finite weights (the operator then runs in float).
   void pack_int8_weights(const PrepareArgs& args, const std::string& what);
@@ -72,6 +82,7 @@ class TernaryGemmOp : public Op {
   Activation act_;
   int input_, weights_, bias_, output_;
   bool int8_weights_;
+  bool pad_channels_ = false;      // see kernel_channels()
   std::unique_ptr<kernels::PackedTernaryWeights> packed_;
   const float* x_ = nullptr;       // float input (dynamic quantization), or
   const int8_t* x_s8_ = nullptr;   // int8 input with the model's static scale / zero point
@@ -92,6 +103,7 @@ class TernaryGemmOp : public Op {
   // read) at 0, the GEMM workspace at workspace_offset_.
   SharedScratch* scratch_ = nullptr;
   size_t quantized_count_ = 0, workspace_offset_ = 0;
+  size_t padded_offset_ = 0;       // pad_channels_: the 4-channel image, after the quantized one
   std::vector<int8_t> patches_;    // im2col rows (M x K), empty for pointwise / in-place layers
   kernels::Im2colPlan im2col_;
   std::unique_ptr<kernels::T2I8Conv> conv_;   // k x k layers read in place (no patches), when possible
