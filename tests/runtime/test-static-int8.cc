@@ -189,6 +189,19 @@ ternrt_interpreter* open_default(const std::vector<uint8_t>& bytes, ternrt_model
   return it;
 }
 
+// The static path gives `want` bit for bit with 2 threads and under every ISA this machine runs.
+void check_same_output_everywhere(const std::vector<uint8_t>& bytes, const std::vector<float>& input,
+                                  const std::vector<float>& want) {
+  CHECK(run(bytes, input, 0, 2).output == want);
+  for (const char* isa : {"scalar", "avx2", "avx512", "avx512vnni", "neon", "neondot"}) {
+    kernels::Isa parsed;
+    REQUIRE(kernels::parse_isa(isa, &parsed));
+    if (!kernels::isa_supported(parsed)) continue;
+    INFO("ISA " << std::string(isa));
+    CHECK(run(bytes, input, 0, 1, isa).output == want);
+  }
+}
+
 // x (1, h, w, c) -> ternary 3x3 conv (pad 1, d channels) -> a -> MAX_POOL (kernel x kernel, stride
 // 2, pad on every side) -> b (1, oh, ow, d).
 struct PoolChain {
@@ -583,14 +596,61 @@ TEST_CASE("static int8: a float-weight first layer with K >= 64 or under 4 chann
       }
     }
     CHECK(checked == 360);
-    // The same bits for every thread count and ISA.
-    CHECK(run(bytes, input, 0, 2).output == stat.output);
-    for (const char* isa : {"scalar", "avx2", "avx512", "avx512vnni", "neon", "neondot"}) {
-      kernels::Isa parsed;
-      REQUIRE(kernels::parse_isa(isa, &parsed));
-      if (!kernels::isa_supported(parsed)) continue;
-      INFO("ISA " << std::string(isa));
-      CHECK(run(bytes, input, 0, 1, isa).output == stat.output);
-    }
+    check_same_output_everywhere(bytes, input, stat.output);
   }
+}
+
+TEST_CASE("static int8: a float-weight fully connected head reading int8 runs with int8 weights") {
+  // x -> ternary 3x3 -> a -> GAP -> f -> RESHAPE -> g -> float FC (+ bias) -> y. g is int8, so the
+  // head runs the i8i8 kernels with its weights quantized per output channel (scale s_w = max|w| /
+  // 127): against the float result on the same int8 input, each output may move by at most
+  // sum_k |g_k| * s_w / 2 (weight rounding), plus float rounding.
+  std::mt19937 rng(test_seed() + 9);
+  const int C = 5, D = 40, N = 7, H = 6, W = 6;
+  const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
+  ModelBuilder mb;
+  const int x = mb.activation("x", {1, H, W, C});
+  const int w1 = mb.ternary("w1", {D, 3, 3, C}, random_trits(rng, D * 9 * C), random_floats(rng, D, 0.05f, 0.3f));
+  const int a = mb.activation("a", {1, H, W, D});
+  mb.op(fb::OpCode::CONV_2D, {x, w1}, {a}, conv_options(1, 1, 1, 1, 1, 1, 1, fb::Activation::RELU));
+  const int f = mb.activation("f", {1, 1, 1, D});
+  mb.op(fb::OpCode::GLOBAL_AVG_POOL, {a}, {f}, options(fb::ReshapeOptionsT{}));
+  const int g = mb.activation("g", {1, D});
+  mb.op(fb::OpCode::RESHAPE, {f}, {g}, options(fb::ReshapeOptionsT{}));
+  const std::vector<float> wf = random_floats(rng, N * D, -0.6f, 0.6f), bf = random_floats(rng, N, -0.3f, 0.3f);
+  const int wt = mb.constant("wf", {N, D}, wf);
+  const int bt = mb.constant("bf", {N}, bf);
+  const int y = mb.activation("y", {1, N});
+  mb.op(fb::OpCode::FULLY_CONNECTED, {g, wt, bt}, {y}, fc_options());
+  mb.inputs({x});
+  mb.outputs({y});
+  const Run dynamic = run(mb.finish(), input, 0);
+  for (int t : {a, f}) {
+    const auto& v = dynamic.tensors.at(t);
+    const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    set_quantization(mb, t, params_for(*lo, *hi));
+  }
+  const auto& fv = dynamic.tensors.at(f);
+  set_quantization(mb, g, params_for(*std::min_element(fv.begin(), fv.end()), *std::max_element(fv.begin(), fv.end())));
+  const std::vector<uint8_t> bytes = mb.finish();
+  const Run stat = run(bytes, input, 0);
+  REQUIRE(stat.mode == "static");
+  REQUIRE(stat.kernels.size() == 4);
+  CHECK(stat.kernels[3].rfind("i8i8_gemm_", 0) == 0);
+  CHECK(contains(stat.kernels[3], "(s8 -> f32)"));
+  REQUIRE(stat.int8.count(g) == 1);
+  const std::vector<float>& gv = stat.tensors.at(g);   // the int8 input the head saw, dequantized
+  REQUIRE(gv.size() == size_t(D));
+  for (int n = 0; n < N; ++n) {
+    float max_abs = 0.0f;
+    for (int k = 0; k < D; ++k) max_abs = std::max(max_abs, std::fabs(wf[n * D + k]));
+    const double s_w = max_abs / 127.0;
+    double want = bf[n], bound = 1e-5;
+    for (int k = 0; k < D; ++k) {
+      want += double(wf[n * D + k]) * gv[k];
+      bound += std::fabs(gv[k]) * s_w / 2 + 1e-6 * std::fabs(double(wf[n * D + k]) * gv[k]);
+    }
+    CHECK_MESSAGE(std::fabs(stat.output[n] - want) <= bound, "output " << n);
+  }
+  check_same_output_everywhere(bytes, input, stat.output);
 }

@@ -78,6 +78,16 @@ std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOpt
     g.out_c = n;
     return std::make_unique<TernaryGemmOp>(g, act, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
   }
+  // Static int8 path: a float-weight (or shallow ternary) layer reading an int8 input, typically a
+  // classifier head, runs with int8 weights (i8i8 kernels), as convolutions do (conv2d.cc): its
+  // input then needs no float copy, and the tensors before it can stay int8.
+  if (options.static_ranges && options.is_s8(op.inputs[0]) && !options.ternary_as_float) {
+    ConvGeometry g;
+    g.batch = batch;
+    g.in_c = k;
+    g.out_c = n;
+    return std::make_unique<TernaryGemmOp>(g, act, op.inputs[0], op.inputs[1], bias, op.outputs[0], true);
+  }
   return std::make_unique<FloatFullyConnected>(batch, k, n, act, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
 }
 
