@@ -136,6 +136,20 @@ Interpreter::~Interpreter() {
   if (pool_) pthreadpool_destroy(pool_);
 }
 
+namespace {
+
+// The fused activation of an operator (or a standalone ACTIVATION's), nullptr when it has none.
+const fb::FusedActivation* fused_activation(const fb::Operator& op) {
+  if (const auto* o = op.options_as_Conv2DOptions()) return o->activation();
+  if (const auto* o = op.options_as_FullyConnectedOptions()) return o->activation();
+  if (const auto* o = op.options_as_ElementwiseOptions()) return o->activation();
+  if (const auto* o = op.options_as_Pool2DOptions()) return o->activation();
+  if (const auto* o = op.options_as_ActivationOptions()) return o->activation();
+  return nullptr;
+}
+
+}  // namespace
+
 // The static int8 path (docs/static-int8.md) runs when the model carries activation ranges and
 // the caller did not ask for dynamic activations or float: every activation with a range is stored
 // as int8, except graph inputs and outputs, which the API exchanges as float.
@@ -156,6 +170,15 @@ void Interpreter::choose_int8_tensors(const ternrt_interpreter_options& options)
   for (size_t t = 0; t < tensors.size(); ++t) int8_[t] = !tensors[t].is_constant() && tensors[t].has_act_quant();
   for (int t : model_.inputs()) int8_[t] = 0;
   for (int t : model_.outputs()) int8_[t] = 0;
+  // An operator whose activation has no int8 form (HardSwish, Sigmoid, HardSigmoid) computes its
+  // result in float anyway, so an int8 output would cost it a quantization pass. Written as float,
+  // a ternary consumer quantizes it with the tensor's range instead (the same pass) and any other
+  // consumer skips it: a MobileNet head (HardSwish 1x1 conv -> pool -> classifier) ran 3% slower
+  // end to end with the head's output int8 (benchmarks/RESULTS.md).
+  for (const OpDesc& op : model_.ops()) {
+    if (activation_of(fused_activation(*op.fb)).post == fb::Activation::NONE) continue;
+    for (int t : op.outputs) int8_[t] = 0;
+  }
   // A tensor some consumer would only dequantize again (an operator without an int8 form, run by
   // FloatFallback) stays float: its producer then writes float directly, and a ternary consumer
   // quantizes it with the tensor's static range. Whether an operator has an int8 form depends on its

@@ -35,10 +35,10 @@ QuantParams params_for(float lo, float hi) {
 }
 
 // x (1,8,8,5) -> ternary 3x3 conv + ReLU -> a -> float 3x3 stride 2 + ReLU6 -> b -> ternary 1x1
-// -> c -> ADD(a', c) where a' = ternary 1x1 of a -> d -> ternary 1x1 + HardSwish -> e -> GAP -> f
+// -> c -> ADD(a', c) where a' = ternary 1x1 of a -> d -> ternary 1x1 + ReLU6 -> e -> GAP -> f
 // -> RESHAPE -> g -> ternary FC -> y. Covers: f32 -> s8 ternary, s8 -> s8 ternary, a float-weight
-// convolution with int8 weights (i8i8 kernels), qs8 add, a post-op through float scratch, qs8 GAP,
-// s8 reshape, s8 -> f32 at the graph output. (Depthwise ones run in float, see conv2d.cc.)
+// convolution with int8 weights (i8i8 kernels), qs8 add, qs8 GAP, s8 reshape, s8 -> f32 at the
+// graph output. (Depthwise ones run in float, see conv2d.cc.)
 struct TestModel {
   ModelBuilder mb;
   std::map<std::string, int> t;
@@ -72,7 +72,7 @@ void build(TestModel& m, std::mt19937& rng) {
   const int w4 = mb.ternary("w4", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
   const int b4 = mb.constant("b4", {D}, random_floats(rng, D, -0.2f, 0.2f));
   t["e"] = mb.activation("e", {1, H / 2, W / 2, D});
-  mb.op(fb::OpCode::CONV_2D, {t["d"], w4, b4}, {t["e"]}, conv_options(1, 0, 0, 0, 0, 1, 1, fb::Activation::HARD_SWISH));
+  mb.op(fb::OpCode::CONV_2D, {t["d"], w4, b4}, {t["e"]}, conv_options(1, 0, 0, 0, 0, 1, 1, fb::Activation::RELU6));
   t["f"] = mb.activation("f", {1, 1, 1, D});
   mb.op(fb::OpCode::GLOBAL_AVG_POOL, {t["e"]}, {t["f"]}, options(fb::ReshapeOptionsT{}));
   t["g"] = mb.activation("g", {1, D});
@@ -255,7 +255,7 @@ TEST_CASE("static int8: every operator of a mixed model runs on int8 and agrees 
   CHECK(contains(stat.kernels[1], "(s8 -> s8)"));
   CHECK(contains(stat.kernels[2], "(s8 -> s8)"));
   CHECK(stat.kernels[4] == "xnnpack qs8 add");
-  CHECK(contains(stat.kernels[5], "(s8 -> s8)"));  // HardSwish through float scratch, still int8 out
+  CHECK(contains(stat.kernels[5], "(s8 -> s8)"));
   CHECK(stat.kernels[6] == "xnnpack qs8 gavgpool");
   CHECK(stat.kernels[7] == "copy s8");
   CHECK(contains(stat.kernels[8], "(s8 -> f32)"));
@@ -368,6 +368,52 @@ TEST_CASE("static int8: an operator without an int8 form runs in float; its cons
   for (size_t i = 0; i < stat.output.size(); ++i) {
     // The pool's output is requantized with b's range instead of y's input being measured per invoke.
     CHECK(std::fabs(stat.output[i] - dynamic.output[i]) <= 4.0f * scale * 0.3f * D + 1e-5f);
+  }
+}
+
+TEST_CASE("static int8: an operator with a HardSwish / Sigmoid / HardSigmoid activation writes float") {
+  // x -> ternary 3x3 + act -> a -> ternary 1x1 -> b -> ternary 1x1 -> y, every tensor with a range. Such an
+  // activation is computed in float; a stays float (the 1x1 quantizes it with a's range), b is int8.
+  std::mt19937 rng(test_seed() + 11);
+  const int C = 6, D = 33, H = 6, W = 6;
+  const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
+  for (auto act : {fb::Activation::HARD_SWISH, fb::Activation::SIGMOID, fb::Activation::HARD_SIGMOID}) {
+    INFO("activation " << fb::EnumNameActivation(act));
+    ModelBuilder mb;
+    const int x = mb.activation("x", {1, H, W, C});
+    const int w1 = mb.ternary("w1", {D, 3, 3, C}, random_trits(rng, D * 9 * C), random_floats(rng, D, 0.05f, 0.3f));
+    const int a = mb.activation("a", {1, H, W, D});
+    mb.op(fb::OpCode::CONV_2D, {x, w1}, {a}, conv_options(1, 1, 1, 1, 1, 1, 1, act));
+    const int w2 = mb.ternary("w2", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
+    const int b = mb.activation("b", {1, H, W, D});
+    mb.op(fb::OpCode::CONV_2D, {a, w2}, {b}, conv_options(1, 0, 0, 0, 0));
+    const int w3 = mb.ternary("w3", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
+    const int y = mb.activation("y", {1, H, W, D});
+    mb.op(fb::OpCode::CONV_2D, {b, w3}, {y}, conv_options(1, 0, 0, 0, 0));
+    mb.inputs({x});
+    mb.outputs({y});
+    const Run dynamic = run(mb.finish(), input, 0);
+    for (int t : {x, a, b, y}) {
+      const auto& v = dynamic.tensors.at(t);
+      const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+      set_quantization(mb, t, params_for(*lo, *hi));
+    }
+    const Run stat = run(mb.finish(), input, 0);
+    REQUIRE(stat.mode == "static");
+    CHECK(stat.int8.count(a) == 0);
+    CHECK(stat.int8.count(b) == 1);
+    REQUIRE(stat.kernels.size() == 3);
+    CHECK(contains(stat.kernels[0], "(f32 static -> f32)"));
+    CHECK(contains(stat.kernels[1], "(f32 static -> s8)"));
+    // b as the dynamic run has it, within a few of its steps (a and b each rounded once).
+    const auto& got = stat.tensors.at(b);
+    const auto& want = dynamic.tensors.at(b);
+    REQUIRE(got.size() == want.size());
+    const auto [lo, hi] = std::minmax_element(want.begin(), want.end());
+    const float step = params_for(*lo, *hi).scale;
+    double worst = 0;
+    for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(double(got[i]) - want[i]) / step);
+    CHECK(worst <= 4.0);
   }
 }
 
@@ -519,65 +565,90 @@ TEST_CASE("static int8: API and verifier") {
 
 namespace {
 
-// x (1, 6, 6, c) -> float-weight 3x3 conv (pad 1, 10 channels, bias) -> y, the graph output; x has
-// the range of `input`.
-std::vector<uint8_t> first_layer_model(std::mt19937& rng, int c, const std::vector<float>& input,
-                                       std::vector<float>* weights, std::vector<float>* bias, QuantParams* x_params) {
+// x (1, 6, 6, c) -> float-weight 3x3 conv (pad 1, 10 channels, bias) -> y; x has the range of
+// `input`. y is the graph output, or with int8_y it gets the range a float run gives it (widened by
+// 1%, so nothing clamps) and a float-weight 1x1 conv consumer (-> z, the graph output), so it is
+// stored as int8.
+struct FirstLayer {
+  std::vector<uint8_t> bytes;
+  std::vector<float> weights, bias;
+  QuantParams x_params{}, y_params{};
+  int y = -1;
+};
+FirstLayer first_layer_model(std::mt19937& rng, int c, const std::vector<float>& input, bool int8_y) {
+  FirstLayer f;
   ModelBuilder mb;
   const int x = mb.activation("x", {1, 6, 6, c});
-  *weights = random_floats(rng, 10 * 9 * c, -0.5f, 0.5f);
-  *bias = random_floats(rng, 10, -0.2f, 0.2f);
-  const int w = mb.constant("w", {10, 3, 3, c}, *weights);
-  const int b = mb.constant("b", {10}, *bias);
-  const int y = mb.activation("y", {1, 6, 6, 10});
-  mb.op(fb::OpCode::CONV_2D, {x, w, b}, {y}, conv_options(1, 1, 1, 1, 1));
+  f.weights = random_floats(rng, 10 * 9 * c, -0.5f, 0.5f);
+  f.bias = random_floats(rng, 10, -0.2f, 0.2f);
+  const int w = mb.constant("w", {10, 3, 3, c}, f.weights);
+  const int b = mb.constant("b", {10}, f.bias);
+  f.y = mb.activation("y", {1, 6, 6, 10});
+  mb.op(fb::OpCode::CONV_2D, {x, w, b}, {f.y}, conv_options(1, 1, 1, 1, 1));
   mb.inputs({x});
-  mb.outputs({y});
+  if (int8_y) {
+    const int w2 = mb.constant("w2", {4, 1, 1, 10}, random_floats(rng, 4 * 10, -0.5f, 0.5f));
+    const int z = mb.activation("z", {1, 6, 6, 4});
+    mb.op(fb::OpCode::CONV_2D, {f.y, w2}, {z}, conv_options(1, 0, 0, 0, 0));
+    mb.outputs({z});
+    const Run plain = run(mb.finish(), input, 0);
+    const auto& yv = plain.tensors.at(f.y);
+    const auto [lo, hi] = std::minmax_element(yv.begin(), yv.end());
+    f.y_params = params_for(*lo * 1.01f, *hi * 1.01f);
+    set_quantization(mb, f.y, f.y_params);
+  } else {
+    mb.outputs({f.y});
+  }
   const auto [lo, hi] = std::minmax_element(input.begin(), input.end());
-  *x_params = params_for(*lo, *hi);
-  set_quantization(mb, x, *x_params);
-  return mb.finish();
+  f.x_params = params_for(*lo, *hi);
+  set_quantization(mb, x, f.x_params);
+  f.bytes = mb.finish();
+  return f;
 }
 
 }  // namespace
 
-TEST_CASE("static int8: a float-weight first layer with K >= 64 or under 4 channels runs with int8 weights") {
+TEST_CASE("static int8: a float-weight first layer with K >= 64, or under 4 channels and an int8 output, runs int8") {
   // K = 9 * 8 = 72: int8 weights (scale max|w| / 127 per channel), the input quantized with its
   // range. Against the float model, each output may move by at most
   //   sum_k (|w_k| * s_x / 2 + |x_k| * s_w / 2 + s_w * s_x / 4)
-  // (input rounding, weight rounding, their product), plus float rounding. 3 and 1 channels: the
-  // same on pixels padded to 4 channels (weight 0 on the extra ones). K = 45 stays float.
+  // (input rounding, weight rounding, their product), plus float rounding. 3 and 1 channels with an
+  // int8 output: the same on pixels padded to 4 channels (weight 0 on the extra ones), plus the
+  // output's rounding (s_y / 2); with a float output they stay float, as K = 45 does.
   std::mt19937 rng(test_seed() + 7);
-  for (int c : {8, 3, 1, 5}) {
-    INFO("input channels " << c);
+  for (const auto& [c, int8_y] : {std::pair{8, false}, {3, true}, {1, true}, {3, false}, {5, false}}) {
+    INFO("input channels " << c << ", int8 output " << int8_y);
     const auto input = random_floats(rng, 6 * 6 * c, -1.0f, 2.0f);
-    std::vector<float> w, bias;
-    QuantParams xq{};
-    const std::vector<uint8_t> bytes = first_layer_model(rng, c, input, &w, &bias, &xq);
-    const Run stat = run(bytes, input, 0);
-    const Run flt = run(bytes, input, TERNRT_FLAG_DYNAMIC_ACTIVATIONS);
-    REQUIRE(stat.kernels.size() == 1);
-    if (c == 5) {
+    const FirstLayer model = first_layer_model(rng, c, input, int8_y);
+    const std::vector<float>& w = model.weights;
+    const QuantParams& xq = model.x_params;
+    const Run stat = run(model.bytes, input, 0);
+    const Run flt = run(model.bytes, input, TERNRT_FLAG_DYNAMIC_ACTIVATIONS);
+    REQUIRE(stat.kernels.size() == (int8_y ? 2u : 1u));
+    if (c == 5 || (c < 4 && !int8_y)) {
       CHECK(stat.kernels[0] == "xnnpack f32 conv");
       CHECK(stat.output == flt.output);
       continue;
     }
     CHECK(stat.kernels[0].rfind("i8i8_gemm_", 0) == 0);
-    CHECK(contains(stat.kernels[0], "(f32 static -> f32)"));
+    CHECK(contains(stat.kernels[0], int8_y ? "(f32 static -> s8)" : "(f32 static -> f32)"));
     CHECK(contains(stat.kernels[0], "on 4-channel pixels") == (c < 4));
     // Read in place where the kernels take no activation sums (the AVX2 / AVX-512BW ones do).
     if (c < 4 && !contains(stat.kernels[0], "avx2") && !contains(stat.kernels[0], "avx512bw")) {
       CHECK(contains(stat.kernels[0], "in place"));
     }
-    REQUIRE(stat.output.size() == flt.output.size());
+    const std::vector<float>& got = stat.tensors.at(model.y);   // y itself (dequantized when int8)
+    const std::vector<float>& want = flt.tensors.at(model.y);
+    REQUIRE(got.size() == want.size());
     size_t checked = 0;
     for (int oy = 0; oy < 6; ++oy) {
       for (int ox = 0; ox < 6; ++ox) {
         for (int n = 0; n < 10; ++n) {
+          const size_t i = size_t((oy * 6 + ox) * 10 + n);
           float max_abs = 0.0f;
-          for (int i = 0; i < 9 * c; ++i) max_abs = std::max(max_abs, std::fabs(w[n * 9 * c + i]));
+          for (int k = 0; k < 9 * c; ++k) max_abs = std::max(max_abs, std::fabs(w[n * 9 * c + k]));
           const double s_w = max_abs / 127.0;
-          double bound = 1e-5 * (1.0 + std::fabs(flt.output[(oy * 6 + ox) * 10 + n]));
+          double bound = 1e-5 * (1.0 + std::fabs(want[i])) + (int8_y ? model.y_params.scale * 0.5001 : 0.0);
           for (int ky = 0; ky < 3; ++ky) {
             for (int kx = 0; kx < 3; ++kx) {
               const int iy = oy + ky - 1, ix = ox + kx - 1;
@@ -589,14 +660,13 @@ TEST_CASE("static int8: a float-weight first layer with K >= 64 or under 4 chann
               }
             }
           }
-          const size_t i = size_t((oy * 6 + ox) * 10 + n);
-          CHECK_MESSAGE(std::fabs(double(stat.output[i]) - flt.output[i]) <= bound, "output " << i);
+          CHECK_MESSAGE(std::fabs(double(got[i]) - want[i]) <= bound, "output " << i);
           ++checked;
         }
       }
     }
     CHECK(checked == 360);
-    check_same_output_everywhere(bytes, input, stat.output);
+    check_same_output_everywhere(model.bytes, input, stat.output);
   }
 }
 

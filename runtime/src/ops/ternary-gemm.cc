@@ -61,6 +61,10 @@ void TernaryGemmOp::pack_int8_weights(const PrepareArgs& args, const std::string
 }
 
 void TernaryGemmOp::prepare(const PrepareArgs& args) {
+  // The interpreter keeps such outputs float (choose_int8_tensors); no int8 form otherwise.
+  if (args.is_s8(output_) && act_.post != fb::Activation::NONE) {
+    throw Int8Unsupported{"an int8 output with a HardSwish / Sigmoid / HardSigmoid activation"};
+  }
   const TensorDesc& w = args.tensor(weights_);
   m_ = g_.batch * g_.out_h * g_.out_w;
   const std::string what = args.model.source() + ": " + args.op.label();
@@ -127,17 +131,9 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
   const TensorDesc& y = args.tensor(output_);
   y_scale_ = y.act_scale;
   y_zero_point_ = y.act_zero_point;
-  if (act_.post == fb::Activation::NONE) {  // the clamp of the fused activation, in int8
-    y_s8_ = args.s8(output_);
-    y_min_ = quantized_bound(act_.min, y_scale_, y_zero_point_);
-    y_max_ = quantized_bound(act_.max, y_scale_, y_zero_point_);
-    return;
-  }
-  args.budget.reserve(count * sizeof(float), what + ": float output before the activation");
-  float_out_.resize(count);
-  y_ = float_out_.data();
-  post_.prepare(act_, y_, count, args.op.label());
-  quantize_out_.prepare(y_, args.s8(output_), count, y_scale_, y_zero_point_, args.isa);
+  y_s8_ = args.s8(output_);   // the clamp of the fused activation, in int8
+  y_min_ = quantized_bound(act_.min, y_scale_, y_zero_point_);
+  y_max_ = quantized_bound(act_.max, y_scale_, y_zero_point_);
 }
 
 void TernaryGemmOp::run(pthreadpool_t pool) {
@@ -193,14 +189,13 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
   }
   // Float output: the activation XNNPACK-style clamping cannot express, then int8 if wanted.
   post_.run(pool);
-  if (!float_out_.empty()) quantize_out_.run(pool);
 }
 
 std::string TernaryGemmOp::kernel() const {
   std::string name = packed_ ? packed_->kernel_name() : "ternary";
   if (conv_) name += " in place";   // k x k convolution without im2col (T2I8Conv)
   if (pad_channels_) name += " on 4-channel pixels";
-  const bool out_s8 = y_s8_ != nullptr || !float_out_.empty();
+  const bool out_s8 = y_s8_ != nullptr;
   if (x_s8_ != nullptr || out_s8 || static_input_) {
     name += std::string(" (") + (x_s8_ ? "s8" : static_input_ ? "f32 static" : "f32") + " -> " + (out_s8 ? "s8" : "f32") + ")";
   }

@@ -6,8 +6,8 @@
 // (kernels::Im2colPlan, padding written once per zero point) when the convolution is not a plain 1x1, run the ternary GEMM with the float
 // epilogue, then any activation XNNPACK-style clamping cannot express. Static int8 path: an int8
 // input is used as it is (its scale and zero point come from the model) and an int8 output is
-// written by the requantizing epilogue (kernels::t2i8_gemm_s8); a HardSwish/Sigmoid/HardSigmoid
-// output goes through float scratch instead. Every buffer (int8 input, patches, GEMM workspace) is
+// written by the requantizing epilogue (kernels::t2i8_gemm_s8; the interpreter gives int8 outputs
+// only to layers whose activation is a clamp). Every buffer (int8 input, patches, GEMM workspace) is
 // sized in prepare() (int8 input and workspace in the interpreter's SharedScratch): run() does not
 // allocate.
 #pragma once
@@ -67,7 +67,7 @@ class TernaryGemmOp : public Op {
   void run(pthreadpool_t pool) override;
   std::string kernel() const override;
   // Its int8 input and GEMM workspace live in the interpreter's SharedScratch.
-  size_t scratch_bytes() const override { return patches_.size() + float_out_.size() * sizeof(float); }
+  size_t scratch_bytes() const override { return patches_.size(); }
   bool handles_int8() const override { return true; }
   size_t packed_weight_bytes() const override { return packed_ ? packed_->packed_bytes() : 0; }
 
@@ -89,13 +89,11 @@ class TernaryGemmOp : public Op {
   bool static_input_ = false;      // float input quantized with the model's range (static path)
   float x_scale_ = 1.0f;
   int32_t x_zero_point_ = 0;
-  float* y_ = nullptr;             // float output, or float_out_ when the int8 output needs a post-op
+  float* y_ = nullptr;             // float output
   int8_t* y_s8_ = nullptr;         // int8 output written by the requantizing epilogue
   float y_scale_ = 1.0f;
   int32_t y_zero_point_ = 0;
   int8_t y_min_ = -128, y_max_ = 127;
-  std::vector<float> float_out_;   // int8 output with a post-op: float result before quantizing
-  QuantizeS8 quantize_out_;
   const float* channel_scales_ = nullptr;   // the ternary tensor's, or int8_scales_
   std::vector<float> int8_scales_;           // float weights run as int8: per-channel scales
   const float* bias_data_ = nullptr;
