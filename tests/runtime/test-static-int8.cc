@@ -150,6 +150,17 @@ void set_quantization(ModelBuilder& mb, int tensor, QuantParams p) {
   mb.model().graph->tensors[tensor]->quantization = std::move(q);
 }
 
+// The converter's params for the range a run saw on `values`.
+QuantParams params_of(const std::vector<float>& values) {
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  return params_for(*lo, *hi);
+}
+
+// Gives each of `tensors` the params of the range it had in `r`.
+void set_ranges_from(ModelBuilder& mb, const Run& r, std::initializer_list<int> tensors) {
+  for (int t : tensors) set_quantization(mb, t, params_of(r.tensors.at(t)));
+}
+
 // The test model, and the same model with ranges taken from a dynamic run on `input`.
 struct Models {
   std::vector<uint8_t> plain, with_ranges;
@@ -166,11 +177,7 @@ Models make_models(std::mt19937& rng, const std::vector<float>& input) {
   out.t = m.t;
   out.wf = m.wf;
   const Run dynamic = run(out.plain, input, 0);
-  for (const auto& [name, index] : m.t) {
-    const auto& v = dynamic.tensors.at(index);
-    const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-    out.params[index] = params_for(*lo, *hi);
-  }
+  for (const auto& [name, index] : m.t) out.params[index] = params_of(dynamic.tensors.at(index));
   out.params[m.t["g"]] = out.params[m.t["f"]];  // a reshape keeps its input's range
   for (const auto& [index, p] : out.params) set_quantization(m.mb, index, p);
   out.with_ranges = m.mb.finish();
@@ -350,11 +357,7 @@ TEST_CASE("static int8: an operator without an int8 form runs in float; its cons
   mb.outputs({y});
   const auto plain = mb.finish();
   const Run dynamic = run(plain, input, 0);
-  for (int t : {a, b}) {
-    const auto& v = dynamic.tensors.at(t);
-    const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-    set_quantization(mb, t, params_for(*lo, *hi));
-  }
+  set_ranges_from(mb, dynamic, {a, b});
   const Run stat = run(mb.finish(), input, 0);
   REQUIRE(stat.mode == "static");
   CHECK(stat.int8.count(a) == 0);
@@ -393,11 +396,7 @@ TEST_CASE("static int8: an operator with a HardSwish / Sigmoid / HardSigmoid act
     mb.inputs({x});
     mb.outputs({y});
     const Run dynamic = run(mb.finish(), input, 0);
-    for (int t : {x, a, b, y}) {
-      const auto& v = dynamic.tensors.at(t);
-      const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-      set_quantization(mb, t, params_for(*lo, *hi));
-    }
+    set_ranges_from(mb, dynamic, {x, a, b, y});
     const Run stat = run(mb.finish(), input, 0);
     REQUIRE(stat.mode == "static");
     CHECK(stat.int8.count(a) == 0);
@@ -695,13 +694,8 @@ TEST_CASE("static int8: a float-weight fully connected head reading int8 runs wi
   mb.inputs({x});
   mb.outputs({y});
   const Run dynamic = run(mb.finish(), input, 0);
-  for (int t : {a, f}) {
-    const auto& v = dynamic.tensors.at(t);
-    const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-    set_quantization(mb, t, params_for(*lo, *hi));
-  }
-  const auto& fv = dynamic.tensors.at(f);
-  set_quantization(mb, g, params_for(*std::min_element(fv.begin(), fv.end()), *std::max_element(fv.begin(), fv.end())));
+  set_ranges_from(mb, dynamic, {a, f});
+  set_quantization(mb, g, params_of(dynamic.tensors.at(f)));   // a reshape keeps its input's range
   const std::vector<uint8_t> bytes = mb.finish();
   const Run stat = run(bytes, input, 0);
   REQUIRE(stat.mode == "static");
