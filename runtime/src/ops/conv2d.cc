@@ -154,17 +154,18 @@ std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOpt
   }
   // Static int8 path, groups 1: float weights run as int8 (the i8i8 kernels, TernaryGemmOp) when the
   // input is int8, or a float with a range (e.g. a model's first layer) and either K is deep enough to
-  // pay for quantizing it, the patches and the epilogue, or the image has fewer than 4 channels
-  // (quantized into 4-channel pixels, read in place: ternary-gemm.h) and the output is int8. (With
-  // a float output the int8 form gained nothing on 3 channels (12.1 against 12.0 us) and lost on 1
-  // channel, 4x the products of K = 9: 13.7 against 11.2 us, on the machine of benchmarks/RESULTS.md.) Ternary layers with K < 32
-  // between int8 tensors take the same path with their weights expanded (scale * trit is exactly
-  // 127 * trit at scale / 127); with a float side they stay in XNNPACK f32 (faster than the t2i8 or
-  // i8i8 GEMM at such depths on the machine of benchmarks/RESULTS.md). Not for depthwise / grouped
-  // layers: K per group is tiny (e.g. 9), and XNNPACK f32 was faster there than int8 forms. The rule
-  // is the same on every ISA, so results do not depend on it.
+  // pay for quantizing it, the patches and the epilogue, or the image has fewer than 4 channels and
+  // the output is int8 (quantized into 4-channel pixels, read in place: ternary-gemm.h; with a float
+  // output that gained nothing on 3 channels, 12.1 against 12.0 us, and lost on 1 channel, 4x the
+  // products of K = 9: 13.7 against 11.2 us, on the machine of benchmarks/RESULTS.md). Ternary layers
+  // with K < 32 between int8 tensors take the same path with their weights expanded (scale * trit is
+  // exactly 127 * trit at scale / 127); with a float side they stay in XNNPACK f32 (faster than the
+  // t2i8 or i8i8 GEMM at such depths). Not for depthwise / grouped layers: K per group is tiny (e.g.
+  // 9), and XNNPACK f32 was faster there than int8 forms. The rule is the same on every ISA, so
+  // results do not depend on it.
   const bool in_s8 = options.is_s8(op.inputs[0]);
-  const bool few_channels = p.g.in_c < TernaryGemmOp::kPaddedChannels && !p.g.is_pointwise() && options.is_s8(op.outputs[0]);
+  const bool few_channels =
+      p.g.in_c < TernaryGemmOp::kPaddedChannels && !p.g.is_pointwise() && options.is_s8(op.outputs[0]);
   const bool first_layer_int8 =
       (depth >= kMinInt8WeightDepth || few_channels) && model.tensors()[op.inputs[0]].has_act_quant();
   const bool int8_weights = options.static_ranges && p.groups == 1 &&

@@ -187,7 +187,7 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
     kernels::t2i8_gemm_f32(*packed_, m_, a, k_, scale, zero_point, channel_scales_, bias_data_, act_.min, act_.max, y_,
                            g_.out_c, pool, workspace);
   }
-  // Float output: the activation XNNPACK-style clamping cannot express, then int8 if wanted.
+  // Float output: the activation XNNPACK-style clamping cannot express.
   post_.run(pool);
 }
 

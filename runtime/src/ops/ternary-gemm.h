@@ -41,8 +41,8 @@ struct ConvGeometry {
 constexpr size_t kMinTernaryGemmDepth = 32;
 
 // Float-weight convolutions reading a float input with a static range (a model's first layer) run
-// with int8 weights from this K on, or with fewer than 4 input channels (kPaddedChannels); otherwise
-// they stay in XNNPACK f32. A 3x3 stem on 3 channels (K = 27) through im2col took 18 us as int8
+// with int8 weights from this K on, or with fewer than 4 input channels (kPaddedChannels) and an
+// int8 output (conv2d.cc); otherwise they stay in XNNPACK f32. A 3x3 stem on 3 channels (K = 27) through im2col took 18 us as int8
 // against 11 us in f32 (im2col of 9-byte rows and per-row sums dominate); read in place on 4-channel
 // pixels with the VNNI kernels (no activation sums) it takes about 10 us with an int8 output.
 // ResNet-18's 7x7 stem (K = 147) runs its GEMM at ~170 GMAC/s with VNNI, ~4x f32

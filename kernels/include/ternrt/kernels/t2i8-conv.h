@@ -4,8 +4,8 @@
 // (t2i8-gemm-ukernels.h): one call per tile, accumulators in registers across the kernel rows. A
 // padded layer first copies the image into a buffer with a border of the zero point (about the
 // image's size, against kernel_h * kernel_w times that for im2col). The activation sums (layouts
-// that take them) come from per-pixel sums. Results are bit-identical to im2col_s8 (padding = the image's zero
-// point) followed by t2i8_gemm_f32 / t2i8_gemm_s8.
+// that take them) come from per-pixel sums. Results are bit-identical to im2col_s8 (padding = the
+// image's zero point) followed by t2i8_gemm_f32 / t2i8_gemm_s8.
 #pragma once
 
 #include <cstddef>
