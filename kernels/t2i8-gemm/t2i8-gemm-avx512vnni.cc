@@ -1,6 +1,7 @@
 // AVX-512 VNNI t2i8 GEMM / GEMV: t2i8_gemm_{1,8}x32c4__avx512vnni and t2i8_gemm_{1,8}x16c4__avx512vnni
 // (compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vnni only); at the end, the int8-weight
-// i8i8_gemm_{1,8}x{16,32}c4__avx512vnni (layout s8_c4_wsums, no activation sums). t2i8 weights:
+// i8i8_gemm_{1,8}x{16,32}c4__avx512vnni and i8i8_gemm_16x16c4__avx512vnni (layout s8_c4_wsums, no
+// activation sums; 16 rows for 16-channel layers such as stems, where per-call work is small). t2i8 weights:
 // code_planes_c4 with vec_cols = 16 (one zmm = 16 channels x 4 k); NV = nr / 16 weight vectors per chunk.
 // vpdpbusd(acc, u8 u, s8 a) adds u0*a0 + .. + u3*a3 straight into int32 (no saturation, no int16
 // stage); sum_k a is subtracted at the end. Reads a rows up to round_up(k, 16) bytes.
@@ -218,5 +219,6 @@ void i8i8_gemm_1x32c4__avx512vnni(size_t /*mr*/, size_t nc, size_t k, size_t sli
 }
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_8x16c4__avx512vnni, i8i8_gemm_avx512vnni<8, 1>)
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_8x32c4__avx512vnni, i8i8_gemm_avx512vnni<8, 2>)
+TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_16x16c4__avx512vnni, i8i8_gemm_avx512vnni<16, 1>)
 
 }  // namespace ternrt::kernels
