@@ -1,7 +1,7 @@
-// AVX-512 VNNI t2i8 GEMM / GEMV: t2i8_gemm_{1,8}x32c4__avx512vnni and t2i8_gemm_{1,8}x16c4__avx512vnni
+// AVX-512 VNNI t2i8 GEMM / GEMV: t2i8_gemm_{1,8}x32c4__avx512vnni and t2i8_gemm_{1,8,16}x16c4__avx512vnni
 // (compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vnni only); at the end, the int8-weight
 // i8i8_gemm_{1,8}x{16,32}c4__avx512vnni and i8i8_gemm_16x16c4__avx512vnni (layout s8_c4_wsums, no
-// activation sums; 16 rows for 16-channel layers such as stems, where per-call work is small). t2i8 weights:
+// activation sums). The 16x16 tiles serve layers of up to 16 channels, where a call's work is small. t2i8 weights:
 // code_planes_c4 with vec_cols = 16 (one zmm = 16 channels x 4 k); NV = nr / 16 weight vectors per chunk.
 // vpdpbusd(acc, u8 u, s8 a) adds u0*a0 + .. + u3*a3 straight into int32 (no saturation, no int16
 // stage); sum_k a is subtracted at the end. Reads a rows up to round_up(k, 16) bytes.
@@ -151,6 +151,7 @@ TERNRT_VNNI_GEMV_UKERNEL(t2i8_gemm_1x16c4__avx512vnni, 1)
 
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_8x32c4__avx512vnni, gemm_avx512vnni<8, 2>)
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_8x16c4__avx512vnni, gemm_avx512vnni<8, 1>)
+TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_16x16c4__avx512vnni, gemm_avx512vnni<16, 1>)
 
 // i8i8 (int8 weights), layout s8_c4_wsums with vec_cols = 16: per step of 4 k, NV zmm of int8
 // weights; after the steps, 16 * NV int32 of 128 * sum_k w. vpdpbusd multiplies u8 by s8, so each
