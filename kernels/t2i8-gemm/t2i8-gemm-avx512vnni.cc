@@ -198,25 +198,25 @@ __attribute__((always_inline)) inline void i8i8_gemm_avx512vnni(size_t mr, size_
 // GEMV: any nc, one tile after the other (tiles are consecutive).
 template <size_t NV>
 void i8i8_gemv_avx512vnni(size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_slice_stride, const uint8_t* w,
-                          const int32_t* a_sums, int32_t* c) {
+                          int32_t* c) {
   constexpr size_t kTile = 16 * NV;
   const size_t tile_bytes = kTile * (slices * ((k + 3) / 4 * 4) + sizeof(int32_t));
   for (size_t j = 0; j < nc; j += kTile, w += tile_bytes) {
-    i8i8_gemm_avx512vnni<1, NV>(1, nc - j < kTile ? nc - j : kTile, k, slices, a, 0, a_slice_stride, w, a_sums, c + j, 0);
+    i8i8_gemm_avx512vnni<1, NV>(1, nc - j < kTile ? nc - j : kTile, k, slices, a, 0, a_slice_stride, w, nullptr, c + j, 0);
   }
 }
 
 }  // namespace
 
 void i8i8_gemm_1x16c4__avx512vnni(size_t /*mr*/, size_t nc, size_t k, size_t slices, const int8_t* a, size_t /*a_stride*/,
-                                  size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                                  size_t a_slice_stride, const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c,
                                   size_t /*c_stride*/) {
-  i8i8_gemv_avx512vnni<1>(nc, k, slices, a, a_slice_stride, w, a_sums, c);
+  i8i8_gemv_avx512vnni<1>(nc, k, slices, a, a_slice_stride, w, c);
 }
 void i8i8_gemm_1x32c4__avx512vnni(size_t /*mr*/, size_t nc, size_t k, size_t slices, const int8_t* a, size_t /*a_stride*/,
-                                  size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                                  size_t a_slice_stride, const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c,
                                   size_t /*c_stride*/) {
-  i8i8_gemv_avx512vnni<2>(nc, k, slices, a, a_slice_stride, w, a_sums, c);
+  i8i8_gemv_avx512vnni<2>(nc, k, slices, a, a_slice_stride, w, c);
 }
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_8x16c4__avx512vnni, i8i8_gemm_avx512vnni<8, 1>)
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_8x32c4__avx512vnni, i8i8_gemm_avx512vnni<8, 2>)
