@@ -155,12 +155,20 @@ void bench_ternary(benchmark::State& state, Shape s, Isa isa, bool s8_out) {
 
 // One micro-kernel of the list called directly over all MR x NR tiles (rows outside, channels
 // inside), whether or not the dispatch would pick it: compares alternative tiles and layouts.
-void bench_ukernel(benchmark::State& state, Shape s, const T2I8GemmUkernel* ukernel) {
+// One micro-kernel over the whole shape, tile by tile. fn: the kernel itself, or for an i8i8 kernel
+// its u8-activation form (same packing; the random activations serve as they are).
+void bench_ukernel(benchmark::State& state, Shape s, const T2I8GemmUkernel* ukernel, T2I8GemmUkernelFn fn) {
   std::mt19937 rng(42);
-  const std::vector<uint8_t> codes = random_codes(s.n, s.k, rng);
-  const std::vector<int8_t> a = random_s8(s.m * s.k + 16, rng);
   std::vector<uint8_t> packed(t2i8_packed_bytes(*ukernel, s.n, s.k));
-  t2i8_pack_weights(*ukernel, codes.data(), s.n, s.k, packed.data());
+  if (layout_is_int8(ukernel->layout)) {
+    std::vector<int8_t> w(s.n * s.k);
+    for (auto& v : w) v = int8_t(int(rng() % 255) - 127);
+    i8i8_pack_weights(*ukernel, w.data(), s.n, s.k, packed.data());
+  } else {
+    const std::vector<uint8_t> codes = random_codes(s.n, s.k, rng);
+    t2i8_pack_weights(*ukernel, codes.data(), s.n, s.k, packed.data());
+  }
+  const std::vector<int8_t> a = random_s8(s.m * s.k + 16, rng);
   std::vector<int32_t> sums(s.m), c(s.m * s.n);
   t2i8_activation_sums(s.m, s.k, a.data(), s.k, sums.data());
   const size_t tile_bytes = t2i8_packed_tile_bytes(*ukernel, s.k);
@@ -168,8 +176,8 @@ void bench_ukernel(benchmark::State& state, Shape s, const T2I8GemmUkernel* uker
     for (size_t m0 = 0; m0 < s.m; m0 += ukernel->mr) {
       const size_t mt = std::min(ukernel->mr, s.m - m0);
       for (size_t n0 = 0; n0 < s.n; n0 += ukernel->nr) {
-        ukernel->fn(mt, std::min(ukernel->nr, s.n - n0), s.k, 1, a.data() + m0 * s.k, s.k, 0,
-                    packed.data() + n0 / ukernel->nr * tile_bytes, sums.data() + m0, c.data() + m0 * s.n + n0, s.n);
+        fn(mt, std::min(ukernel->nr, s.n - n0), s.k, 1, a.data() + m0 * s.k, s.k, 0,
+           packed.data() + n0 / ukernel->nr * tile_bytes, sums.data() + m0, c.data() + m0 * s.n + n0, s.n);
       }
     }
     benchmark::DoNotOptimize(c.data());
@@ -322,7 +330,7 @@ int main(int argc, char** argv) {
       for (size_t i = 0; i < count && s.m > 1; ++i) {
         if (all[i].mr == 1 || !isa_supported(all[i].isa) || all[i].isa == Isa::scalar) continue;
         benchmark::RegisterBenchmark((std::string(all[i].name) + "/direct" + shape_name(s)).c_str(), bench_ukernel, s,
-                                     &all[i]);
+                                     &all[i], all[i].fn);
       }
       benchmark::RegisterBenchmark(("xnnpack_qs8" + shape_name(s)).c_str(), bench_xnnpack_qs8, s);
       benchmark::RegisterBenchmark(("xnnpack_f32" + shape_name(s)).c_str(), bench_xnnpack_f32, s);
@@ -333,6 +341,18 @@ int main(int argc, char** argv) {
     for (Isa isa : isas) {
       const T2I8GemmUkernel* ukernel = i8i8_gemm_choose_ukernel(isa, s.n);
       benchmark::RegisterBenchmark((std::string(ukernel->name) + shape_name(s)).c_str(), bench_int8_weights, s, isa);
+    }
+    // Every i8i8 GEMM micro-kernel alone, and its u8-activation form (u8i8-gemm.inc) where it has one.
+    size_t count = 0;
+    const T2I8GemmUkernel* all = i8i8_gemm_ukernels(&count);
+    for (size_t i = 0; i < count && s.m > 1; ++i) {
+      if (all[i].mr == 1 || !isa_supported(all[i].isa) || all[i].isa == Isa::scalar) continue;
+      benchmark::RegisterBenchmark((std::string(all[i].name) + "/direct" + shape_name(s)).c_str(), bench_ukernel, s,
+                                   &all[i], all[i].fn);
+      if (const U8I8GemmUkernel* form = u8i8_form_of(all[i])) {
+        benchmark::RegisterBenchmark((std::string(form->name) + "/direct" + shape_name(s)).c_str(), bench_ukernel, s,
+                                     &all[i], form->fn);
+      }
     }
     benchmark::RegisterBenchmark(("xnnpack_qs8" + shape_name(s)).c_str(), bench_xnnpack_qs8, s);
     benchmark::RegisterBenchmark(("xnnpack_f32" + shape_name(s)).c_str(), bench_xnnpack_f32, s);

@@ -43,7 +43,12 @@ struct T2I8Conv::Workspace {
   float* offset;
 };
 
-T2I8Conv::T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g) : w_(w), g_(g) {
+T2I8Conv::T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g, ImageEncoding encoding)
+    : w_(w), g_(g), encoding_(encoding) {
+  const T2I8GemmUkernel& ukernel = *impl(w).gemm_;
+  const U8I8GemmUkernel* u8_form = encoding == ImageEncoding::flipped_u8 ? u8i8_form_of(ukernel) : nullptr;
+  ukernel_ = u8_form ? u8_form->fn : ukernel.fn;
+  kernel_name_ = u8_form ? u8_form->name : ukernel.name;
   // Rows and columns the last output pixel reaches, with the padding before the image.
   const size_t need_h = (g.out_h - 1) * g.stride_h + g.dilation_h * (g.kernel_h - 1) + 1;
   const size_t need_w = (g.out_w - 1) * g.stride_w + g.kernel_w;
@@ -52,7 +57,8 @@ T2I8Conv::T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g) : w_(
   padded_ = padded_h_ != g.in_h || padded_w_ != g.in_w;
 }
 
-std::unique_ptr<T2I8Conv> T2I8Conv::create(const PackedTernaryWeights& weights, const Im2colGeometry& g) {
+std::unique_ptr<T2I8Conv> T2I8Conv::create(const PackedTernaryWeights& weights, const Im2colGeometry& g,
+                                           ImageEncoding encoding) {
   const PackedWeightsImpl& w = impl(weights);
   const T2I8GemmUkernel& ukernel = *w.gemm_;
   const size_t k_row = g.kernel_w * g.in_c;
@@ -61,8 +67,9 @@ std::unique_ptr<T2I8Conv> T2I8Conv::create(const PackedTernaryWeights& weights, 
       g.kernel_h * k_row != w.k_ || ukernel.mr > kMaxRows || ukernel.nr > kMaxChannels || w.n_ == 0 ||
       g.out_h == 0 || g.out_w == 0 || g.batch == 0)
     return nullptr;
+  if (encoding == ImageEncoding::flipped_u8 && u8i8_form_of(ukernel) == nullptr) return nullptr;
   try {
-    return std::unique_ptr<T2I8Conv>(new T2I8Conv(weights, g));
+    return std::unique_ptr<T2I8Conv>(new T2I8Conv(weights, g, encoding));
   } catch (const std::bad_alloc&) {
     return nullptr;
   }
@@ -162,7 +169,7 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
   // The image with its border of zero points (the quantized float 0 that padding stands for).
   const int8_t* src = image;
   if (padded_) {
-    const int8_t pad = int8_t(a_zero_point);
+    const int8_t pad = int8_t(encoding_ == ImageEncoding::flipped_u8 ? a_zero_point ^ 0x80 : a_zero_point);
     const size_t row_bytes = padded_w_ * ic, left = g.pad_left * ic, inner = g.in_w * ic;
     for (size_t b = 0; b < g.batch; ++b) {
       for (size_t py = 0; py < padded_h_; ++py) {
@@ -196,7 +203,7 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
     const size_t mt = std::min(ukernel.mr, g.out_w - ox0);
     const size_t pixel = (b * padded_h_ + oy * g.stride_h) * padded_w_ + ox0 * g.stride_w;
     alignas(64) int32_t acc[kMaxRows * kMaxChannels];
-    ukernel.fn(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + channel_tile * tile_bytes,
+    ukernel_(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + channel_tile * tile_bytes,
                ws.out_sums + row * g.out_w + ox0, acc, nt);
     epilogue(mt, nt, acc, nt, ws.correction + n0, ws.multiplier + n0, ws.offset + n0, out_min, out_max,
              c + (row * g.out_w + ox0) * c_stride + n0, c_stride);

@@ -95,6 +95,12 @@ const T2I8GemmUkernel kI8I8Ukernels[] = {
 #undef TERNRT_UKERNEL
 };
 
+const U8I8GemmUkernel kU8I8Ukernels[] = {
+#define TERNRT_U8I8_UKERNEL(i8i8_name, name) {#name, #i8i8_name, i8i8_name, name},
+#include "ternrt/kernels/u8i8-gemm.inc"
+#undef TERNRT_U8I8_UKERNEL
+};
+
 constexpr size_t kTileElements[] = {
 #define TERNRT_UKERNEL(isa, name, mr, nr, kr, layout, vec_cols) (mr) * (nr),
 #include "ternrt/kernels/t2i8-gemm.inc"
@@ -127,6 +133,18 @@ const T2I8GemmUkernel* t2i8_gemm_ukernels(size_t* count) {
 const T2I8GemmUkernel* i8i8_gemm_ukernels(size_t* count) {
   *count = sizeof(kI8I8Ukernels) / sizeof(kI8I8Ukernels[0]);
   return kI8I8Ukernels;
+}
+
+const U8I8GemmUkernel* u8i8_gemm_ukernels(size_t* count) {
+  *count = sizeof(kU8I8Ukernels) / sizeof(kU8I8Ukernels[0]);
+  return kU8I8Ukernels;
+}
+
+const U8I8GemmUkernel* u8i8_form_of(const T2I8GemmUkernel& i8i8) {
+  for (const U8I8GemmUkernel& form : kU8I8Ukernels) {
+    if (form.i8i8 == i8i8.fn) return &form;
+  }
+  return nullptr;
 }
 
 bool layout_uses_activation_sums(WeightLayout layout) {

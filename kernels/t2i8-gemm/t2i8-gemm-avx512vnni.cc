@@ -1,7 +1,7 @@
 // AVX-512 VNNI t2i8 GEMM / GEMV: t2i8_gemm_{1,8}x32c4__avx512vnni and t2i8_gemm_{1,8,16}x16c4__avx512vnni
 // (compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vnni only); at the end, the int8-weight
 // i8i8_gemm_{1,8}x{16,32}c4__avx512vnni and i8i8_gemm_16x16c4__avx512vnni (layout s8_c4_wsums, no
-// activation sums). The 16x16 tiles serve layers of up to 16 channels, where a call's work is small. t2i8 weights:
+// activation sums) and the u8-activation forms of the GEMM ones, u8i8_gemm_*__avx512vnni. The 16x16 tiles serve layers of up to 16 channels, where a call's work is small. t2i8 weights:
 // code_planes_c4 with vec_cols = 16 (one zmm = 16 channels x 4 k); NV = nr / 16 weight vectors per chunk.
 // vpdpbusd(acc, u8 u, s8 a) adds u0*a0 + .. + u3*a3 straight into int32 (no saturation, no int16
 // stage); sum_k a is subtracted at the end. Reads a rows up to round_up(k, 16) bytes.
@@ -159,10 +159,11 @@ TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_16x16c4__avx512vnni, gemm_avx512vnni<16, 
 // of the weights, is subtracted at the end: no activation sums (t2i8 layouts need them), which saves a
 // pass over the rows, or for a convolution read in place, over the image and every window.
 // Exact: |sum (a + 128) w| <= K * 255 * 127 fits int32 for any K below 66000. Reads a rows up to
-// round_up(k, 4) bytes.
+// round_up(k, 4) bytes. kFlip = false: the u8i8 forms (u8i8-gemm.inc), for activations stored
+// flipped already; with one zmm of weights per step the flip was half the ALU instructions.
 namespace {
 
-template <size_t MR, size_t NV>
+template <size_t MR, size_t NV, bool kFlip = true>
 __attribute__((always_inline)) inline void i8i8_gemm_avx512vnni(size_t mr, size_t nc, size_t k, size_t slices,
                                                                 const int8_t* a, size_t a_stride, size_t a_slice_stride,
                                                                 const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c,
@@ -180,7 +181,7 @@ __attribute__((always_inline)) inline void i8i8_gemm_avx512vnni(size_t mr, size_
       for (size_t v = 0; v < NV; ++v) weights[v] = _mm512_loadu_si512(w + 64 * v);
 #pragma GCC unroll 16
       for (size_t r = 0; r < MR; ++r) {
-        const __m512i x = _mm512_xor_si512(broadcast_4bytes(a_rows[r] + kk), flip);
+        const __m512i x = kFlip ? _mm512_xor_si512(broadcast_4bytes(a_rows[r] + kk), flip) : broadcast_4bytes(a_rows[r] + kk);
         for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], x, weights[v]);
       }
     }
@@ -221,5 +222,8 @@ void i8i8_gemm_1x32c4__avx512vnni(size_t /*mr*/, size_t nc, size_t k, size_t sli
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_8x16c4__avx512vnni, i8i8_gemm_avx512vnni<8, 1>)
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_8x32c4__avx512vnni, i8i8_gemm_avx512vnni<8, 2>)
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_16x16c4__avx512vnni, i8i8_gemm_avx512vnni<16, 1>)
+TERNRT_DEFINE_SLICED_UKERNEL(u8i8_gemm_8x16c4__avx512vnni, i8i8_gemm_avx512vnni<8, 1, false>)
+TERNRT_DEFINE_SLICED_UKERNEL(u8i8_gemm_8x32c4__avx512vnni, i8i8_gemm_avx512vnni<8, 2, false>)
+TERNRT_DEFINE_SLICED_UKERNEL(u8i8_gemm_16x16c4__avx512vnni, i8i8_gemm_avx512vnni<16, 1, false>)
 
 }  // namespace ternrt::kernels

@@ -45,6 +45,9 @@ class GemmTester {
   GemmTester& rows_hint(size_t v) { rows_hint_ = v; return *this; }
   GemmTester& workspace(bool v) { workspace_ = v; return *this; }
   GemmTester& int8_weights(bool v) { int8_ = v; return *this; }
+  // test(ukernel) calls the kernel's u8-activation form (u8i8-gemm.inc) on A with every byte XORed
+  // with 0x80, against the reference on A.
+  GemmTester& flipped_activations(bool v) { flipped_ = v; return *this; }
 
   size_t get_a_stride() const { return a_stride_ ? a_stride_ : k_; }
   size_t get_c_stride() const { return c_stride_ ? c_stride_ : n_; }
@@ -123,7 +126,9 @@ class GemmTester {
   // One micro-kernel call on one tile (m <= mr, n <= nr), or for GEMV kernels (mr == 1) on any n
   // (consecutive tiles in one call).
   void test(const T2I8GemmUkernel& ukernel) const {
-    INFO(std::string(ukernel.name), " ", describe());
+    const U8I8GemmUkernel* u8_form = flipped_ ? u8i8_form_of(ukernel) : nullptr;
+    if (flipped_) REQUIRE(u8_form != nullptr);
+    INFO(std::string(u8_form ? u8_form->name : ukernel.name), " ", describe());
     REQUIRE(m_ <= ukernel.mr);
     if (ukernel.mr != 1) REQUIRE(n_ <= ukernel.nr);
     REQUIRE(layout_is_int8(ukernel.layout) == int8_);
@@ -148,8 +153,15 @@ class GemmTester {
     std::vector<int32_t> c(m_ * c_stride + 8, sentinel);
     // Kernels of layouts without activation sums get none: they must not read them.
     const int32_t* sums = layout_uses_activation_sums(ukernel.layout) ? a_sums.data() : nullptr;
-    ukernel.fn(m_, n_, k_, slices_, a.data(), get_a_stride(), get_a_slice_stride(), packed.data(), sums, c.data(),
-               c_stride);
+    if (u8_form) {
+      std::vector<int8_t> flipped(a.size());
+      for (size_t i = 0; i < a.size(); ++i) flipped[i] = int8_t(a[i] ^ 0x80);
+      u8_form->fn(m_, n_, k_, slices_, flipped.data(), get_a_stride(), get_a_slice_stride(), packed.data(), sums,
+                  c.data(), c_stride);
+    } else {
+      ukernel.fn(m_, n_, k_, slices_, a.data(), get_a_stride(), get_a_slice_stride(), packed.data(), sums, c.data(),
+                 c_stride);
+    }
     const std::vector<int32_t> expected = reference(weights, a);
     size_t mismatches = 0, overwritten = 0;
     for (size_t i = 0; i < c.size(); ++i) {
@@ -213,7 +225,7 @@ class GemmTester {
  private:
   size_t m_ = 1, n_ = 1, k_ = 1, a_stride_ = 0, c_stride_ = 0, threads_ = 0, rows_hint_ = 0;
   size_t slices_ = 1, a_slice_stride_ = 0;
-  bool workspace_ = false, int8_ = false;
+  bool workspace_ = false, int8_ = false, flipped_ = false;
   WeightFill weights_ = WeightFill::random;
   ActFill acts_ = ActFill::random;
   uint32_t seed_ = 1;

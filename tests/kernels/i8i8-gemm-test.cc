@@ -11,8 +11,21 @@ namespace ternrt_test {
 
 namespace {
 
-std::vector<const T2I8GemmUkernel*> runnable_i8i8_ukernels() { return runnable_ukernels(i8i8_gemm_ukernels); }
+// Every runnable i8i8 kernel, and again through its u8-activation form where it has one.
+struct Variant {
+  const T2I8GemmUkernel* kernel;
+  bool flipped;
+};
+std::vector<Variant> runnable_i8i8_variants() {
+  std::vector<Variant> variants;
+  for (const T2I8GemmUkernel* ukernel : runnable_ukernels(i8i8_gemm_ukernels)) {
+    variants.push_back({ukernel, false});
+    if (u8i8_form_of(*ukernel) != nullptr) variants.push_back({ukernel, true});
+  }
+  return variants;
+}
 
+GemmTester int8_tester(const Variant& v) { return GemmTester().int8_weights(true).flipped_activations(v.flipped); }
 GemmTester int8_tester() { return GemmTester().int8_weights(true); }
 
 // k around the 4-byte step, the 8-step int16 block of the nibble kernels (32 bytes) and beyond;
@@ -22,12 +35,13 @@ const size_t kKValues[] = {1, 2, 3, 4, 5, 7, 27, 28, 31, 32, 33, 36, 63, 64, 65,
 }  // namespace
 
 TEST_CASE("i8i8 ukernels: full tile, every k, extreme values") {
-  for (const T2I8GemmUkernel* ukernel : runnable_i8i8_ukernels()) {
+  for (const Variant& v : runnable_i8i8_variants()) {
+    const T2I8GemmUkernel* ukernel = v.kernel;
     for (size_t k : kKValues) {
-      int8_tester().m(ukernel->mr).n(ukernel->nr).k(k).seed(test_seed() + uint32_t(k)).test(*ukernel);
+      int8_tester(v).m(ukernel->mr).n(ukernel->nr).k(k).seed(test_seed() + uint32_t(k)).test(*ukernel);
       for (WeightFill weights : {WeightFill::plus_ones, WeightFill::minus_ones, WeightFill::zeros}) {
         for (ActFill acts : {ActFill::min_values, ActFill::max_values}) {
-          int8_tester().m(ukernel->mr).n(ukernel->nr).k(k).weights(weights).activations(acts).seed(test_seed()).test(*ukernel);
+          int8_tester(v).m(ukernel->mr).n(ukernel->nr).k(k).weights(weights).activations(acts).seed(test_seed()).test(*ukernel);
         }
       }
     }
@@ -36,12 +50,13 @@ TEST_CASE("i8i8 ukernels: full tile, every k, extreme values") {
 
 TEST_CASE("i8i8 ukernels: m in [1, MR], n in [1, NR], odd strides, random sweep") {
   std::mt19937 rng(test_seed());
-  for (const T2I8GemmUkernel* ukernel : runnable_i8i8_ukernels()) {
+  for (const Variant& v : runnable_i8i8_variants()) {
+    const T2I8GemmUkernel* ukernel = v.kernel;
     uint32_t case_index = 0;
     for (size_t m = 1; m <= ukernel->mr; ++m) {
       for (size_t n = 1; n <= ukernel->nr; ++n) {
         for (size_t k : {size_t(3), size_t(27), size_t(45)}) {
-          GemmTester tester = int8_tester();
+          GemmTester tester = int8_tester(v);
           tester.m(m).n(n).k(k).seed(test_seed() + ++case_index).test(*ukernel);
           tester.a_stride(k + 7).c_stride(n + 3).test(*ukernel);
         }
@@ -49,7 +64,7 @@ TEST_CASE("i8i8 ukernels: m in [1, MR], n in [1, NR], odd strides, random sweep"
     }
     for (int i = 0; i < 100; ++i) {
       const size_t m = 1 + rng() % ukernel->mr, n = 1 + rng() % ukernel->nr, k = 1 + rng() % 400;
-      int8_tester().m(m).n(n).k(k).a_stride(k + rng() % 9).c_stride(n + rng() % 5).seed(rng()).test(*ukernel);
+      int8_tester(v).m(m).n(n).k(k).a_stride(k + rng() % 9).c_stride(n + rng() % 5).seed(rng()).test(*ukernel);
     }
   }
 }
@@ -57,16 +72,17 @@ TEST_CASE("i8i8 ukernels: m in [1, MR], n in [1, NR], odd strides, random sweep"
 TEST_CASE("i8i8 ukernels: K in slices and GEMV over many tiles") {
   std::mt19937 rng(test_seed());
   uint32_t case_index = 0;
-  for (const T2I8GemmUkernel* ukernel : runnable_i8i8_ukernels()) {
+  for (const Variant& v : runnable_i8i8_variants()) {
+    const T2I8GemmUkernel* ukernel = v.kernel;
     const size_t unit = t2i8_slice_depth_multiple(ukernel->layout);
     const size_t n_max = ukernel->mr == 1 ? 3 * ukernel->nr + 1 : ukernel->nr;
     for (size_t slices : {size_t(2), size_t(3), size_t(7)}) {
       for (size_t k : {unit, 3 * unit, 12 - 12 % unit, size_t(32), size_t(36), size_t(196)}) {
-        int8_tester().m(ukernel->mr).n(ukernel->nr).k(k).slices(slices).a_stride(3).a_slice_stride(k * 5 + 3)
+        int8_tester(v).m(ukernel->mr).n(ukernel->nr).k(k).slices(slices).a_stride(3).a_slice_stride(k * 5 + 3)
             .seed(test_seed() + ++case_index).test(*ukernel);
         for (WeightFill weights : {WeightFill::plus_ones, WeightFill::minus_ones}) {
           for (ActFill acts : {ActFill::min_values, ActFill::max_values}) {
-            int8_tester().m(ukernel->mr).n(n_max).k(k).slices(slices).weights(weights).activations(acts)
+            int8_tester(v).m(ukernel->mr).n(n_max).k(k).slices(slices).weights(weights).activations(acts)
                 .seed(test_seed()).test(*ukernel);
           }
         }
@@ -75,12 +91,12 @@ TEST_CASE("i8i8 ukernels: K in slices and GEMV over many tiles") {
     for (int i = 0; i < 40; ++i) {
       const size_t m = 1 + rng() % ukernel->mr, n = 1 + rng() % n_max;
       const size_t k = unit * (1 + rng() % 30), slices = 1 + rng() % 5;
-      int8_tester().m(m).n(n).k(k).slices(slices).a_stride(1 + rng() % (2 * k)).a_slice_stride(k + rng() % 300)
+      int8_tester(v).m(m).n(n).k(k).slices(slices).a_stride(1 + rng() % (2 * k)).a_slice_stride(k + rng() % 300)
           .c_stride(n + rng() % 5).seed(rng()).test(*ukernel);
     }
     if (ukernel->mr == 1) {
       for (size_t n = 1; n <= 5 * ukernel->nr + 1; n += 3) {
-        int8_tester().m(1).n(n).k(37).c_stride(n + 3).seed(test_seed() + ++case_index).test(*ukernel);
+        int8_tester(v).m(1).n(n).k(37).c_stride(n + 3).seed(test_seed() + ++case_index).test(*ukernel);
       }
     }
   }
@@ -103,6 +119,26 @@ TEST_CASE("i8i8 ukernel list: every ISA has one int8 layout, every GEMM kernel a
   size_t ternary_count = 0;
   const T2I8GemmUkernel* ternary = t2i8_gemm_ukernels(&ternary_count);
   for (size_t i = 0; i < ternary_count; ++i) CHECK(!layout_is_int8(ternary[i].layout));
+}
+
+TEST_CASE("u8i8 forms: each belongs to one listed GEMM kernel of a layout whose kernels flip") {
+  size_t count = 0, i8i8_count = 0;
+  const U8I8GemmUkernel* forms = u8i8_gemm_ukernels(&count);
+  const T2I8GemmUkernel* i8i8 = i8i8_gemm_ukernels(&i8i8_count);
+  for (size_t i = 0; i < count; ++i) {
+    INFO(forms[i].name);
+    CHECK(std::strstr(forms[i].name, "u8i8_gemm_") == forms[i].name);
+    CHECK(std::strcmp(forms[i].name + 4, forms[i].i8i8_name + 4) == 0);   // same tile and ISA
+    const T2I8GemmUkernel* of = nullptr;
+    for (size_t j = 0; j < i8i8_count; ++j) {
+      if (i8i8[j].fn == forms[i].i8i8) of = &i8i8[j];
+    }
+    REQUIRE(of != nullptr);
+    CHECK(std::strcmp(of->name, forms[i].i8i8_name) == 0);
+    CHECK(of->mr > 1);
+    CHECK(of->layout == WeightLayout::s8_c4_wsums);
+    CHECK(u8i8_form_of(*of) == &forms[i]);
+  }
 }
 
 TEST_CASE("pack_s8 + t2i8_gemm_s32: every supported ISA, threads, GEMV and GEMM") {

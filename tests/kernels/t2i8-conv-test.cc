@@ -1,5 +1,6 @@
 // T2I8Conv (convolution read in place from the image) against im2col_s8 + t2i8_gemm_s8 / _f32 from
-// the library: bit-identical on every supported ISA (ternary and int8 weights), random geometries (strides, vertical dilation,
+// the library: bit-identical on every supported ISA (ternary and int8 weights; int8 ones also from a
+// flipped image through the u8i8 kernel forms), random geometries (strides, vertical dilation,
 // padding on every side, pixels with partial taps), zero points at the ends, 0 and 2 threads. The
 // im2col + GEMM path itself is tested against definitions in im2col-test.cc and t2i8-gemm*-test.cc.
 #include <algorithm>
@@ -123,6 +124,24 @@ TEST_CASE("T2I8Conv equals im2col + t2i8_gemm on every ISA, bit for bit") {
         CHECK(got_s8 == want_s8);
         CHECK(std::memcmp(got_f32.data(), want_f32.data(), got_f32.size() * sizeof(float)) == 0);
         ++tested;
+      }
+      // The same image stored flipped (a ^ 0x80), for the u8i8 kernel forms (VNNI int8 weights).
+      const auto flipped_conv = T2I8Conv::create(*w, g, ImageEncoding::flipped_u8);
+      CHECK((flipped_conv != nullptr) == (int8 && isa == Isa::avx512vnni));
+      if (flipped_conv) {
+        INFO("trial ", trial, " seed ", test_seed(), " kernel ", std::string(flipped_conv->kernel_name()), " zp ", zp);
+        CHECK(std::string(flipped_conv->kernel_name()).rfind("u8i8_gemm_", 0) == 0);
+        std::vector<int8_t> flipped(image.size());
+        for (size_t i = 0; i < image.size(); ++i) flipped[i] = int8_t(image[i] ^ 0x80);
+        std::vector<int32_t> workspace(flipped_conv->workspace_bytes() / 4 + 1, 0x5A5A5A5A);
+        std::vector<int8_t> got_s8(m * n, 0);
+        std::vector<float> got_f32(m * n, 0.0f);
+        flipped_conv->run_s8(flipped.data(), a_scale, zp, scale.data(), bias.data(), out_scale, out_zp, -100, 120,
+                             got_s8.data(), n, pool, workspace.data());
+        flipped_conv->run_f32(flipped.data(), a_scale, zp, scale.data(), bias.data(), -3.0f, 4.0f, got_f32.data(), n,
+                              nullptr, workspace.data());
+        CHECK(got_s8 == want_s8);
+        CHECK(std::memcmp(got_f32.data(), want_f32.data(), got_f32.size() * sizeof(float)) == 0);
       }
     }
   }

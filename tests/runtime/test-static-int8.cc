@@ -639,7 +639,9 @@ TEST_CASE("static int8: a float-weight first layer with K >= 64, or under 4 chan
       CHECK(stat.output == flt.output);
       continue;
     }
-    CHECK(stat.kernels[0].rfind("i8i8_gemm_", 0) == 0);
+    // The u8i8 form where the padded 4-channel image is read in place by a kernel that has one (VNNI).
+    const bool flipped = c < 4 && d == 1 && contains(stat.kernels[0], "avx512vnni");
+    CHECK(stat.kernels[0].rfind(flipped ? "u8i8_gemm_" : "i8i8_gemm_", 0) == 0);
     CHECK(contains(stat.kernels[0], int8_y ? "(f32 static -> s8)" : "(f32 static -> f32)"));
     CHECK(contains(stat.kernels[0], "on 4-channel pixels") == (c < 4));
     // Read in place where the kernels take no activation sums (the AVX2 / AVX-512BW ones do).

@@ -19,10 +19,11 @@ kernels::Im2colGeometry TernaryGemmOp::im2col_geometry() const {
 
 namespace {
 
-// Pixels of c < 4 channels to 4 channels, the extra ones set to fill.
-void pad_pixels_to_4_channels(const int8_t* src, size_t c, size_t pixels, int8_t fill, int8_t* dst) {
+// Pixels of c < 4 channels to 4 channels, the extra ones set to fill, every byte then XORed with
+// flip (0x80 for a flipped_u8 image, else 0).
+void pad_pixels_to_4_channels(const int8_t* src, size_t c, size_t pixels, int8_t fill, uint8_t flip, int8_t* dst) {
   for (size_t p = 0; p < pixels; ++p, src += c, dst += 4) {
-    for (size_t i = 0; i < 4; ++i) dst[i] = i < c ? src[i] : fill;
+    for (size_t i = 0; i < 4; ++i) dst[i] = static_cast<int8_t>((i < c ? src[i] : fill) ^ flip);
   }
 }
 
@@ -87,8 +88,11 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
     pack_int8_weights(args, what);
   }
   // k x k convolutions read the image in place when the kernels allow it (T2I8Conv), else im2col.
+  // A first layer's 4-channel image is written here, flipped when the kernel has a u8 form for it.
   if (!g_.is_pointwise()) {
-    conv_ = kernels::T2I8Conv::create(*packed_, im2col_geometry());
+    if (pad_channels_) conv_ = kernels::T2I8Conv::create(*packed_, im2col_geometry(), kernels::ImageEncoding::flipped_u8);
+    flip_padded_ = conv_ != nullptr;
+    if (!conv_) conv_ = kernels::T2I8Conv::create(*packed_, im2col_geometry());
   }
   const bool in_s8 = args.is_s8(input_);
   bias_data_ = bias_ >= 0 ? reinterpret_cast<const float*>(args.tensor(bias_).data) : nullptr;
@@ -154,7 +158,8 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
     image = quantized;
     if (pad_channels_) {
       int8_t* padded = reinterpret_cast<int8_t*>(scratch + padded_offset_);
-      pad_pixels_to_4_channels(image, g_.in_c, in_pixels(), static_cast<int8_t>(zero_point), padded);
+      pad_pixels_to_4_channels(image, g_.in_c, in_pixels(), static_cast<int8_t>(zero_point), flip_padded_ ? 0x80 : 0,
+                               padded);
       image = padded;
     }
   }
@@ -192,7 +197,7 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
 }
 
 std::string TernaryGemmOp::kernel() const {
-  std::string name = packed_ ? packed_->kernel_name() : "ternary";
+  std::string name = conv_ ? conv_->kernel_name() : packed_ ? packed_->kernel_name() : "ternary";
   if (conv_) name += " in place";   // k x k convolution without im2col (T2I8Conv)
   if (pad_channels_) name += " on 4-channel pixels";
   const bool out_s8 = y_s8_ != nullptr;

@@ -19,20 +19,29 @@
 
 namespace ternrt::kernels {
 
+// How an image's bytes hold its int8 activations: as they are, or flipped, a ^ 0x80 (the u8 value
+// a + 128), for the u8-activation kernel forms (u8i8-gemm.inc). Scale and zero point stay those of a.
+enum class ImageEncoding { s8, flipped_u8 };
+
 class T2I8Conv {
  public:
   // w: the layer's packed weights (K = kernel_h * kernel_w * in_c). nullptr when the layer should
   // use im2col: dilation_w != 1, kernel rows (in_c * kernel_w bytes) not a multiple of the weight
   // layout's K chunk (16 bytes for the 2-bit planes: in_c % 16 == 0 for those) or, for layouts that
-  // take activation sums, shorter than 48 bytes; or when memory runs out.
-  static std::unique_ptr<T2I8Conv> create(const PackedTernaryWeights& w, const Im2colGeometry& g);
+  // take activation sums, shorter than 48 bytes; or when memory runs out. Also nullptr for a
+  // flipped_u8 image when w's micro-kernel has no u8 form.
+  static std::unique_ptr<T2I8Conv> create(const PackedTernaryWeights& w, const Im2colGeometry& g,
+                                          ImageEncoding encoding = ImageEncoding::s8);
+
+  // The micro-kernel it calls (a u8i8 form for a flipped image).
+  const char* kernel_name() const { return kernel_name_; }
 
   // Scratch for one call (padded image, per-pixel and per-output-pixel sums, per-channel terms);
   // any alignment of 4.
   size_t workspace_bytes() const;
 
-  // image: batch x in_h x in_w x in_c int8 (scale a_scale, zero point a_zero_point), readable 64
-  // bytes past its end; c: one row of out_c values per output pixel, c_stride elements apart.
+  // image: batch x in_h x in_w x in_c int8 (scale a_scale, zero point a_zero_point; stored as
+  // create()'s encoding says), readable 64 bytes past its end; c: one row of out_c values per output pixel, c_stride elements apart.
   void run_f32(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale,
                const float* bias, float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool,
                void* workspace) const;
@@ -41,7 +50,7 @@ class T2I8Conv {
               pthreadpool_t pool, void* workspace) const;
 
  private:
-  T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g);
+  T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g, ImageEncoding encoding);
   struct Workspace;
   Workspace split(void* workspace, int32_t a_zero_point) const;
   size_t padded_pixels() const;
@@ -56,6 +65,10 @@ class T2I8Conv {
   Im2colGeometry g_;
   size_t padded_h_, padded_w_;      // the image with the padding the output needs on every side
   bool padded_;                     // some padding: run() copies the image into the workspace
+  ImageEncoding encoding_;
+  void (*ukernel_)(size_t, size_t, size_t, size_t, const int8_t*, size_t, size_t, const uint8_t*, const int32_t*,
+                   int32_t*, size_t);   // T2I8GemmUkernelFn
+  const char* kernel_name_;
 };
 
 }  // namespace ternrt::kernels

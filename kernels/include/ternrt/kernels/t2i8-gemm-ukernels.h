@@ -86,6 +86,23 @@ struct T2I8GemmUkernel {
 #include "ternrt/kernels/i8i8-gemm.inc"
 #undef TERNRT_UKERNEL
 
+// u8-activation forms (u8i8-gemm.inc): fn computes what i8i8 does, reading each activation byte as
+// a ^ 0x80 instead of a.
+struct U8I8GemmUkernel {
+  const char* name;
+  const char* i8i8_name;
+  T2I8GemmUkernelFn i8i8;
+  T2I8GemmUkernelFn fn;
+};
+#define TERNRT_U8I8_UKERNEL(i8i8_name, name)                                                             \
+  void name(size_t mr_, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,             \
+            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride);
+#include "ternrt/kernels/u8i8-gemm.inc"
+#undef TERNRT_U8I8_UKERNEL
+const U8I8GemmUkernel* u8i8_gemm_ukernels(size_t* count);
+// The u8-activation form of an i8i8 kernel; nullptr when it has none.
+const U8I8GemmUkernel* u8i8_form_of(const T2I8GemmUkernel& i8i8);
+
 // Every micro-kernel compiled into this build (whether this CPU runs it or not), in list order:
 // the ternary ones (t2i8-gemm.inc), and the int8-weight ones (i8i8-gemm.inc), which share the
 // signature, the tiles and the drivers (the weights are int8 in [-127, 127] instead of trits).
