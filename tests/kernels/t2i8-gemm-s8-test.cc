@@ -154,14 +154,16 @@ void make_channel_terms(size_t n, size_t k, std::mt19937& rng, Requant* q, std::
 
 }  // namespace
 
-TEST_CASE("t2i8 int8 epilogue: every ISA equals the written-out requantization, every tail width") {
+TEST_CASE("t2i8 int8 epilogue: every ISA equals the written-out requantization, every tail width, row stride") {
   std::mt19937 rng(test_seed());
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
   for (Isa isa : s8_isas()) {
     for (size_t nt = 1; nt <= 70; ++nt) {
-      for (size_t mt : {size_t(1), size_t(3)}) {
-        const size_t acc_stride = nt + 5, c_stride = nt + 2;
+      // Rows back to back (c_stride == nt: the AVX-512 one packs 64 bytes of 16- or 32-channel rows
+      // per store) or apart, whole groups of 4 / 2 rows and left-over rows.
+      for (const auto& [mt, c_gap] : {std::pair<size_t, size_t>{1, 2}, {3, 2}, {1, 0}, {2, 0}, {5, 0}, {16, 0}, {7, 0}}) {
+        const size_t acc_stride = nt + 5, c_stride = nt + c_gap;
         std::vector<int32_t> acc(mt * acc_stride), correction(nt);
         std::vector<float> multiplier(nt), offset(nt);
         for (auto& v : acc) v = int32_t(rng() % 4001) - 2000;
@@ -180,7 +182,7 @@ TEST_CASE("t2i8 int8 epilogue: every ISA equals the written-out requantization, 
           INFO("isa ", std::string(isa_name(isa)), " mt ", mt, " nt ", nt, " range [", int(range.first), ", ",
                int(range.second), "]");
           const int8_t sentinel = 0x33;
-          std::vector<int8_t> c(mt * c_stride, sentinel);
+          std::vector<int8_t> c(mt * c_stride + 64, sentinel);
           REQUIRE(t2i8_epilogue_s8_isa(isa, mt, nt, acc.data(), acc_stride, correction.data(), multiplier.data(),
                                        offset.data(), range.first, range.second, c.data(), c_stride));
           size_t mismatches = 0, overwritten = 0;
@@ -194,6 +196,7 @@ TEST_CASE("t2i8 int8 epilogue: every ISA equals the written-out requantization, 
             }
             for (size_t j = nt; j < c_stride; ++j) overwritten += c[r * c_stride + j] != sentinel;
           }
+          for (size_t i = mt * c_stride; i < c.size(); ++i) overwritten += c[i] != sentinel;
           CHECK(mismatches == 0);
           CHECK(overwritten == 0);
         }
