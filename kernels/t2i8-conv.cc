@@ -100,6 +100,13 @@ T2I8Conv::Workspace T2I8Conv::split(void* workspace, int32_t a_zero_point) const
   return ws;
 }
 
+T2I8Conv::ImageSlot T2I8Conv::image_slot(void* workspace) const {
+  if (!padded_) return ImageSlot{nullptr, 0, 0};
+  const size_t row_stride = padded_w_ * g_.in_c;
+  int8_t* first = static_cast<int8_t*>(workspace) + g_.pad_top * row_stride + g_.pad_left * g_.in_c;
+  return ImageSlot{first, row_stride, padded_h_ * row_stride};
+}
+
 // The activation sum of every output pixel's receptive field (for kernels of layouts that take
 // them): per-pixel sums, then kernel_h x kernel_w of them added along output rows.
 void T2I8Conv::activation_sums(const int8_t* src, const Workspace& ws, pthreadpool_t pool) const {
@@ -166,7 +173,8 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
   const size_t ic = g.in_c, n = w.n_;
   const bool threaded = pool != nullptr && pthreadpool_get_threads_count(pool) > 1;
 
-  // The image with its border of zero points (the quantized float 0 that padding stands for).
+  // The image with its border of zero points (the quantized float 0 that padding stands for); a
+  // null image is in the padded buffer already (image_slot), only its border is written.
   const int8_t* src = image;
   if (padded_) {
     const int8_t pad = int8_t(encoding_ == ImageEncoding::flipped_u8 ? a_zero_point ^ 0x80 : a_zero_point);
@@ -179,7 +187,7 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
           continue;
         }
         std::memset(dst, pad, left);
-        std::memcpy(dst + left, image + (b * g.in_h + py - g.pad_top) * inner, inner);
+        if (image != nullptr) std::memcpy(dst + left, image + (b * g.in_h + py - g.pad_top) * inner, inner);
         std::memset(dst + left + inner, pad, row_bytes - left - inner);
       }
     }

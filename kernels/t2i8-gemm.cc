@@ -703,6 +703,27 @@ void dequantize_s8_f32(Isa isa, const int8_t* q, size_t count, float scale, int3
   quantize_kernels(isa).dequantize(q, count, QuantParams{scale, zero_point}, x);
 }
 
+void quantize_f32_s8_pixels4(Isa isa, const float* x, size_t rows, size_t cols, size_t c, float scale,
+                             int32_t zero_point, bool flipped, int8_t* q, size_t q_row_stride, int8_t* scratch) {
+  const uint8_t flip = flipped ? 0x80 : 0;
+  const QuantParams params{scale, zero_point};
+#if defined(__x86_64__) || defined(_M_X64)
+  if (isa_supported(isa) && (isa == Isa::avx512bw || isa == Isa::avx512vnni)) {
+    quantize_f32_s8_pixels4_avx512(x, rows, cols, c, params, flip, q, q_row_stride);
+    return;
+  }
+#endif
+  const int8_t fill = int8_t(zero_point ^ flip);
+  for (size_t r = 0; r < rows; ++r, x += cols * c, q += q_row_stride) {
+    quantize_kernels(isa).fixed(x, cols * c, params, scratch);
+    const int8_t* src = scratch;
+    for (size_t p = 0; p < cols; ++p, src += c) {
+      int8_t* dst = q + 4 * p;
+      for (size_t i = 0; i < 4; ++i) dst[i] = i < c ? int8_t(src[i] ^ flip) : fill;
+    }
+  }
+}
+
 void quantize_f32_s8_dynamic(const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point) {
   quantize_f32_s8_dynamic_isa(default_isa(), x, count, q, scale, zero_point);
 }

@@ -62,36 +62,51 @@ void quantize_f32_s8_avx512(const float* x, size_t count, int8_t* q, float* scal
   *zero_point = params.zero_point;
 }
 
-void quantize_f32_s8_static_avx512(const float* x, size_t count, QuantParams params, int8_t* q) {
-  const __m512 vscale = _mm512_set1_ps(params.scale), vzp = _mm512_set1_ps(float(params.zero_point));
-  const __m512 lo = _mm512_set1_ps(-128.0f), hi = _mm512_set1_ps(127.0f);
-  // x / scale without vdivps (its throughput bounds this loop): Markstein's correction. With
-  // y = RN(1 / scale) and q within one ulp of x / scale, RN(q + RN(x - q * scale) * y) is the
-  // correctly rounded quotient RN(x / scale) (the residual is exact with FMA). q0 = RN(x * y) can
-  // be 2 ulp off, so one correction makes it 1 ulp close and the second one exact. Needs no
-  // overflow / underflow in the residuals: |x / scale| <= 2^16 after the clamp below, and the scale range
-  // below keeps every residual a normal (exact) float; other scales use the division.
-  const float reciprocal = 1.0f / params.scale;
-  const bool use_reciprocal = params.scale >= 0x1p-60f && params.scale <= 0x1p60f;
-  const __m512 vreciprocal = _mm512_set1_ps(reciprocal);
-  // Static ranges do not bound x: clamp it to +-2^16 steps first (the result saturates there either
-  // way), so the residuals above cannot overflow.
-  const __m512 xmax = _mm512_set1_ps(65536.0f * params.scale), xmin = _mm512_set1_ps(-65536.0f * params.scale);
-  // 16 floats -> 16 int32 in [-128, 127].
-  auto quantize16 = [&](__m512 v) {
-    v = _mm512_min_ps(xmax, _mm512_max_ps(xmin, v));
+namespace {
+
+// x -> clamp(round(x / scale) + zero_point) for 16 floats, as int32 in [-128, 127].
+class Quantizer16 {
+ public:
+  explicit Quantizer16(QuantParams params)
+      : vscale_(_mm512_set1_ps(params.scale)), vzp_(_mm512_set1_ps(float(params.zero_point))),
+        lo_(_mm512_set1_ps(-128.0f)), hi_(_mm512_set1_ps(127.0f)),
+        // x / scale without vdivps (its throughput bounds this loop): Markstein's correction. With
+        // y = RN(1 / scale) and q within one ulp of x / scale, RN(q + RN(x - q * scale) * y) is the
+        // correctly rounded quotient RN(x / scale) (the residual is exact with FMA). q0 = RN(x * y) can
+        // be 2 ulp off, so one correction makes it 1 ulp close and the second one exact. Needs no
+        // overflow / underflow in the residuals: |x / scale| <= 2^16 after the clamp below, and the scale range
+        // below keeps every residual a normal (exact) float; other scales use the division.
+        use_reciprocal_(params.scale >= 0x1p-60f && params.scale <= 0x1p60f),
+        vreciprocal_(_mm512_set1_ps(1.0f / params.scale)),
+        // Static ranges do not bound x: clamp it to +-2^16 steps first (the result saturates there either
+        // way), so the residuals above cannot overflow.
+        xmax_(_mm512_set1_ps(65536.0f * params.scale)), xmin_(_mm512_set1_ps(-65536.0f * params.scale)) {}
+
+  __m512i operator()(__m512 v) const {
+    v = _mm512_min_ps(xmax_, _mm512_max_ps(xmin_, v));
     __m512 quotient;
-    if (use_reciprocal) {
-      quotient = _mm512_mul_ps(v, vreciprocal);
-      quotient = _mm512_fmadd_ps(_mm512_fnmadd_ps(quotient, vscale, v), vreciprocal, quotient);
-      quotient = _mm512_fmadd_ps(_mm512_fnmadd_ps(quotient, vscale, v), vreciprocal, quotient);
+    if (use_reciprocal_) {
+      quotient = _mm512_mul_ps(v, vreciprocal_);
+      quotient = _mm512_fmadd_ps(_mm512_fnmadd_ps(quotient, vscale_, v), vreciprocal_, quotient);
+      quotient = _mm512_fmadd_ps(_mm512_fnmadd_ps(quotient, vscale_, v), vreciprocal_, quotient);
     } else {
-      quotient = _mm512_div_ps(v, vscale);
+      quotient = _mm512_div_ps(v, vscale_);
     }
     v = _mm512_roundscale_ps(quotient, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    v = _mm512_min_ps(hi, _mm512_max_ps(lo, _mm512_add_ps(v, vzp)));
+    v = _mm512_min_ps(hi_, _mm512_max_ps(lo_, _mm512_add_ps(v, vzp_)));
     return _mm512_cvtps_epi32(v);
-  };
+  }
+
+ private:
+  __m512 vscale_, vzp_, lo_, hi_;
+  bool use_reciprocal_;
+  __m512 vreciprocal_, xmax_, xmin_;
+};
+
+}  // namespace
+
+void quantize_f32_s8_static_avx512(const float* x, size_t count, QuantParams params, int8_t* q) {
+  const Quantizer16 quantize16(params);
   // 64 at a time through two saturating packs (exact: values are already in range) and one store;
   // the packs work per 128-bit lane, the final permute restores element order.
   const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
@@ -109,6 +124,27 @@ void quantize_f32_s8_static_avx512(const float* x, size_t count, QuantParams par
   }
 }
 
+void quantize_f32_s8_pixels4_avx512(const float* x, size_t rows, size_t cols, size_t c, QuantParams params,
+                                    uint8_t flip, int8_t* q, size_t q_row_stride) {
+  const Quantizer16 quantize16(params);
+  // Four pixels per step: an expanding load puts their 4 * c floats in lanes 4p .. 4p + c - 1 and
+  // zeros in the others, which quantize to the zero point, the fill.
+  const __mmask16 channels = __mmask16(((1u << c) - 1) * 0x1111u);
+  const __m128i flip_bytes = _mm_set1_epi8(int8_t(flip));
+  for (size_t r = 0; r < rows; ++r, x += cols * c, q += q_row_stride) {
+    size_t p = 0;
+    for (; p + 4 <= cols; p += 4) {
+      const __m128i bytes = _mm512_cvtsepi32_epi8(quantize16(_mm512_maskz_expandloadu_ps(channels, x + p * c)));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + 4 * p), _mm_xor_si128(bytes, flip_bytes));
+    }
+    if (p < cols) {
+      const size_t left = cols - p;   // 1..3 pixels: an expanding load reads only the set lanes' floats
+      const __mmask16 lanes = __mmask16((1u << (4 * left)) - 1);
+      const __m128i bytes = _mm512_cvtsepi32_epi8(quantize16(_mm512_maskz_expandloadu_ps(channels & lanes, x + p * c)));
+      _mm_mask_storeu_epi8(q + 4 * p, lanes, _mm_xor_si128(bytes, flip_bytes));
+    }
+  }
+}
 
 void dequantize_s8_f32_avx512(const int8_t* q, size_t count, QuantParams params, float* x) {
   const __m512i vzp = _mm512_set1_epi32(params.zero_point);

@@ -22,6 +22,12 @@ QuantParams quant_params_from_range(float min, float max);
   void quantize_f32_s8_static_##suffix(const float* x, size_t count, QuantParams params, int8_t* q);            \
   void dequantize_s8_f32_##suffix(const int8_t* q, size_t count, QuantParams params, float* x);
 
+// quantize_f32_s8_pixels4 (t2i8-gemm.h) in one pass: AVX-512 only (other ISAs quantize, then copy).
+#if defined(__x86_64__) || defined(_M_X64)
+void quantize_f32_s8_pixels4_avx512(const float* x, size_t rows, size_t cols, size_t c, QuantParams params,
+                                    uint8_t flip, int8_t* q, size_t q_row_stride);
+#endif
+
 TERNRT_QUANTIZE_DECLARE(scalar)
 #if defined(__x86_64__) || defined(_M_X64)
 TERNRT_QUANTIZE_DECLARE(avx2)

@@ -187,3 +187,56 @@ TEST_CASE("quantize_f32_s8_static / dequantize_s8_f32: every ISA equals the defi
     }
   }
 }
+
+TEST_CASE("quantize_f32_s8_pixels4: every ISA equals the definition, 1-3 channels, flipped or not, strided rows") {
+  std::mt19937 rng(ternrt_test::test_seed());
+  const struct {
+    float scale;
+    int32_t zero_point;
+  } params[] = {{0.02f, -128}, {0.0137f, 5}, {1.0f, 127}, {0x1p-70f, -3}};
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512bw, Isa::avx512vnni, Isa::neon, Isa::neondot}) {
+    if (!isa_supported(isa)) continue;
+    for (const auto& p : params) {
+      for (size_t c : {1, 2, 3}) {
+        for (size_t cols : {1, 2, 3, 4, 5, 7, 8, 13, 32, 35}) {
+          for (bool flipped : {false, true}) {
+            const size_t rows = 1 + rng() % 3, stride = 4 * cols + rng() % 9;
+            std::uniform_real_distribution<float> inside(-3.0f, 3.0f);
+            std::vector<float> x(rows * cols * c);
+            for (size_t i = 0; i < x.size(); ++i) {
+              switch (i % 4) {
+                case 0: x[i] = inside(rng) * 128.0f * p.scale; break;
+                case 1: x[i] = (std::floor(inside(rng) * 40.0f) + 0.5f) * p.scale; break;   // ties
+                case 2: x[i] = (i % 3 ? 1.0f : -1.0f) * 3e38f; break;                         // saturates
+                default: x[i] = 0.0f;
+              }
+            }
+            // The definition: static quantization per value, then 4-byte pixels, the zero point in
+            // the channels past c, every byte XORed with 0x80 when flipped; nothing else written.
+            const int8_t sentinel = 0x5A;
+            std::vector<int8_t> want(rows * stride + 16, sentinel), got(want.size(), sentinel);
+            const int flip = flipped ? 0x80 : 0;
+            for (size_t r = 0; r < rows; ++r) {
+              for (size_t px = 0; px < cols; ++px) {
+                for (size_t i = 0; i < 4; ++i) {
+                  int q = p.zero_point;
+                  if (i < c) {
+                    const float v = std::nearbyint(x[(r * cols + px) * c + i] / p.scale) + float(p.zero_point);
+                    q = int(std::clamp(v, -128.0f, 127.0f));
+                  }
+                  want[r * stride + 4 * px + i] = int8_t(q ^ flip);
+                }
+              }
+            }
+            std::vector<int8_t> scratch(cols * c + 64);
+            quantize_f32_s8_pixels4(isa, x.data(), rows, cols, c, p.scale, p.zero_point, flipped, got.data(), stride,
+                                    scratch.data());
+            INFO(isa_name(isa) << " c=" << c << " cols=" << cols << " rows=" << rows << " stride=" << stride
+                               << " flipped=" << flipped << " scale=" << p.scale << " zp=" << p.zero_point);
+            CHECK(got == want);
+          }
+        }
+      }
+    }
+  }
+}

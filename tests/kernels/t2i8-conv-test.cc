@@ -125,6 +125,25 @@ TEST_CASE("T2I8Conv equals im2col + t2i8_gemm on every ISA, bit for bit") {
         CHECK(std::memcmp(got_f32.data(), want_f32.data(), got_f32.size() * sizeof(float)) == 0);
         ++tested;
       }
+      // The image written by the caller into the padded buffer (image_slot), run with image == nullptr:
+      // run_* must fill the border of a workspace full of junk.
+      {
+        std::vector<int32_t> workspace(conv->workspace_bytes() / 4 + 1, 0x5A5A5A5A);
+        const T2I8Conv::ImageSlot slot = conv->image_slot(workspace.data());
+        // (Bottom / right padding the output never reaches needs no buffer.)
+        if (g.pad_top + g.pad_left > 0) CHECK(slot.data != nullptr);
+        if (slot.data != nullptr) {
+          for (size_t b = 0; b < g.batch; ++b)
+            for (size_t y = 0; y < g.in_h; ++y)
+              std::memcpy(slot.data + b * slot.batch_stride + y * slot.row_stride,
+                          image.data() + (b * g.in_h + y) * g.in_w * g.in_c, g.in_w * g.in_c);
+          std::vector<int8_t> got_s8(m * n, 0);
+          conv->run_s8(nullptr, a_scale, zp, scale.data(), bias.data(), out_scale, out_zp, -100, 120, got_s8.data(), n,
+                       pool, workspace.data());
+          INFO("trial ", trial, " seed ", test_seed(), " image written into the slot");
+          CHECK(got_s8 == want_s8);
+        }
+      }
       // The same image stored flipped (a ^ 0x80), for the u8i8 kernel forms (VNNI int8 weights).
       const auto flipped_conv = T2I8Conv::create(*w, g, ImageEncoding::flipped_u8);
       CHECK((flipped_conv != nullptr) == (int8 && isa == Isa::avx512vnni));

@@ -17,18 +17,6 @@ kernels::Im2colGeometry TernaryGemmOp::im2col_geometry() const {
                                  g_.dilation_h, g_.dilation_w, g_.pad_top, g_.pad_left};
 }
 
-namespace {
-
-// Pixels of c < 4 channels to 4 channels, the extra ones set to fill, every byte then XORed with
-// flip (0x80 for a flipped_u8 image, else 0).
-void pad_pixels_to_4_channels(const int8_t* src, size_t c, size_t pixels, int8_t fill, uint8_t flip, int8_t* dst) {
-  for (size_t p = 0; p < pixels; ++p, src += c, dst += 4) {
-    for (size_t i = 0; i < 4; ++i) dst[i] = static_cast<int8_t>((i < c ? src[i] : fill) ^ flip);
-  }
-}
-
-}  // namespace
-
 size_t TernaryGemmOp::in_pixels() const { return g_.batch * g_.in_h * g_.in_w; }
 
 void TernaryGemmOp::pack_int8_weights(const PrepareArgs& args, const std::string& what) {
@@ -147,7 +135,27 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
   float scale = x_scale_;
   int32_t zero_point = x_zero_point_;
   const int8_t* image = x_s8_;
-  if (image == nullptr) {
+  if (pad_channels_) {
+    // Static float input of 1-3 channels, quantized into 4-byte pixels: straight into the padded
+    // buffer of the in-place convolution when it has one (image = nullptr tells it so), else into
+    // our own; the quantized area is the per-row scratch.
+    const kernels::T2I8Conv::ImageSlot slot =
+        conv_ ? conv_->image_slot(workspace) : kernels::T2I8Conv::ImageSlot{nullptr, 0, 0};
+    const size_t image_floats = g_.in_h * g_.in_w * g_.in_c;
+    if (slot.data != nullptr) {
+      for (size_t b = 0; b < g_.batch; ++b) {
+        kernels::quantize_f32_s8_pixels4(packed_->isa(), x_ + b * image_floats, g_.in_h, g_.in_w, g_.in_c, scale,
+                                         zero_point, flip_padded_, slot.data + b * slot.batch_stride, slot.row_stride,
+                                         quantized);
+      }
+      image = nullptr;
+    } else {
+      int8_t* padded = reinterpret_cast<int8_t*>(scratch + padded_offset_);
+      kernels::quantize_f32_s8_pixels4(packed_->isa(), x_, g_.batch * g_.in_h, g_.in_w, g_.in_c, scale, zero_point,
+                                       flip_padded_, padded, g_.in_w * kPaddedChannels, quantized);
+      image = padded;
+    }
+  } else if (image == nullptr) {
     // The packed weights' ISA (all implementations give the same bits); skips default_isa()'s
     // environment lookup on every call.
     if (static_input_) {
@@ -156,12 +164,6 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
       kernels::quantize_f32_s8_dynamic_isa(packed_->isa(), x_, quantized_count_, quantized, &scale, &zero_point);
     }
     image = quantized;
-    if (pad_channels_) {
-      int8_t* padded = reinterpret_cast<int8_t*>(scratch + padded_offset_);
-      pad_pixels_to_4_channels(image, g_.in_c, in_pixels(), static_cast<int8_t>(zero_point), flip_padded_ ? 0x80 : 0,
-                               padded);
-      image = padded;
-    }
   }
   if (conv_) {
     if (y_s8_ != nullptr) {

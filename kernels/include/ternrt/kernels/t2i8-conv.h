@@ -33,6 +33,17 @@ class T2I8Conv {
   static std::unique_ptr<T2I8Conv> create(const PackedTernaryWeights& w, const Im2colGeometry& g,
                                           ImageEncoding encoding = ImageEncoding::s8);
 
+  // Where a caller that produces the image itself (e.g. quantizes it) may write it, saving run_*'s
+  // copy into the padded buffer: pixel (b, y, x) at data + b * batch_stride + y * row_stride + x *
+  // in_c bytes, in the workspace run_* will get; run_* are then called with image == nullptr and
+  // fill only the border. data is null when the layer has no padding (run_* read the image where
+  // it is, nothing to save).
+  struct ImageSlot {
+    int8_t* data;
+    size_t row_stride, batch_stride;
+  };
+  ImageSlot image_slot(void* workspace) const;
+
   // The micro-kernel it calls (a u8i8 form for a flipped image).
   const char* kernel_name() const { return kernel_name_; }
 
@@ -41,7 +52,8 @@ class T2I8Conv {
   size_t workspace_bytes() const;
 
   // image: batch x in_h x in_w x in_c int8 (scale a_scale, zero point a_zero_point; stored as
-  // create()'s encoding says), readable 64 bytes past its end; c: one row of out_c values per output pixel, c_stride elements apart.
+  // create()'s encoding says), readable 64 bytes past its end, or nullptr when it was written into
+  // image_slot(workspace); c: one row of out_c values per output pixel, c_stride elements apart.
   void run_f32(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale,
                const float* bias, float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool,
                void* workspace) const;

@@ -122,4 +122,13 @@ void quantize_f32_s8_dynamic(const float* x, size_t count, int8_t* q, float* sca
 void quantize_f32_s8_static(Isa isa, const float* x, size_t count, float scale, int32_t zero_point, int8_t* q);
 void dequantize_s8_f32(Isa isa, const int8_t* q, size_t count, float scale, int32_t zero_point, float* x);
 
+// quantize_f32_s8_static of an image of rows x cols pixels of c < 4 float channels into 4-byte
+// pixels (a first layer's image for kernels that step 4 channels at a time): q row r at
+// q + r * q_row_stride, pixel p at 4 * p, the channels' bytes then the zero point in the other
+// ones, every byte XORed with 0x80 when flipped (ImageEncoding::flipped_u8, t2i8-conv.h).
+// scratch: cols * c + 64 bytes, used by the ISAs without a one-pass implementation. The same bytes
+// on every ISA.
+void quantize_f32_s8_pixels4(Isa isa, const float* x, size_t rows, size_t cols, size_t c, float scale,
+                             int32_t zero_point, bool flipped, int8_t* q, size_t q_row_stride, int8_t* scratch);
+
 }  // namespace ternrt::kernels
