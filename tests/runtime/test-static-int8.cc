@@ -445,7 +445,7 @@ TEST_CASE("static int8: max pooling runs on int8, exactly") {
     const Run stat = run(mb.finish(), input, 0);
     REQUIRE(stat.mode == "static");
     REQUIRE(stat.int8.count(a) == 1);
-    CHECK(stat.kernels[1] == (b_is_output ? "xnnpack s8 maxpool (f32 out)" : "xnnpack s8 maxpool"));
+    CHECK(stat.kernels[1] == (b_is_output ? "max_pool_s8 (f32 out)" : "max_pool_s8"));
     const auto& qa = stat.int8.at(a);
     const std::vector<float>& got = stat.tensors.at(b);
     REQUIRE(got.size() == size_t(OH * OW * D));

@@ -1,4 +1,5 @@
-// MAX_POOL_2D (XNNPACK, implicit -inf padding; s8 on the static int8 path) and AVG_POOL_2D (own
+// MAX_POOL_2D (XNNPACK f32, implicit -inf padding; on the static int8 path kernels::max_pool_s8)
+// and AVG_POOL_2D (own
 // loop: XNNPACK's average pooling cannot express count_include_pad, and the op is rare in the models
 // we target).
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include "ops/common.h"
 #include "ops/int8-convert.h"
 #include "ops/op.h"
+#include "ternrt/kernels/max-pool-s8.h"
 
 namespace ternrt {
 namespace {
@@ -112,27 +114,30 @@ class MaxPool2DS8 : public Op {
       out = pooled_.data();
       dequantize_.prepare(out, args.f32(y_), count, x.act_scale, x.act_zero_point, args.isa);
     }
-    const int8_t lo = quantized_bound(act_.min, x.act_scale, x.act_zero_point);
-    const int8_t hi = quantized_bound(act_.max, x.act_scale, x.act_zero_point);
-    xnn_check(xnn_create_max_pooling2d_nhwc_s8(g_.pad_top, g_.pad_right, g_.pad_bottom, g_.pad_left, g_.kernel_h, g_.kernel_w,
-                                               g_.stride_h, g_.stride_w, 1, 1, g_.channels, g_.channels, g_.channels, lo, hi,
-                                               0, op_.out()),
-              label, "xnn_create_max_pooling2d_nhwc_s8");
-    xnn_check(xnn_setup_max_pooling2d_nhwc_s8(op_.get(), g_.batch, g_.in_h, g_.in_w, args.s8(x_), out, args.pool), label,
-              "xnn_setup_max_pooling2d_nhwc_s8");
+    lo_ = quantized_bound(act_.min, x.act_scale, x.act_zero_point);
+    hi_ = quantized_bound(act_.max, x.act_scale, x.act_zero_point);
+    kg_ = kernels::MaxPoolGeometry{g_.batch,    g_.in_h,     g_.in_w,     g_.channels, g_.out_h,   g_.out_w,
+                                   g_.kernel_h, g_.kernel_w, g_.stride_h, g_.stride_w, g_.pad_top, g_.pad_left};
+    x_data_ = args.s8(x_);
+    y_data_ = out;
+    isa_ = args.isa;
   }
   void run(pthreadpool_t pool) override {
-    run_xnn(op_.get(), pool, "max_pool_2d");
+    kernels::max_pool_s8(isa_, kg_, x_data_, lo_, hi_, y_data_, pool);
     if (!pooled_.empty()) dequantize_.run(pool);
   }
-  std::string kernel() const override { return pooled_.empty() ? "xnnpack s8 maxpool" : "xnnpack s8 maxpool (f32 out)"; }
+  std::string kernel() const override { return pooled_.empty() ? "max_pool_s8" : "max_pool_s8 (f32 out)"; }
   bool handles_int8() const override { return true; }
 
  private:
   PoolGeometry g_;
   Activation act_;
   int x_, y_;
-  XnnOp op_;
+  kernels::MaxPoolGeometry kg_{};
+  kernels::Isa isa_ = kernels::Isa::scalar;
+  const int8_t* x_data_ = nullptr;
+  int8_t* y_data_ = nullptr;
+  int8_t lo_ = -128, hi_ = 127;
   std::vector<int8_t> pooled_;   // float output: the int8 result before dequantizing
   DequantizeS8 dequantize_;
 };
