@@ -204,25 +204,32 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
 
   // One tile: up to MR output pixels of one output row x NR output channels, one micro-kernel call
   // with a K slice per kernel row.
-  auto tile = [&](size_t row_tile, size_t channel_tile) {
-    const size_t row = row_tile / column_tiles, ox0 = row_tile % column_tiles * ukernel.mr;
-    const size_t b = row / g.out_h, oy = row % g.out_h;
-    const size_t n0 = channel_tile * ukernel.nr, nt = std::min(ukernel.nr, n - n0);
+  // Output row `row` (b * out_h + oy), pixels from ox0, channel tile ct.
+  auto tile = [&](size_t row, size_t b, size_t oy, size_t ox0, size_t ct) {
+    const size_t n0 = ct * ukernel.nr, nt = std::min(ukernel.nr, n - n0);
     const size_t mt = std::min(ukernel.mr, g.out_w - ox0);
     const size_t pixel = (b * padded_h_ + oy * g.stride_h) * padded_w_ + ox0 * g.stride_w;
     alignas(64) int32_t acc[kMaxRows * kMaxChannels];
-    ukernel_(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + channel_tile * tile_bytes,
-               ws.out_sums + row * g.out_w + ox0, acc, nt);
+    ukernel_(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + ct * tile_bytes,
+             ws.out_sums + row * g.out_w + ox0, acc, nt);
     epilogue(mt, nt, acc, nt, ws.correction + n0, ws.multiplier + n0, ws.offset + n0, out_min, out_max,
              c + (row * g.out_w + ox0) * c_stride + n0, c_stride);
   };
-  const size_t row_tiles = g.batch * g.out_h * column_tiles;
-  if (!threaded) {
-    for (size_t rt = 0; rt < row_tiles; ++rt)
-      for (size_t ct = 0; ct < channel_tiles; ++ct) tile(rt, ct);
+  if (!threaded) {   // nested loops: no divisions per tile (~5% of a small model's time was this loop)
+    for (size_t b = 0, row = 0; b < g.batch; ++b)
+      for (size_t oy = 0; oy < g.out_h; ++oy, ++row)
+        for (size_t ox0 = 0; ox0 < g.out_w; ox0 += ukernel.mr)
+          for (size_t ct = 0; ct < channel_tiles; ++ct) tile(row, b, oy, ox0, ct);
     return;
   }
-  pthreadpool_parallelize_2d(pool, [&](size_t rt, size_t ct) { tile(rt, ct); }, row_tiles, channel_tiles);
+  const size_t row_tiles = g.batch * g.out_h * column_tiles;
+  pthreadpool_parallelize_2d(
+      pool,
+      [&](size_t rt, size_t ct) {
+        const size_t row = rt / column_tiles;
+        tile(row, row / g.out_h, row % g.out_h, rt % column_tiles * ukernel.mr, ct);
+      },
+      row_tiles, channel_tiles);
 }
 
 void T2I8Conv::run_f32(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale,
