@@ -40,6 +40,30 @@ struct GenericWindows {
   }
 };
 
+// The byte loops from byte `from` on: the scalar build's ops, and the tails of wider ones.
+struct ByteLoops {
+  static void max_into(int8_t* acc, const int8_t* x, size_t n, size_t from = 0) {
+    for (size_t i = from; i < n; ++i) acc[i] = std::max(acc[i], x[i]);
+  }
+  static void clamp_store(const int8_t* v, size_t n, int8_t lo, int8_t hi, int8_t* y, size_t from = 0) {
+    for (size_t i = from; i < n; ++i) y[i] = std::min(hi, std::max(lo, v[i]));
+  }
+  static void rows_max(const int8_t* p, size_t row_stride, size_t rows, size_t n, int8_t* y, size_t from = 0) {
+    for (size_t i = from; i < n; ++i) {
+      int8_t best = p[i];
+      for (size_t r = 1; r < rows; ++r) best = std::max(best, p[r * row_stride + i]);
+      y[i] = best;
+    }
+  }
+  static void window_max(const int8_t* p, size_t count, size_t c, int8_t lo, int8_t hi, int8_t* y, size_t from = 0) {
+    for (size_t i = from; i < c; ++i) {
+      int8_t best = p[i];
+      for (size_t j = 1; j < count; ++j) best = std::max(best, p[j * c + i]);
+      y[i] = std::min(hi, std::max(lo, best));
+    }
+  }
+};
+
 // Output row (b, oy).
 template <typename Ops>
 void max_pool_s8_row(const MaxPoolGeometry& g, const int8_t* x, int8_t lo, int8_t hi, int8_t* y, size_t b,
