@@ -287,6 +287,23 @@ std::string shape_name(const Shape& s) {
   return "/" + s.list + "/M:" + std::to_string(s.m) + "/N:" + std::to_string(s.n) + "/K:" + std::to_string(s.k);
 }
 
+// "<kernel>/direct/<list>/M:../N:../K:..": every GEMM micro-kernel of a list this CPU runs (not the
+// scalar reference), alone over the shape, and the u8-activation form (u8i8-gemm.inc) of those that
+// have one. GEMM shapes only.
+void register_direct_ukernels(const T2I8GemmUkernel* (*list)(size_t*), const Shape& s) {
+  size_t count = 0;
+  const T2I8GemmUkernel* all = list(&count);
+  for (size_t i = 0; i < count && s.m > 1; ++i) {
+    if (all[i].mr == 1 || !isa_supported(all[i].isa) || all[i].isa == Isa::scalar) continue;
+    benchmark::RegisterBenchmark((std::string(all[i].name) + "/direct" + shape_name(s)).c_str(), bench_ukernel, s,
+                                 &all[i], all[i].fn);
+    if (const U8I8GemmUkernel* form = u8i8_form_of(all[i])) {
+      benchmark::RegisterBenchmark((std::string(form->name) + "/direct" + shape_name(s)).c_str(), bench_ukernel, s,
+                                   &all[i], form->fn);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -325,13 +342,7 @@ int main(int argc, char** argv) {
         benchmark::RegisterBenchmark((std::string(ukernel->name) + "/s8out" + shape_name(s)).c_str(), bench_ternary,
                                      s, isa, true);
       }
-      size_t count = 0;
-      const T2I8GemmUkernel* all = t2i8_gemm_ukernels(&count);
-      for (size_t i = 0; i < count && s.m > 1; ++i) {
-        if (all[i].mr == 1 || !isa_supported(all[i].isa) || all[i].isa == Isa::scalar) continue;
-        benchmark::RegisterBenchmark((std::string(all[i].name) + "/direct" + shape_name(s)).c_str(), bench_ukernel, s,
-                                     &all[i], all[i].fn);
-      }
+      register_direct_ukernels(t2i8_gemm_ukernels, s);
       benchmark::RegisterBenchmark(("xnnpack_qs8" + shape_name(s)).c_str(), bench_xnnpack_qs8, s);
       benchmark::RegisterBenchmark(("xnnpack_f32" + shape_name(s)).c_str(), bench_xnnpack_f32, s);
     }
@@ -342,18 +353,7 @@ int main(int argc, char** argv) {
       const T2I8GemmUkernel* ukernel = i8i8_gemm_choose_ukernel(isa, s.n);
       benchmark::RegisterBenchmark((std::string(ukernel->name) + shape_name(s)).c_str(), bench_int8_weights, s, isa);
     }
-    // Every i8i8 GEMM micro-kernel alone, and its u8-activation form (u8i8-gemm.inc) where it has one.
-    size_t count = 0;
-    const T2I8GemmUkernel* all = i8i8_gemm_ukernels(&count);
-    for (size_t i = 0; i < count && s.m > 1; ++i) {
-      if (all[i].mr == 1 || !isa_supported(all[i].isa) || all[i].isa == Isa::scalar) continue;
-      benchmark::RegisterBenchmark((std::string(all[i].name) + "/direct" + shape_name(s)).c_str(), bench_ukernel, s,
-                                   &all[i], all[i].fn);
-      if (const U8I8GemmUkernel* form = u8i8_form_of(all[i])) {
-        benchmark::RegisterBenchmark((std::string(form->name) + "/direct" + shape_name(s)).c_str(), bench_ukernel, s,
-                                     &all[i], form->fn);
-      }
-    }
+    register_direct_ukernels(i8i8_gemm_ukernels, s);
     benchmark::RegisterBenchmark(("xnnpack_qs8" + shape_name(s)).c_str(), bench_xnnpack_qs8, s);
     benchmark::RegisterBenchmark(("xnnpack_f32" + shape_name(s)).c_str(), bench_xnnpack_f32, s);
   }
