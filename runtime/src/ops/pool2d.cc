@@ -1,7 +1,6 @@
 // MAX_POOL_2D (XNNPACK f32, implicit -inf padding; on the static int8 path kernels::max_pool_s8)
-// and AVG_POOL_2D (own
-// loop: XNNPACK's average pooling cannot express count_include_pad, and the op is rare in the models
-// we target).
+// and AVG_POOL_2D (own loop: XNNPACK's average pooling cannot express count_include_pad, and the op
+// is rare in the models we target).
 #include <algorithm>
 #include <limits>
 #include <vector>
