@@ -12,6 +12,9 @@
 
 namespace ternrt::kernels {
 
+// Every window must reach into the image: pads smaller than the window on every side, and out_h /
+// out_w at most what those pads give ((in + pad_before + pad_after - kernel) / stride + 1); the
+// runtime's MAX_POOL_2D validation guarantees it.
 struct MaxPoolGeometry {
   size_t batch, in_h, in_w, channels;   // pixels of `channels` bytes, back to back
   size_t out_h, out_w;
