@@ -3,8 +3,9 @@
 // micro-kernels read them in place with a row stride of stride_w * in_c, one K slice per kernel row
 // (t2i8-gemm-ukernels.h): one call per tile, accumulators in registers across the kernel rows. A
 // padded layer first copies the image into a buffer with a border of the zero point (about the
-// image's size, against kernel_h * kernel_w times that for im2col). The activation sums (layouts
-// that take them) come from per-pixel sums. Results are bit-identical to im2col_s8 (padding = the
+// image's size, against kernel_h * kernel_w times that for im2col), unless the caller wrote it there
+// (image_slot). An image stored flipped (ImageEncoding::flipped_u8) runs the kernels' u8i8 forms. The
+// activation sums (layouts that take them) come from per-pixel sums. Results are bit-identical to im2col_s8 (padding = the
 // image's zero point) followed by t2i8_gemm_f32 / t2i8_gemm_s8.
 #pragma once
 
