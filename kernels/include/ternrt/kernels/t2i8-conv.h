@@ -16,6 +16,7 @@
 #include <pthreadpool.h>
 
 #include "ternrt/kernels/im2col.h"
+#include "ternrt/kernels/t2i8-gemm-ukernels.h"
 #include "ternrt/kernels/t2i8-gemm.h"
 
 namespace ternrt::kernels {
@@ -79,8 +80,7 @@ class T2I8Conv {
   size_t padded_h_, padded_w_;      // the image with the padding the output needs on every side
   bool padded_;                     // some padding: run() copies the image into the workspace
   ImageEncoding encoding_;
-  void (*ukernel_)(size_t, size_t, size_t, size_t, const int8_t*, size_t, size_t, const uint8_t*, const int32_t*,
-                   int32_t*, size_t);   // T2I8GemmUkernelFn
+  T2I8GemmUkernelFn ukernel_;
   const char* kernel_name_;
 };
 
