@@ -1,5 +1,6 @@
-// AVX-512 quantize_f32_s8_dynamic (compiled with -mavx512f -mavx512bw -mavx512vl): same operations
-// as the scalar code per element (exact min/max, division, round-to-nearest-even, clamp).
+// AVX-512 quantize_f32_s8_dynamic (compiled with -mavx512f -mavx512bw -mavx512vl -mavx512dq): the
+// scalar code's results per element (exact min/max, correctly rounded division, round-to-nearest-even,
+// clamp).
 // GCC 12's AVX-512 intrinsics self-initialise an "undefined" operand and warn about it when inlined
 // (GCC bug 105593, a false positive); silence only that here.
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -64,12 +65,13 @@ void quantize_f32_s8_avx512(const float* x, size_t count, int8_t* q, float* scal
 
 namespace {
 
-// x -> clamp(round(x / scale) + zero_point) for 16 floats, as int32 in [-128, 127].
+// x -> round(x / scale) + zero_point for 16 floats as int32, saturated to [-128, 127] by the caller's
+// conversion to bytes (packs or vpmovsdb): the scalar code's clamp, without two vector operations.
+// A NaN converts to INT32_MIN, so it saturates to -128 as in the scalar code.
 class Quantizer16 {
  public:
   explicit Quantizer16(QuantParams params)
       : vscale_(_mm512_set1_ps(params.scale)), vzp_(_mm512_set1_ps(float(params.zero_point))),
-        lo_(_mm512_set1_ps(-128.0f)), hi_(_mm512_set1_ps(127.0f)),
         // x / scale without vdivps (its throughput bounds this loop): Markstein's correction. With
         // y = RN(1 / scale) and q within one ulp of x / scale, RN(q + RN(x - q * scale) * y) is the
         // correctly rounded quotient RN(x / scale) (the residual is exact with FMA). q0 = RN(x * y) can
@@ -78,12 +80,12 @@ class Quantizer16 {
         // below keeps every residual a normal (exact) float; other scales use the division.
         use_reciprocal_(params.scale >= 0x1p-60f && params.scale <= 0x1p60f),
         vreciprocal_(_mm512_set1_ps(1.0f / params.scale)),
-        // Static ranges do not bound x: clamp it to +-2^16 steps first (the result saturates there either
-        // way), so the residuals above cannot overflow.
-        xmax_(_mm512_set1_ps(65536.0f * params.scale)), xmin_(_mm512_set1_ps(-65536.0f * params.scale)) {}
+        // Static ranges do not bound x: clamp |x| to 2^16 steps first (the result saturates there either
+        // way), so the residuals above cannot overflow and the sum below stays an exact integer.
+        xlimit_(_mm512_set1_ps(65536.0f * params.scale)) {}
 
   __m512i operator()(__m512 v) const {
-    v = _mm512_min_ps(xmax_, _mm512_max_ps(xmin_, v));
+    v = _mm512_range_ps(v, xlimit_, 0x02);   // sign(v) * min(|v|, limit); a NaN stays NaN
     __m512 quotient;
     if (use_reciprocal_) {
       quotient = _mm512_mul_ps(v, vreciprocal_);
@@ -93,21 +95,20 @@ class Quantizer16 {
       quotient = _mm512_div_ps(v, vscale_);
     }
     v = _mm512_roundscale_ps(quotient, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    v = _mm512_min_ps(hi_, _mm512_max_ps(lo_, _mm512_add_ps(v, vzp_)));
-    return _mm512_cvtps_epi32(v);
+    return _mm512_cvtps_epi32(_mm512_add_ps(v, vzp_));
   }
 
  private:
-  __m512 vscale_, vzp_, lo_, hi_;
+  __m512 vscale_, vzp_;
   bool use_reciprocal_;
-  __m512 vreciprocal_, xmax_, xmin_;
+  __m512 vreciprocal_, xlimit_;
 };
 
 }  // namespace
 
 void quantize_f32_s8_static_avx512(const float* x, size_t count, QuantParams params, int8_t* q) {
   const Quantizer16 quantize16(params);
-  // 64 at a time through two saturating packs (exact: values are already in range) and one store;
+  // 64 at a time through two saturating packs (the clamp to [-128, 127]) and one store;
   // the packs work per 128-bit lane, the final permute restores element order.
   const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   size_t i = 0;

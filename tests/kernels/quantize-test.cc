@@ -156,15 +156,16 @@ TEST_CASE("quantize_f32_s8_static / dequantize_s8_f32: every ISA equals the defi
     }
     for (const auto& p : params) {
       for (size_t n : sizes) {
-        // Values inside the range, ties (k + 0.5 steps), and huge ones that must saturate.
+        // Values inside the range, ties (k + 0.5 steps), and huge or infinite ones that must saturate.
         std::uniform_real_distribution<float> inside(-3.0f, 3.0f);
         std::vector<float> x(n);
         for (size_t i = 0; i < n; ++i) {
-          switch (i % 5) {
+          switch (i % 6) {
             case 0: x[i] = inside(rng) * 128.0f * p.scale; break;
             case 1: x[i] = (std::floor(inside(rng) * 40.0f) + 0.5f) * p.scale; break;
             case 2: x[i] = (i % 2 ? 1.0f : -1.0f) * 3e38f; break;
             case 3: x[i] = inside(rng) * 1e20f; break;
+            case 4: x[i] = (i % 3 ? -1.0f : 1.0f) * INFINITY; break;
             default: x[i] = 0.0f;
           }
         }
