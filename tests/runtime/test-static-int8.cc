@@ -315,8 +315,10 @@ TEST_CASE("static int8: the first layer's int8 output is the requantized float r
     const int b = mb.constant("b", {D}, random_floats(rng, D, -0.5f, 0.5f));
     const int a = mb.activation("a", {1, H, W, D});
     mb.op(fb::OpCode::CONV_2D, {x, w, b}, {a}, conv_options(1, 1, 1, 1, 1, 1, 1, act));
-    const int w2 = mb.ternary("w2", {3, 1, 1, D}, random_trits(rng, 3 * D), random_floats(rng, 3, 0.05f, 0.5f));
-    const int y = mb.activation("y", {1, H, W, 3});
+    // 16 outputs: a narrower ternary layer with a float output would run in float (conv2d.cc) and
+    // turn `a` float.
+    const int w2 = mb.ternary("w2", {16, 1, 1, D}, random_trits(rng, 16 * D), random_floats(rng, 16, 0.05f, 0.5f));
+    const int y = mb.activation("y", {1, H, W, 16});
     mb.op(fb::OpCode::CONV_2D, {a, w2}, {y}, conv_options(1, 0, 0, 0, 0));
     mb.inputs({x});
     mb.outputs({y});
@@ -337,6 +339,50 @@ TEST_CASE("static int8: the first layer's int8 output is the requantized float r
     }
     INFO("activation " << fb::EnumNameActivation(act));
     CHECK(worst <= 1);
+  }
+}
+
+TEST_CASE("static int8: a ternary layer narrower than 16 channels with a float output runs in float") {
+  // x -> ternary 3x3 -> a -> ternary 1x1 with N outputs -> y (float graph output). With N < 16 the 1x1
+  // runs in XNNPACK f32 with expanded weights, so `a` stays float (no quantization pass in the 3x3);
+  // from N = 16 on it is a t2i8 layer reading `a` as int8. Both compute the same function: the
+  // output stays within the int8 path's rounding of the float run's.
+  std::mt19937 rng(test_seed() + 9);
+  const int C = 5, D = 40, H = 6, W = 7;
+  const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
+  for (int n : {12, 15, 16}) {
+    ModelBuilder mb;
+    const int x = mb.activation("x", {1, H, W, C});
+    const int w = mb.ternary("w", {D, 3, 3, C}, random_trits(rng, D * 9 * C), random_floats(rng, D, 0.05f, 0.3f));
+    const int a = mb.activation("a", {1, H, W, D});
+    mb.op(fb::OpCode::CONV_2D, {x, w}, {a}, conv_options(1, 1, 1, 1, 1, 1, 1, fb::Activation::RELU));
+    const int w2 = mb.ternary("w2", {n, 1, 1, D}, random_trits(rng, n * D), random_floats(rng, n, 0.05f, 0.3f));
+    const int y = mb.activation("y", {1, H, W, n});
+    mb.op(fb::OpCode::CONV_2D, {a, w2}, {y}, conv_options(1, 0, 0, 0, 0));
+    mb.inputs({x});
+    mb.outputs({y});
+    const Run as_float = run(mb.finish(), input, TERNRT_FLAG_TERNARY_AS_FLOAT);
+    set_ranges_from(mb, as_float, {x, a});
+    const Run stat = run(mb.finish(), input, 0);
+    INFO("N = " << n << ": " << stat.kernels[0] << " | " << stat.kernels[1]);
+    REQUIRE(stat.mode == "static");
+    REQUIRE(stat.kernels.size() == 2);
+    if (n < 16) {
+      CHECK(stat.kernels[1] == "xnnpack f32 conv (ternary weights expanded)");
+      CHECK(stat.int8.count(a) == 0);
+      CHECK(contains(stat.kernels[0], "-> f32)"));
+    } else {
+      CHECK(stat.kernels[1].rfind("t2i8_gemm_", 0) == 0);
+      CHECK(stat.int8.count(a) == 1);
+      CHECK(contains(stat.kernels[0], "-> s8)"));
+    }
+    // The ternary products are the same; only the int8 roundings of x (and of a for N >= 16) differ.
+    double worst = 0, peak = 0;
+    for (size_t i = 0; i < stat.output.size(); ++i) {
+      worst = std::max(worst, std::fabs(double(stat.output[i]) - as_float.output[i]));
+      peak = std::max(peak, std::fabs(double(as_float.output[i])));
+    }
+    CHECK(worst <= 0.05 * peak);
   }
 }
 

@@ -149,7 +149,10 @@ std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOpt
   // scale * trit: K per group is tiny (e.g. 9), so an int8 GEMM per group cannot pay for quantizing.
   const bool ternary = model.tensors()[op.inputs[1]].type == fb::TensorType::TERNARY2;
   const size_t depth = p.g.kernel_h * p.g.kernel_w * p.g.in_c;
-  if (ternary && p.groups == 1 && !options.ternary_as_float && depth >= kMinTernaryGemmDepth) {
+  // Static path: narrow layers with a float output run in float too (kMinTernaryGemmOutputsToFloat).
+  const bool narrow_to_float = options.static_ranges && p.g.out_c < kMinTernaryGemmOutputsToFloat &&
+                               !options.is_s8(op.outputs[0]);
+  if (ternary && p.groups == 1 && !options.ternary_as_float && depth >= kMinTernaryGemmDepth && !narrow_to_float) {
     return std::make_unique<TernaryGemmOp>(p.g, act, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
   }
   // Static int8 path, groups 1: float weights run as int8 (the i8i8 kernels, TernaryGemmOp) when the

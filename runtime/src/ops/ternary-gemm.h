@@ -40,6 +40,13 @@ struct ConvGeometry {
 // benchmarks/RESULTS.md).
 constexpr size_t kMinTernaryGemmDepth = 32;
 
+// On the static int8 path, a ternary layer with fewer output channels than this and a float output
+// runs in float with expanded weights too (its input then stays float): the int8 GEMM fills only
+// part of each 16-channel vector, and the int8 input it reads costs its producer a quantization pass.
+// The fixture MobileNet's 1x1 projection (K = 36, N = 12, 1024 rows) took 14.5 us on t2i8 against
+// 14.1 us in f32, plus ~6 us of quantizing in the depthwise layer before it (benchmarks/RESULTS.md).
+constexpr size_t kMinTernaryGemmOutputsToFloat = 16;
+
 // Float-weight convolutions reading a float input with a static range (a model's first layer) run
 // with int8 weights from this K on, or with fewer than 4 input channels (kPaddedChannels) and an
 // int8 output (conv2d.cc); otherwise they stay in XNNPACK f32. A 3x3 stem on 3 channels (K = 27) through im2col took 18 us as int8
