@@ -1,5 +1,5 @@
 // AVX2 int8 epilogue (t2i8-epilogue-s8.h): 8 channels per vector, the scalar operations in the
-// same order (this file is built with -ffp-contract=off). vmaxps(y, lo) returns lo when y is NaN,
+// same order (this file is built with -mfma -ffp-contract=off: only the written-out fma fuses). vmaxps(y, lo) returns lo when y is NaN,
 // like the scalar y > lo ? y : lo. vcvtps2dq rounds with MXCSR (nearest-even), as lrintf does.
 #include <immintrin.h>
 
@@ -12,8 +12,7 @@ namespace ternrt::kernels {
 namespace {
 
 inline __m256i requantize(__m256i x, __m256i corr, __m256 mul, __m256 add, __m256 lo, __m256 hi) {
-  __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(x, corr)), mul);
-  y = _mm256_add_ps(y, add);
+  __m256 y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(x, corr)), mul, add);
   y = _mm256_min_ps(_mm256_max_ps(y, lo), hi);   // operand order matters for NaN
   return _mm256_cvtps_epi32(y);
 }

@@ -19,9 +19,25 @@ namespace {
 // with a NaN; a y below lo rounds to at most out_min, which the max raises to out_min. So "min in
 // float, max in int8" is the scalar min(max(y, lo), hi) rounded, for every y.
 inline __m512i requantize_to_max(__m512i x, __m512i corr, __m512 mul, __m512 add, __m512 hi) {
-  __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(x, corr)), mul);
-  y = _mm512_add_ps(y, add);
+  const __m512 y = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(x, corr)), mul, add);
   return _mm512_cvtps_epi32(_mm512_min_ps(hi, y));
+}
+
+// The same without the float min, when no y can reach 2^31 (the terms pass `terms_bound_y`): the
+// conversion is then exact and the saturating narrowing, an int8 max with out_min and an int8 min
+// with out_max give the same bytes (y >= out_max rounds to at least out_max). One operation less per
+// 16 outputs of the ~7 an output vector costs.
+inline __m512i requantize(__m512i x, __m512i corr, __m512 mul, __m512 add) {
+  return _mm512_cvtps_epi32(_mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(x, corr)), mul, add));
+}
+
+// |acc - correction| < 2^31, so |y| < 2^30 when |multiplier| <= 1/4 and |offset| <= 2^29 (NaN fails
+// the test). Multipliers are scale ratios, about 0.001-0.1 in real layers.
+inline bool terms_bound_y(__mmask16 lanes, __m512 mul, __m512 add) {
+  const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7FFFFFFF));
+  const __mmask16 ok = _mm512_cmp_ps_mask(_mm512_and_ps(mul, abs_mask), _mm512_set1_ps(0.25f), _CMP_LE_OQ) &
+                       _mm512_cmp_ps_mask(_mm512_and_ps(add, abs_mask), _mm512_set1_ps(0x1p29f), _CMP_LE_OQ);
+  return (ok & lanes) == lanes;
 }
 
 // Four vectors of 16 int32 to 64 saturated int8 in the order a, b, c, d: the in-lane packs leave
@@ -49,7 +65,22 @@ size_t rows_in_packed_stores(size_t mt, const int32_t* acc, size_t acc_stride, c
     mul[v] = _mm512_loadu_ps(multiplier + 16 * v);
     add[v] = _mm512_loadu_ps(offset + 16 * v);
   }
+  bool bounded = true;
+  for (size_t v = 0; v < V; ++v) bounded = bounded && terms_bound_y(0xFFFF, mul[v], add[v]);
   size_t r = 0;
+  if (bounded) {
+    const __m512i hi_bytes = _mm512_set1_epi8(out_max);
+    for (; r + kRows <= mt; r += kRows) {
+      __m512i q[4];
+      for (size_t i = 0; i < 4; ++i) {
+        const size_t v = i % V;
+        q[i] = requantize(_mm512_loadu_si512(acc + (r + i / V) * acc_stride + 16 * v), corr[v], mul[v], add[v]);
+      }
+      const __m512i bytes = _mm512_max_epi8(pack_in_order(q[0], q[1], q[2], q[3]), lo);
+      _mm512_storeu_si512(c + r * 16 * V, _mm512_min_epi8(bytes, hi_bytes));
+    }
+    return r;
+  }
   for (; r + kRows <= mt; r += kRows) {
     __m512i q[4];
     for (size_t i = 0; i < 4; ++i) {
@@ -83,6 +114,15 @@ void t2i8_epilogue_s8__avx512(size_t mt, size_t nt, const int32_t* acc, size_t a
     const __m512i corr = _mm512_maskz_loadu_epi32(lanes, correction + j);
     const __m512 mul = _mm512_maskz_loadu_ps(lanes, multiplier + j);
     const __m512 add = _mm512_maskz_loadu_ps(lanes, offset + j);
+    if (terms_bound_y(lanes, mul, add)) {
+      const __m128i hi_bytes = _mm_set1_epi8(out_max);
+      for (size_t r = done; r < mt; ++r) {
+        const __m512i x = _mm512_maskz_loadu_epi32(lanes, acc + (r - done) * acc_stride + j);
+        const __m128i bytes = _mm_max_epi8(_mm512_cvtsepi32_epi8(requantize(x, corr, mul, add)), lo);
+        _mm_mask_storeu_epi8(c + (r - done) * c_stride + j, lanes, _mm_min_epi8(bytes, hi_bytes));
+      }
+      continue;
+    }
     for (size_t r = done; r < mt; ++r) {
       const __m512i x = _mm512_maskz_loadu_epi32(lanes, acc + (r - done) * acc_stride + j);
       const __m128i bytes = _mm_max_epi8(_mm512_cvtsepi32_epi8(requantize_to_max(x, corr, mul, add, hi)), lo);

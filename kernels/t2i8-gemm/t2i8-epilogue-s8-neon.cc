@@ -1,6 +1,5 @@
 // AArch64 NEON int8 epilogue (t2i8-epilogue-s8.h) for neon and neondot: 4 channels per vector, the
-// scalar operations in the same order (GCC implements vmulq/vaddq as plain vector arithmetic, so
-// this file is built with -ffp-contract=off to keep them from fusing into fmla). vmaxnmq(y, lo)
+// scalar operations in the same order (vfmaq is the scalar fma). vmaxnmq(y, lo)
 // returns lo when y is NaN, like the scalar y > lo ? y : lo. vcvtnq rounds to nearest-even (lrintf
 // in the default rounding mode).
 #include <arm_neon.h>
@@ -15,8 +14,7 @@ namespace {
 
 inline int32x4_t requantize(int32x4_t x, int32x4_t corr, float32x4_t mul, float32x4_t add, float32x4_t lo,
                             float32x4_t hi) {
-  float32x4_t y = vmulq_f32(vcvtq_f32_s32(vsubq_s32(x, corr)), mul);
-  y = vaddq_f32(y, add);
+  float32x4_t y = vfmaq_f32(add, vcvtq_f32_s32(vsubq_s32(x, corr)), mul);   // fused: one rounding
   y = vminnmq_f32(vmaxnmq_f32(y, lo), hi);
   return vcvtnq_s32_f32(y);
 }

@@ -11,8 +11,7 @@ void t2i8_epilogue_s8__scalar(size_t mt, size_t nt, const int32_t* acc, size_t a
   const float lo = float(out_min), hi = float(out_max);
   for (size_t r = 0; r < mt; ++r) {
     for (size_t j = 0; j < nt; ++j) {
-      float y = float(acc[r * acc_stride + j] - correction[j]) * multiplier[j];
-      y = y + offset[j];
+      float y = std::fma(float(acc[r * acc_stride + j] - correction[j]), multiplier[j], offset[j]);
       y = y > lo ? y : lo;   // NaN -> lo, like maxps(y, lo)
       y = y < hi ? y : hi;
       // y is in [-128, 127]: lrintf (current mode: nearest-even) cannot overflow.

@@ -1,10 +1,11 @@
 // Requantizing int8 epilogues of t2i8_gemm_s8 (private to kernels/). One tile of accumulators:
 // per row r < mt and channel j < nt,
-//   y = float(acc[r][j] - correction[j]) * multiplier[j];  y = y + offset[j];
+//   y = fma(float(acc[r][j] - correction[j]), multiplier[j], offset[j]);   (one rounding)
 //   y = y > out_min ? y : out_min;  y = y < out_max ? y : out_max;   (a NaN y becomes out_min)
 //   c[r][j] = int8(round to nearest, ties to even (y))
-// Every implementation performs exactly these IEEE operations (separate mul/add, files built with
-// -ffp-contract=off), so all give the same bits. Writes exactly mt x nt bytes.
+// Every implementation performs exactly these IEEE operations (a fused multiply-add, and nothing
+// else fused: files built with -ffp-contract=off), so all give the same bits. Writes exactly mt x nt
+// bytes.
 #pragma once
 
 #include <cstddef>

@@ -35,10 +35,9 @@ float round_half_even(float y) {
   return std::fmod(down, 2.0f) == 0.0f ? down : down + 1.0f;
 }
 
-// One element, in the documented operation order (volatile: no contraction in this file).
+// One element, in the documented operation order (one fused multiply-add).
 int8_t requantize(int32_t acc_minus_correction, float multiplier, float offset, int8_t out_min, int8_t out_max) {
-  volatile float product = float(acc_minus_correction) * multiplier;
-  float y = product + offset;
+  float y = std::fma(float(acc_minus_correction), multiplier, offset);
   if (!(y > float(out_min))) y = float(out_min);   // NaN -> out_min
   if (!(y < float(out_max))) y = float(out_max);
   return int8_t(round_half_even(y));
@@ -100,8 +99,7 @@ Outcome run_s8(const GemmTester& tester, size_t m, size_t n, size_t k, Isa isa, 
       expected[r * n + j] = v;
       outcome.low += v == q.out_min;
       outcome.high += v == q.out_max;
-      volatile float product = float(x) * multiplier[j];
-      const float y = product + offset[j];
+      const float y = std::fma(float(x), multiplier[j], offset[j]);
       outcome.ties += y > float(q.out_min) && y < float(q.out_max) && y - std::floor(y) == 0.5f;
     }
   }
@@ -163,43 +161,83 @@ TEST_CASE("t2i8 int8 epilogue: every ISA equals the written-out requantization, 
       // Rows back to back (c_stride == nt: the AVX-512 one packs 64 bytes of 16- or 32-channel rows
       // per store) or apart, whole groups of 4 / 2 rows and left-over rows.
       for (const auto& [mt, c_gap] : {std::pair<size_t, size_t>{1, 2}, {3, 2}, {1, 0}, {2, 0}, {5, 0}, {16, 0}, {7, 0}}) {
-        const size_t acc_stride = nt + 5, c_stride = nt + c_gap;
-        std::vector<int32_t> acc(mt * acc_stride), correction(nt);
-        std::vector<float> multiplier(nt), offset(nt);
-        for (auto& v : acc) v = int32_t(rng() % 4001) - 2000;
-        for (size_t j = 0; j < nt; ++j) {
-          correction[j] = int32_t(rng() % 201) - 100;
-          switch (j % 7) {
-            case 0: multiplier[j] = 0.5f; offset[j] = float(int(rng() % 9) - 4); break;     // exact ties
-            case 1: multiplier[j] = 0.25f; offset[j] = 0.25f; break;                           // ties
-            case 2: multiplier[j] = 1.0f; offset[j] = 0.0f; break;                             // saturates
-            case 3: multiplier[j] = nan; offset[j] = 0.0f; break;                              // NaN -> out_min
-            case 4: multiplier[j] = (j % 2) ? inf : -inf; offset[j] = 0.0f; break;             // +-inf, 0 * inf
-            default: multiplier[j] = 0.1f * dist(rng); offset[j] = 30.0f * dist(rng); break;
+        // Terms that can take y anywhere (NaN, infinities, multiplier 1), or terms that keep |y| below
+        // 2^30 for any int32 accumulator (|multiplier| <= 1/4, |offset| <= 2^29: the AVX-512 one then
+        // skips its float clamp), with accumulators near the int32 ends so the bytes still saturate.
+        for (bool bounded : {false, true}) {
+          const size_t acc_stride = nt + 5, c_stride = nt + c_gap;
+          std::vector<int32_t> acc(mt * acc_stride), correction(nt);
+          std::vector<float> multiplier(nt), offset(nt);
+          for (size_t i = 0; i < acc.size(); ++i) {
+            acc[i] = bounded && i % 5 == 0 ? (i % 2 ? 1 : -1) * (INT32_MAX - 100) : int32_t(rng() % 4001) - 2000;
           }
-        }
-        for (const auto& range : {std::pair<int8_t, int8_t>{-128, 127}, {-5, 90}, {0, 127}, {-128, -128}}) {
-          INFO("isa ", std::string(isa_name(isa)), " mt ", mt, " nt ", nt, " range [", int(range.first), ", ",
-               int(range.second), "]");
-          const int8_t sentinel = 0x33;
-          std::vector<int8_t> c(mt * c_stride + 64, sentinel);
-          REQUIRE(t2i8_epilogue_s8_isa(isa, mt, nt, acc.data(), acc_stride, correction.data(), multiplier.data(),
-                                       offset.data(), range.first, range.second, c.data(), c_stride));
-          size_t mismatches = 0, overwritten = 0;
-          for (size_t r = 0; r < mt; ++r) {
-            for (size_t j = 0; j < nt; ++j) {
-              const int8_t want = requantize(acc[r * acc_stride + j] - correction[j], multiplier[j], offset[j],
-                                             range.first, range.second);
-              if (c[r * c_stride + j] != want && ++mismatches <= 3) {
-                FAIL_CHECK("row ", r, " col ", j, ": got ", int(c[r * c_stride + j]), " expected ", int(want));
+          for (size_t j = 0; j < nt; ++j) {
+            correction[j] = int32_t(rng() % 201) - 100;
+            if (bounded) {
+              switch (j % 5) {
+                case 0: multiplier[j] = 0.25f; offset[j] = (j % 2 ? 1.0f : -1.0f) * 0x1p29f; break;   // the bound
+                case 1: multiplier[j] = 0.25f; offset[j] = 0.25f; break;                               // ties
+                case 2: multiplier[j] = -0.125f; offset[j] = float(int(rng() % 9) - 4); break;        // ties
+                default: multiplier[j] = 0.1f * dist(rng); offset[j] = 30.0f * dist(rng); break;
               }
+              continue;
             }
-            for (size_t j = nt; j < c_stride; ++j) overwritten += c[r * c_stride + j] != sentinel;
+            switch (j % 7) {
+              case 0: multiplier[j] = 0.5f; offset[j] = float(int(rng() % 9) - 4); break;     // exact ties
+              case 1: multiplier[j] = 0.25f; offset[j] = 0.25f; break;                           // ties
+              case 2: multiplier[j] = 1.0f; offset[j] = 0.0f; break;                             // saturates
+              case 3: multiplier[j] = nan; offset[j] = 0.0f; break;                              // NaN -> out_min
+              case 4: multiplier[j] = (j % 2) ? inf : -inf; offset[j] = 0.0f; break;             // +-inf, 0 * inf
+              default: multiplier[j] = 0.1f * dist(rng); offset[j] = 30.0f * dist(rng); break;
+            }
           }
-          for (size_t i = mt * c_stride; i < c.size(); ++i) overwritten += c[i] != sentinel;
-          CHECK(mismatches == 0);
-          CHECK(overwritten == 0);
+          for (const auto& range : {std::pair<int8_t, int8_t>{-128, 127}, {-5, 90}, {0, 127}, {-128, -128}}) {
+            INFO("isa ", std::string(isa_name(isa)), " mt ", mt, " nt ", nt, " range [", int(range.first), ", ",
+                 int(range.second), "]", bounded ? " bounded terms" : "");
+            const int8_t sentinel = 0x33;
+            std::vector<int8_t> c(mt * c_stride + 64, sentinel);
+            REQUIRE(t2i8_epilogue_s8_isa(isa, mt, nt, acc.data(), acc_stride, correction.data(), multiplier.data(),
+                                         offset.data(), range.first, range.second, c.data(), c_stride));
+            size_t mismatches = 0, overwritten = 0;
+            for (size_t r = 0; r < mt; ++r) {
+              for (size_t j = 0; j < nt; ++j) {
+                const int8_t want = requantize(acc[r * acc_stride + j] - correction[j], multiplier[j], offset[j],
+                                               range.first, range.second);
+                if (c[r * c_stride + j] != want && ++mismatches <= 3) {
+                  FAIL_CHECK("row ", r, " col ", j, ": got ", int(c[r * c_stride + j]), " expected ", int(want));
+                }
+              }
+              for (size_t j = nt; j < c_stride; ++j) overwritten += c[r * c_stride + j] != sentinel;
+            }
+            for (size_t i = mt * c_stride; i < c.size(); ++i) overwritten += c[i] != sentinel;
+            CHECK(mismatches == 0);
+            CHECK(overwritten == 0);
+          }
         }
+      }
+    }
+  }
+}
+
+TEST_CASE("t2i8 int8 epilogue: the multiply-add rounds once on every ISA") {
+  // acc * multiplier needs more bits than a float holds and the offset cancels all but 3.5 of its
+  // rounded value: a separate multiply leaves the tie 3.5 (-> 4), the fused one 3.45 / 3.4 (-> 3).
+  // Multiplier 0.2 passes the AVX-512 bound (no float clamp), 0.7 does not.
+  const struct { int32_t acc; float multiplier, offset; } cases[] = {{(1 << 23) + 1, 0.2f, -1677718.375f},
+                                                                    {(1 << 23) + 2, 0.7f, -5872023.5f}};
+  for (Isa isa : s8_isas()) {
+    for (const auto& t : cases) {
+      for (size_t nt : {5, 16, 32}) {
+        const size_t mt = 4;
+        std::vector<int32_t> correction(nt), acc(mt * nt);
+        for (size_t j = 0; j < nt; ++j) correction[j] = int32_t(j) - 2;
+        for (size_t i = 0; i < acc.size(); ++i) acc[i] = t.acc + correction[i % nt];
+        const std::vector<float> multiplier(nt, t.multiplier), offset(nt, t.offset);
+        std::vector<int8_t> c(mt * nt, 0);
+        REQUIRE(t2i8_epilogue_s8_isa(isa, mt, nt, acc.data(), nt, correction.data(), multiplier.data(),
+                                     offset.data(), -128, 127, c.data(), nt));
+        INFO("isa " << isa_name(isa) << " nt " << nt << " multiplier " << t.multiplier);
+        CHECK(std::count(c.begin(), c.end(), int8_t(3)) == std::ptrdiff_t(c.size()));
       }
     }
   }

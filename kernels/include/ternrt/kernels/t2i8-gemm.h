@@ -82,13 +82,13 @@ void t2i8_gemm_f32(const PackedTernaryWeights& w, size_t m, const int8_t* a, siz
                    float out_min, float out_max, float* c, size_t c_stride, pthreadpool_t pool, void* workspace);
 
 // Full layer with int8 output (static activation quantization): per output channel n,
-//   y = float(acc[m][n] - a_zero_point * rowsum[n]) * multiplier[n] + offset[n]
+//   y = fma(float(acc[m][n] - a_zero_point * rowsum[n]), multiplier[n], offset[n])
 //   multiplier[n] = channel_scale[n] * a_scale / out_scale,  offset[n] = (bias ? bias[n] : 0) / out_scale + out_zero_point
 //   c[m][n] = (int8) round_half_to_even(clamp(y, out_min, out_max))
-// Exact float operations, identical on every ISA and thread count (no FMA, IEEE division, never a
+// Exact float operations, identical on every ISA and thread count (IEEE division, never a
 // reciprocal): once per call, multiplier[n] = (channel_scale[n] * a_scale) / out_scale and
 // offset[n] = (bias ? bias[n] : 0.0f) / out_scale + float(out_zero_point); per element,
-// y = float(acc - a_zero_point * rowsum[n]) * multiplier[n], then y = y + offset[n], then
+// y = fma(float(acc - a_zero_point * rowsum[n]), multiplier[n], offset[n]) with one rounding, then
 // y = (y > out_min ? y : out_min), y = (y < out_max ? y : out_max) (so a NaN y gives out_min), then
 // round to nearest, ties to even. Clamping before rounding keeps the conversion in int8 range.
 // out_min <= out_max (e.g. ReLU: out_min = out_zero_point). Strides in elements. workspace as for
