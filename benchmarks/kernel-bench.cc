@@ -332,7 +332,7 @@ int main(int argc, char** argv) {
   for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512bw, Isa::avx512vnni, Isa::neon, Isa::neondot})
     if (isa_supported(isa)) isas.push_back(isa);
 
-  for (const char* list : {"resnet18", "mobilenetv2", "fc"}) {
+  for (const char* list : {"resnet18", "resnet50", "mobilenetv2", "fc"}) {
     for (const Shape& s : read_shapes(dir, list)) {
       for (Isa isa : isas) {
         const T2I8GemmUkernel* gemm = t2i8_gemm_choose_ukernel(isa, s.n, s.k, pack_options_for(s));
