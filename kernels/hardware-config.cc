@@ -18,9 +18,8 @@ const HardwareConfig& hardware_config() {
     if (!config.cpuinfo_ok) return;
 #if defined(__x86_64__) || defined(_M_X64)
     config.avx2 = cpuinfo_has_x86_avx2() && cpuinfo_has_x86_fma3();   // the int8 epilogue fuses
-    // DQ too (vrangeps in the quantizer): every core with BW has it.
     config.avx512bw = config.avx2 && cpuinfo_has_x86_avx512f() && cpuinfo_has_x86_avx512bw() &&
-                      cpuinfo_has_x86_avx512vl() && cpuinfo_has_x86_avx512dq();
+                      cpuinfo_has_x86_avx512vl();
     config.avx512vnni = config.avx512bw && cpuinfo_has_x86_avx512vnni();
 #elif defined(__aarch64__)
     config.neon = cpuinfo_has_arm_neon();

@@ -1,4 +1,4 @@
-// AVX-512 quantize_f32_s8_dynamic (compiled with -mavx512f -mavx512bw -mavx512vl -mavx512dq): the
+// AVX-512 quantize_f32_s8_dynamic (compiled with -mavx512f -mavx512bw -mavx512vl): the
 // scalar code's results per element (exact min/max, correctly rounded division, round-to-nearest-even,
 // clamp).
 // GCC 12's AVX-512 intrinsics self-initialise an "undefined" operand and warn about it when inlined
@@ -80,12 +80,14 @@ class Quantizer16 {
         // below keeps every residual a normal (exact) float; other scales use the division.
         use_reciprocal_(params.scale >= 0x1p-60f && params.scale <= 0x1p60f),
         vreciprocal_(_mm512_set1_ps(1.0f / params.scale)),
-        // Static ranges do not bound x: clamp |x| to 2^16 steps first (the result saturates there either
+        // Static ranges do not bound x: clamp it to +-2^16 steps first (the result saturates there either
         // way), so the residuals above cannot overflow and the sum below stays an exact integer.
-        xlimit_(_mm512_set1_ps(65536.0f * params.scale)) {}
+        xmax_(_mm512_set1_ps(65536.0f * params.scale)), xmin_(_mm512_set1_ps(-65536.0f * params.scale)) {}
 
   __m512i operator()(__m512 v) const {
-    v = _mm512_range_ps(v, xlimit_, 0x02);   // sign(v) * min(|v|, limit); a NaN stays NaN
+    // vmaxps / vminps return their second operand when one is NaN, so a NaN stays NaN here (vrangeps
+    // would return the limit: 127 instead of -128).
+    v = _mm512_min_ps(xmax_, _mm512_max_ps(xmin_, v));
     __m512 quotient;
     if (use_reciprocal_) {
       quotient = _mm512_mul_ps(v, vreciprocal_);
@@ -101,7 +103,7 @@ class Quantizer16 {
  private:
   __m512 vscale_, vzp_;
   bool use_reciprocal_;
-  __m512 vreciprocal_, xlimit_;
+  __m512 vreciprocal_, xmax_, xmin_;
 };
 
 }  // namespace

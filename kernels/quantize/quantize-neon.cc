@@ -36,8 +36,10 @@ void quantize_f32_s8_static_neon(const float* x, size_t count, QuantParams param
   for (; i + 8 <= count; i += 8) {
     float32x4_t v0 = vrndnq_f32(vdivq_f32(vld1q_f32(x + i), vscale));
     float32x4_t v1 = vrndnq_f32(vdivq_f32(vld1q_f32(x + i + 4), vscale));
-    v0 = vminq_f32(hi, vmaxq_f32(lo, vaddq_f32(v0, vzp)));
-    v1 = vminq_f32(hi, vmaxq_f32(lo, vaddq_f32(v1, vzp)));
+    // vmaxnm returns lo for a NaN (vmax would keep the NaN, which converts to 0): -128, as the scalar
+    // std::max(-128.0f, v) and the x86 conversions give.
+    v0 = vminq_f32(hi, vmaxnmq_f32(vaddq_f32(v0, vzp), lo));
+    v1 = vminq_f32(hi, vmaxnmq_f32(vaddq_f32(v1, vzp), lo));
     const int16x8_t halves = vcombine_s16(vmovn_s32(vcvtq_s32_f32(v0)), vmovn_s32(vcvtq_s32_f32(v1)));
     vst1_s8(q + i, vmovn_s16(halves));
   }

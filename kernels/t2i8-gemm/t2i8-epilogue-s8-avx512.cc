@@ -34,9 +34,8 @@ inline __m512i requantize(__m512i x, __m512i corr, __m512 mul, __m512 add) {
 // |acc - correction| < 2^31, so |y| < 2^30 when |multiplier| <= 1/4 and |offset| <= 2^29 (NaN fails
 // the test). Multipliers are scale ratios, about 0.001-0.1 in real layers.
 inline bool terms_bound_y(__mmask16 lanes, __m512 mul, __m512 add) {
-  const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7FFFFFFF));
-  const __mmask16 ok = _mm512_cmp_ps_mask(_mm512_and_ps(mul, abs_mask), _mm512_set1_ps(0.25f), _CMP_LE_OQ) &
-                       _mm512_cmp_ps_mask(_mm512_and_ps(add, abs_mask), _mm512_set1_ps(0x1p29f), _CMP_LE_OQ);
+  const __mmask16 ok = _mm512_cmp_ps_mask(_mm512_abs_ps(mul), _mm512_set1_ps(0.25f), _CMP_LE_OQ) &
+                       _mm512_cmp_ps_mask(_mm512_abs_ps(add), _mm512_set1_ps(0x1p29f), _CMP_LE_OQ);
   return (ok & lanes) == lanes;
 }
 

@@ -156,23 +156,25 @@ TEST_CASE("quantize_f32_s8_static / dequantize_s8_f32: every ISA equals the defi
     }
     for (const auto& p : params) {
       for (size_t n : sizes) {
-        // Values inside the range, ties (k + 0.5 steps), and huge or infinite ones that must saturate.
+        // Values inside the range, ties (k + 0.5 steps), huge or infinite ones that must saturate, NaN.
         std::uniform_real_distribution<float> inside(-3.0f, 3.0f);
         std::vector<float> x(n);
         for (size_t i = 0; i < n; ++i) {
-          switch (i % 6) {
+          switch (i % 7) {
             case 0: x[i] = inside(rng) * 128.0f * p.scale; break;
             case 1: x[i] = (std::floor(inside(rng) * 40.0f) + 0.5f) * p.scale; break;
             case 2: x[i] = (i % 2 ? 1.0f : -1.0f) * 3e38f; break;
             case 3: x[i] = inside(rng) * 1e20f; break;
             case 4: x[i] = (i % 3 ? -1.0f : 1.0f) * INFINITY; break;
+            case 5: x[i] = NAN; break;
             default: x[i] = 0.0f;
           }
         }
+        // A NaN quantizes to -128 on every ISA (documented in t2i8-gemm.h).
         std::vector<int8_t> q(n + 1, 0x5A), want(n);
         for (size_t i = 0; i < n; ++i) {
           const float v = std::nearbyint(x[i] / p.scale) + float(p.zero_point);
-          want[i] = int8_t(std::clamp(v, -128.0f, 127.0f));
+          want[i] = std::isnan(v) ? int8_t(-128) : int8_t(std::clamp(v, -128.0f, 127.0f));
         }
         quantize_f32_s8_static(isa, x.data(), n, p.scale, p.zero_point, q.data());
         INFO(isa_name(isa) << " n=" << n << " scale=" << p.scale << " zp=" << p.zero_point);
@@ -205,10 +207,11 @@ TEST_CASE("quantize_f32_s8_pixels4: every ISA equals the definition, 1-3 channel
             std::uniform_real_distribution<float> inside(-3.0f, 3.0f);
             std::vector<float> x(rows * cols * c);
             for (size_t i = 0; i < x.size(); ++i) {
-              switch (i % 4) {
+              switch (i % 5) {
                 case 0: x[i] = inside(rng) * 128.0f * p.scale; break;
                 case 1: x[i] = (std::floor(inside(rng) * 40.0f) + 0.5f) * p.scale; break;   // ties
                 case 2: x[i] = (i % 3 ? 1.0f : -1.0f) * 3e38f; break;                         // saturates
+                case 3: x[i] = NAN; break;                                                    // -> -128
                 default: x[i] = 0.0f;
               }
             }
@@ -223,7 +226,7 @@ TEST_CASE("quantize_f32_s8_pixels4: every ISA equals the definition, 1-3 channel
                   int q = p.zero_point;
                   if (i < c) {
                     const float v = std::nearbyint(x[(r * cols + px) * c + i] / p.scale) + float(p.zero_point);
-                    q = int(std::clamp(v, -128.0f, 127.0f));
+                    q = std::isnan(v) ? -128 : int(std::clamp(v, -128.0f, 127.0f));
                   }
                   want[r * stride + 4 * px + i] = int8_t(q ^ flip);
                 }

@@ -118,7 +118,8 @@ void quantize_f32_s8_dynamic(const float* x, size_t count, int8_t* q, float* sca
 
 // Static quantization with given parameters (the static int8 path's ranges): q = clamp(round(x /
 // scale) + zero_point, -128, 127), the same rounding as above; and its inverse x = float(q -
-// zero_point) * scale. Bit-identical on every ISA; isa must be supported (falls back to scalar).
+// zero_point) * scale. Bit-identical on every ISA (a NaN gives -128); isa must be supported (falls
+// back to scalar).
 void quantize_f32_s8_static(Isa isa, const float* x, size_t count, float scale, int32_t zero_point, int8_t* q);
 void dequantize_s8_f32(Isa isa, const int8_t* q, size_t count, float scale, int32_t zero_point, float* x);
 
