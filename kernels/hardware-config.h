@@ -5,7 +5,7 @@ namespace ternrt::kernels {
 
 struct HardwareConfig {
   bool cpuinfo_ok = false;   // cpuinfo_initialize succeeded; otherwise only scalar runs
-  bool avx2 = false;          // AVX2 + FMA3
+  bool avx2 = false;         // AVX2 + FMA3
   bool avx512bw = false;     // AVX-512 F + BW + VL
   bool avx512vnni = false;   // the above + AVX-512 VNNI
   bool neon = false;

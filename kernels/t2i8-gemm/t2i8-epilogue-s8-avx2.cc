@@ -1,6 +1,7 @@
 // AVX2 int8 epilogue (t2i8-epilogue-s8.h): 8 channels per vector, the scalar operations in the
-// same order (this file is built with -mfma -ffp-contract=off: only the written-out fma fuses). vmaxps(y, lo) returns lo when y is NaN,
-// like the scalar y > lo ? y : lo. vcvtps2dq rounds with MXCSR (nearest-even), as lrintf does.
+// same order (built with -mfma -ffp-contract=off: only the written-out fma fuses). vmaxps(y, lo)
+// returns lo when y is NaN, like the scalar y > lo ? y : lo. vcvtps2dq rounds with MXCSR
+// (nearest-even), as lrintf does.
 #include <immintrin.h>
 
 #include <cstring>

@@ -1,7 +1,7 @@
 // AArch64 NEON int8 epilogue (t2i8-epilogue-s8.h) for neon and neondot: 4 channels per vector, the
-// scalar operations in the same order (vfmaq is the scalar fma). vmaxnmq(y, lo)
-// returns lo when y is NaN, like the scalar y > lo ? y : lo. vcvtnq rounds to nearest-even (lrintf
-// in the default rounding mode).
+// scalar operations in the same order (vfmaq is the scalar fma; built with -ffp-contract=off so
+// nothing else fuses). vmaxnmq(y, lo) returns lo when y is NaN, like the scalar y > lo ? y : lo.
+// vcvtnq rounds to nearest-even (lrintf in the default rounding mode).
 #include <arm_neon.h>
 
 #include <cstring>
