@@ -13,26 +13,21 @@ namespace ternrt::kernels {
 
 namespace {
 
-// 16 outputs up to the lower clamp: round(min(y, hi)) as int32. vminps(hi, y) returns y when y is
-// NaN, and vcvtps2dq turns NaN (and anything below -2^31) into INT32_MIN, which the saturating
-// narrowing and an int8 max with out_min then turn into out_min, as the scalar max(y, lo) does
-// with a NaN; a y below lo rounds to at most out_min, which the max raises to out_min. So "min in
-// float, max in int8" is the scalar min(max(y, lo), hi) rounded, for every y.
-inline __m512i requantize_to_max(__m512i x, __m512i corr, __m512 mul, __m512 add, __m512 hi) {
+// 16 outputs before the int8 clamps: round(y) as int32, y = fma(float(acc - corr), mul, add). The
+// int8 max with out_min and min with out_max after the saturating narrowing then give the scalar
+// result: a y below lo rounds to at most out_min, one above hi to at least out_max, and vcvtps2dq
+// turns a NaN into INT32_MIN, so out_min, as the scalar max(y, lo) does. Only a y at or above 2^31
+// would convert wrongly (to INT32_MIN as well): unless kBounded (the terms pass `terms_bound_y`, so
+// no such y exists), y is first clamped to hi in float; vminps(hi, y) keeps a NaN y.
+template <bool kBounded>
+inline __m512i requantize(__m512i x, __m512i corr, __m512 mul, __m512 add, __m512 hi) {
   const __m512 y = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(x, corr)), mul, add);
-  return _mm512_cvtps_epi32(_mm512_min_ps(hi, y));
-}
-
-// The same without the float min, when no y can reach 2^31 (the terms pass `terms_bound_y`): the
-// conversion is then exact and the saturating narrowing, an int8 max with out_min and an int8 min
-// with out_max give the same bytes (y >= out_max rounds to at least out_max). One operation less per
-// 16 outputs of the ~7 an output vector costs.
-inline __m512i requantize(__m512i x, __m512i corr, __m512 mul, __m512 add) {
-  return _mm512_cvtps_epi32(_mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(x, corr)), mul, add));
+  return _mm512_cvtps_epi32(kBounded ? y : _mm512_min_ps(hi, y));
 }
 
 // |acc - correction| < 2^31, so |y| < 2^30 when |multiplier| <= 1/4 and |offset| <= 2^29 (NaN fails
-// the test). Multipliers are scale ratios, about 0.001-0.1 in real layers.
+// the test). Multipliers are scale ratios, about 0.001-0.1 in real layers: the float clamp, one of
+// the ~7 operations per 16 outputs, is then left out.
 inline bool terms_bound_y(__mmask16 lanes, __m512 mul, __m512 add) {
   const __mmask16 ok = _mm512_cmp_ps_mask(_mm512_abs_ps(mul), _mm512_set1_ps(0.25f), _CMP_LE_OQ) &
                        _mm512_cmp_ps_mask(_mm512_abs_ps(add), _mm512_set1_ps(0x1p29f), _CMP_LE_OQ);
@@ -51,44 +46,53 @@ inline __m512i pack_in_order(__m512i a, __m512i b, __m512i c, __m512i d) {
 // store, the per-channel terms in registers. Returns the rows done (a multiple of 4 / V).
 // Measured alone on a 16 x 16 tile: 24 ns against 33 for one vpmovsdb store and two float clamps
 // per vector.
-template <size_t V>
-size_t rows_in_packed_stores(size_t mt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
-                             const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c) {
+template <size_t V, bool kBounded>
+size_t rows_in_packed_stores(size_t mt, const int32_t* acc, size_t acc_stride, const __m512i* corr, const __m512* mul,
+                             const __m512* add, int8_t out_min, int8_t out_max, int8_t* c) {
   constexpr size_t kRows = 4 / V;
   const __m512 hi = _mm512_set1_ps(float(out_max));
-  const __m512i lo = _mm512_set1_epi8(out_min);
-  __m512i corr[V];
-  __m512 mul[V], add[V];
-  for (size_t v = 0; v < V; ++v) {
-    corr[v] = _mm512_loadu_si512(correction + 16 * v);
-    mul[v] = _mm512_loadu_ps(multiplier + 16 * v);
-    add[v] = _mm512_loadu_ps(offset + 16 * v);
-  }
-  bool bounded = true;
-  for (size_t v = 0; v < V; ++v) bounded = bounded && terms_bound_y(0xFFFF, mul[v], add[v]);
+  const __m512i lo_bytes = _mm512_set1_epi8(out_min), hi_bytes = _mm512_set1_epi8(out_max);
   size_t r = 0;
-  if (bounded) {
-    const __m512i hi_bytes = _mm512_set1_epi8(out_max);
-    for (; r + kRows <= mt; r += kRows) {
-      __m512i q[4];
-      for (size_t i = 0; i < 4; ++i) {
-        const size_t v = i % V;
-        q[i] = requantize(_mm512_loadu_si512(acc + (r + i / V) * acc_stride + 16 * v), corr[v], mul[v], add[v]);
-      }
-      const __m512i bytes = _mm512_max_epi8(pack_in_order(q[0], q[1], q[2], q[3]), lo);
-      _mm512_storeu_si512(c + r * 16 * V, _mm512_min_epi8(bytes, hi_bytes));
-    }
-    return r;
-  }
   for (; r + kRows <= mt; r += kRows) {
     __m512i q[4];
     for (size_t i = 0; i < 4; ++i) {
       const size_t v = i % V;
-      q[i] = requantize_to_max(_mm512_loadu_si512(acc + (r + i / V) * acc_stride + 16 * v), corr[v], mul[v], add[v], hi);
+      q[i] = requantize<kBounded>(_mm512_loadu_si512(acc + (r + i / V) * acc_stride + 16 * v), corr[v], mul[v], add[v],
+                                  hi);
     }
-    _mm512_storeu_si512(c + r * 16 * V, _mm512_max_epi8(pack_in_order(q[0], q[1], q[2], q[3]), lo));
+    const __m512i bytes = _mm512_max_epi8(pack_in_order(q[0], q[1], q[2], q[3]), lo_bytes);
+    _mm512_storeu_si512(c + r * 16 * V, _mm512_min_epi8(bytes, hi_bytes));
   }
   return r;
+}
+
+template <size_t V>
+size_t rows_in_packed_stores(size_t mt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                             const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c) {
+  __m512i corr[V];
+  __m512 mul[V], add[V];
+  bool bounded = true;
+  for (size_t v = 0; v < V; ++v) {
+    corr[v] = _mm512_loadu_si512(correction + 16 * v);
+    mul[v] = _mm512_loadu_ps(multiplier + 16 * v);
+    add[v] = _mm512_loadu_ps(offset + 16 * v);
+    bounded = bounded && terms_bound_y(0xFFFF, mul[v], add[v]);
+  }
+  return bounded ? rows_in_packed_stores<V, true>(mt, acc, acc_stride, corr, mul, add, out_min, out_max, c)
+                 : rows_in_packed_stores<V, false>(mt, acc, acc_stride, corr, mul, add, out_min, out_max, c);
+}
+
+// Rows of up to 16 channels (lanes) anywhere: one masked 16-byte store per row.
+template <bool kBounded>
+void rows_of_one_vector(size_t mt, __mmask16 lanes, const int32_t* acc, size_t acc_stride, __m512i corr, __m512 mul,
+                        __m512 add, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride) {
+  const __m512 hi = _mm512_set1_ps(float(out_max));
+  const __m128i lo_bytes = _mm_set1_epi8(out_min), hi_bytes = _mm_set1_epi8(out_max);
+  for (size_t r = 0; r < mt; ++r) {
+    const __m512i x = _mm512_maskz_loadu_epi32(lanes, acc + r * acc_stride);
+    const __m128i bytes = _mm_max_epi8(_mm512_cvtsepi32_epi8(requantize<kBounded>(x, corr, mul, add, hi)), lo_bytes);
+    _mm_mask_storeu_epi8(c + r * c_stride, lanes, _mm_min_epi8(bytes, hi_bytes));
+  }
 }
 
 }  // namespace
@@ -106,26 +110,15 @@ void t2i8_epilogue_s8__avx512(size_t mt, size_t nt, const int32_t* acc, size_t a
   // Any other tile, or the rows left: one vector at a time, masked at the last channels.
   acc += done * acc_stride;
   c += done * c_stride;
-  const __m512 hi = _mm512_set1_ps(float(out_max));
-  const __m128i lo = _mm_set1_epi8(out_min);
   for (size_t j = 0; j < nt; j += 16) {
     const __mmask16 lanes = nt - j >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (nt - j)) - 1);
     const __m512i corr = _mm512_maskz_loadu_epi32(lanes, correction + j);
     const __m512 mul = _mm512_maskz_loadu_ps(lanes, multiplier + j);
     const __m512 add = _mm512_maskz_loadu_ps(lanes, offset + j);
     if (terms_bound_y(lanes, mul, add)) {
-      const __m128i hi_bytes = _mm_set1_epi8(out_max);
-      for (size_t r = done; r < mt; ++r) {
-        const __m512i x = _mm512_maskz_loadu_epi32(lanes, acc + (r - done) * acc_stride + j);
-        const __m128i bytes = _mm_max_epi8(_mm512_cvtsepi32_epi8(requantize(x, corr, mul, add)), lo);
-        _mm_mask_storeu_epi8(c + (r - done) * c_stride + j, lanes, _mm_min_epi8(bytes, hi_bytes));
-      }
-      continue;
-    }
-    for (size_t r = done; r < mt; ++r) {
-      const __m512i x = _mm512_maskz_loadu_epi32(lanes, acc + (r - done) * acc_stride + j);
-      const __m128i bytes = _mm_max_epi8(_mm512_cvtsepi32_epi8(requantize_to_max(x, corr, mul, add, hi)), lo);
-      _mm_mask_storeu_epi8(c + (r - done) * c_stride + j, lanes, bytes);
+      rows_of_one_vector<true>(mt - done, lanes, acc + j, acc_stride, corr, mul, add, out_min, out_max, c + j, c_stride);
+    } else {
+      rows_of_one_vector<false>(mt - done, lanes, acc + j, acc_stride, corr, mul, add, out_min, out_max, c + j, c_stride);
     }
   }
 }
