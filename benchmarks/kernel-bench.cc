@@ -1,7 +1,8 @@
 // ternrt-kernel-bench: the t2i8 GEMM of every ISA this CPU supports, next to XNNPACK's f32 and qs8
-// fully connected operators on the same shapes, plus peak probes. Each benchmark reports a GMACs
-// counter (M*N*K per second / 1e9). Names: <backend>/<shape list>/M:<m>/N:<n>/K:<k>, where backend
-// is the ternrt kernel name (e.g. t2i8_gemm_8x32c4__avx512vnni), xnnpack_f32, xnnpack_qs8 or peak_*.
+// fully connected operators and its qc8 (per-channel int8) 1x1 convolution on the same shapes, plus
+// peak probes. Each benchmark reports a GMACs counter (M*N*K per second / 1e9). Names:
+// <backend>/<shape list>/M:<m>/N:<n>/K:<k>, where backend is the ternrt kernel name (e.g.
+// t2i8_gemm_8x32c4__avx512vnni), xnnpack_f32, xnnpack_qs8, xnnpack_qc8 or peak_*.
 // Single threaded (no pool): pin with taskset. For M == 1 (GEMV) every backend cycles through
 // enough weight copies to exceed TERNRT_BENCH_COLD_BYTES (default 2 x last-level cache), so the
 // weights come from DRAM, not the cache.
@@ -234,7 +235,11 @@ void bench_xnnpack_f32(benchmark::State& state, Shape s) {
   state.counters["copies"] = double(copies);
 }
 
-void bench_xnnpack_qs8(benchmark::State& state, Shape s) {
+// XNNPACK int8 operators over a shape: random int8 weights, activations and bias, `copies`
+// operators (weight_copies) made by create(w, bias, &op) and kept across repetitions of the shape,
+// each set up on this call's buffers by setup(op, a, c), run in turn.
+template <typename Create, typename Setup>
+void bench_xnnpack_s8(benchmark::State& state, const Shape& s, const char* what, Create create, Setup setup) {
   std::mt19937 rng(42);
   const std::vector<int8_t> w = random_s8(s.n * s.k, rng);
   const std::vector<int8_t> a = random_s8(s.m * s.k + 16, rng);
@@ -242,8 +247,7 @@ void bench_xnnpack_qs8(benchmark::State& state, Shape s) {
   for (auto& x : bias) x = int32_t(rng() % 2001) - 1000;
   std::vector<int8_t> c(s.m * s.n);
   const size_t copies = weight_copies(s, w.size());
-  // Operators kept across repetitions of this benchmark, as for the ternary weights.
-  static std::string last_setup;
+  static std::string last_setup;   // one cache per instantiation, i.e. per operator kind
   static std::vector<xnn_operator_t> ops;
   if (last_setup != setup_key(s)) {
     for (xnn_operator_t op : ops) xnn_delete_operator(op);
@@ -252,17 +256,15 @@ void bench_xnnpack_qs8(benchmark::State& state, Shape s) {
   }
   for (size_t i = ops.size(); i < copies; ++i) {
     xnn_operator_t op = nullptr;
-    if (xnn_create_fully_connected_nc_qs8(s.k, s.n, s.k, s.n, 0, 0.02f, 0.01f, w.data(), bias.data(), 0, 1.0f, -128,
-                                          127, 0, &op) != xnn_status_success) {
-      state.SkipWithError("XNNPACK qs8 fully connected create failed");
+    if (create(w.data(), bias.data(), &op) != xnn_status_success) {
+      state.SkipWithError((std::string("XNNPACK ") + what + " create failed").c_str());
       return;
     }
     ops.push_back(op);
   }
-  // Setup every call: a and c are this call's buffers.
   for (xnn_operator_t op : ops) {
-    if (xnn_setup_fully_connected_nc_qs8(op, s.m, a.data(), c.data(), nullptr) != xnn_status_success) {
-      state.SkipWithError("XNNPACK qs8 fully connected setup failed");
+    if (setup(op, a.data(), c.data()) != xnn_status_success) {
+      state.SkipWithError((std::string("XNNPACK ") + what + " setup failed").c_str());
       return;
     }
   }
@@ -274,6 +276,33 @@ void bench_xnnpack_qs8(benchmark::State& state, Shape s) {
   }
   set_counters(state, s);
   state.counters["copies"] = double(copies);
+}
+
+void bench_xnnpack_qs8(benchmark::State& state, Shape s) {
+  bench_xnnpack_s8(
+      state, s, "qs8 fully connected",
+      [&](const int8_t* w, const int32_t* bias, xnn_operator_t* op) {
+        return xnn_create_fully_connected_nc_qs8(s.k, s.n, s.k, s.n, 0, 0.02f, 0.01f, w, bias, 0, 1.0f, -128, 127, 0, op);
+      },
+      [&](xnn_operator_t op, const int8_t* a, int8_t* c) {
+        return xnn_setup_fully_connected_nc_qs8(op, s.m, a, c, nullptr);
+      });
+}
+
+// XNNPACK's per-channel int8 convolution (qc8, the form of an int8 model with per-channel weight
+// scales, like ternary ones) as the same GEMM: a 1x1 convolution over a 1 x M image of K channels.
+void bench_xnnpack_qc8(benchmark::State& state, Shape s) {
+  std::vector<float> kernel_scale(s.n);
+  for (size_t j = 0; j < s.n; ++j) kernel_scale[j] = 0.005f + 0.015f * float(j % 97) / 97.0f;
+  bench_xnnpack_s8(
+      state, s, "qc8 convolution",
+      [&](const int8_t* w, const int32_t* bias, xnn_operator_t* op) {
+        return xnn_create_convolution2d_nhwc_qc8(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, s.k, s.n, s.k, s.n, 0, 0.02f,
+                                                 kernel_scale.data(), w, bias, 0, 1.0f, -128, 127, 0, op);
+      },
+      [&](xnn_operator_t op, const int8_t* a, int8_t* c) {
+        return xnn_setup_convolution2d_nhwc_qc8(op, 1, 1, s.m, a, c, nullptr);
+      });
 }
 
 void bench_peak(benchmark::State& state, int64_t (*probe)(size_t), double macs_per_iteration) {
@@ -344,6 +373,7 @@ int main(int argc, char** argv) {
       }
       register_direct_ukernels(t2i8_gemm_ukernels, s);
       benchmark::RegisterBenchmark(("xnnpack_qs8" + shape_name(s)).c_str(), bench_xnnpack_qs8, s);
+      benchmark::RegisterBenchmark(("xnnpack_qc8" + shape_name(s)).c_str(), bench_xnnpack_qc8, s);
       benchmark::RegisterBenchmark(("xnnpack_f32" + shape_name(s)).c_str(), bench_xnnpack_f32, s);
     }
   }
@@ -355,6 +385,7 @@ int main(int argc, char** argv) {
     }
     register_direct_ukernels(i8i8_gemm_ukernels, s);
     benchmark::RegisterBenchmark(("xnnpack_qs8" + shape_name(s)).c_str(), bench_xnnpack_qs8, s);
+    benchmark::RegisterBenchmark(("xnnpack_qc8" + shape_name(s)).c_str(), bench_xnnpack_qc8, s);
     benchmark::RegisterBenchmark(("xnnpack_f32" + shape_name(s)).c_str(), bench_xnnpack_f32, s);
   }
   // Repetitions in random order by default: on a shared machine, benchmarks run one after another

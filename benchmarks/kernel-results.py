@@ -30,14 +30,14 @@ def main(path):
     peak_for = {"avx2": peaks.get("peak_vpmaddubsw_ymm"), "avx512bw": peaks.get("peak_vpmaddubsw_zmm"),
                 "avx512vnni": peaks.get("peak_vpdpbusd_zmm")}
     print()
-    print("| shape (list/M/N/K) | scalar | avx2 | avx512bw | avx512vnni | xnnpack_qs8 | xnnpack_f32 | best/qs8 | best/f32 | avx2/qs8 | best % of its peak |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| shape (list/M/N/K) | scalar | avx2 | avx512bw | avx512vnni | xnnpack_qs8 | xnnpack_qc8 | xnnpack_f32 | best/qs8 | best/qc8 | best/f32 | avx2/qs8 | best % of its peak |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for shape, backends in rows.items():
         by_isa = {}
         for backend, v in backends.items():
             if backend.startswith("t2i8_gemm_"):
                 by_isa[backend.rsplit("__", 1)[1]] = v
-        qs8, f32 = backends.get("xnnpack_qs8"), backends.get("xnnpack_f32")
+        qs8, qc8, f32 = backends.get("xnnpack_qs8"), backends.get("xnnpack_qc8"), backends.get("xnnpack_f32")
         if not by_isa or not qs8 or not f32:
             continue   # incomplete run
         best_isa = max(by_isa, key=by_isa.get)
@@ -45,7 +45,9 @@ def main(path):
         peak = peak_for.get(best_isa)
         cells = [f"{by_isa[i]:.1f}" if i in by_isa else "-" for i in ("scalar", "avx2", "avx512bw", "avx512vnni")]
         avx2 = f"{by_isa['avx2'] / qs8:.2f}x" if "avx2" in by_isa and qs8 else "-"
-        print(f"| {shape} | " + " | ".join(cells) + f" | {qs8:.1f} | {f32:.1f} | {best / qs8:.2f}x | {best / f32:.2f}x | {avx2} | "
+        qc8_value, qc8_ratio = (f"{qc8:.1f}", f"{best / qc8:.2f}x") if qc8 else ("-", "-")   # older runs: no qc8
+        print(f"| {shape} | " + " | ".join(cells) + f" | {qs8:.1f} | {qc8_value} | {f32:.1f} | {best / qs8:.2f}x | "
+              + f"{qc8_ratio} | {best / f32:.2f}x | {avx2} | "
               + (f"{100 * best / peak:.0f}% ({best_isa})" if peak and shape.split('/')[1] != 'M:1' else "-") + " |")
     if direct:
         # Every GEMM micro-kernel of the list alone (ternrt-kernel-bench --benchmark_filter=direct).
