@@ -386,6 +386,68 @@ TEST_CASE("static int8: a ternary layer narrower than 16 channels with a float o
   }
 }
 
+TEST_CASE("static int8: a depthwise convolution reads int8 only after a t2i8 layer") {
+  // x -> ternary k x k (K = k * k * 5) -> a -> depthwise 3x3 / stride s, ReLU6 -> b -> ternary 1x1 -> y.
+  // With k = 3 (K = 45) the first layer runs t2i8 and writes int8 for free: the depthwise layer runs
+  // on ternrt's int8 kernels, a and b int8, the same bits for every ISA and thread count. With k = 1
+  // (K = 5 < 32) the first layer runs in float, so the depthwise layer stays XNNPACK f32 and a float.
+  std::mt19937 rng(test_seed() + 11);
+  const int C = 5, D = 40, H = 9, W = 11;
+  const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
+  for (int k : {3, 1}) {
+    for (int stride : {1, 2}) {
+      ModelBuilder mb;
+      const int x = mb.activation("x", {1, H, W, C});
+      const int w = mb.ternary("w", {D, k, k, C}, random_trits(rng, D * k * k * C), random_floats(rng, D, 0.05f, 0.3f));
+      const int a = mb.activation("a", {1, H, W, D});
+      mb.op(fb::OpCode::CONV_2D, {x, w}, {a}, conv_options(1, k / 2, k / 2, k / 2, k / 2, 1, 1, fb::Activation::RELU));
+      const int dw = mb.constant("dw", {D, 3, 3, 1}, random_floats(rng, D * 9, -0.5f, 0.5f));
+      const int db = mb.constant("db", {D}, random_floats(rng, D, -0.1f, 0.1f));
+      const int oh = (H - 1) / stride + 1, ow = (W - 1) / stride + 1;
+      const int b = mb.activation("b", {1, oh, ow, D});
+      mb.op(fb::OpCode::CONV_2D, {a, dw, db}, {b}, conv_options(stride, 1, 1, 1, 1, D, 1, fb::Activation::RELU6));
+      const int w2 = mb.ternary("w2", {16, 1, 1, D}, random_trits(rng, 16 * D), random_floats(rng, 16, 0.05f, 0.3f));
+      const int y = mb.activation("y", {1, oh, ow, 16});
+      mb.op(fb::OpCode::CONV_2D, {b, w2}, {y}, conv_options(1, 0, 0, 0, 0));
+      mb.inputs({x});
+      mb.outputs({y});
+      const Run as_float = run(mb.finish(), input, TERNRT_FLAG_TERNARY_AS_FLOAT);
+      set_ranges_from(mb, as_float, {x, a, b});
+      const auto model = mb.finish();
+      const Run stat = run(model, input, 0);
+      INFO("k = " << k << ", stride " << stride << ": " << stat.kernels[0] << " | " << stat.kernels[1]);
+      REQUIRE(stat.mode == "static");
+      REQUIRE(stat.kernels.size() == 3);
+      if (k == 3) {
+        CHECK(stat.kernels[1].rfind("dwconv_s8_", 0) == 0);
+        CHECK(stat.int8.count(a) == 1);
+        CHECK(stat.int8.count(b) == 1);
+        const Run two = run(model, input, 0, 2);
+        CHECK(two.output == stat.output);
+        for (const char* isa : {"scalar", "avx2", "avx512", "avx512vnni", "neon", "neondot"}) {
+          kernels::Isa parsed;
+          REQUIRE(kernels::parse_isa(isa, &parsed));
+          if (!kernels::isa_supported(parsed)) continue;
+          INFO("ISA " << std::string(isa));
+          const Run forced = run(model, input, 0, 1, isa);
+          CHECK(forced.int8 == stat.int8);
+          CHECK(forced.output == stat.output);
+        }
+      } else {
+        CHECK(stat.kernels[1] == "xnnpack f32 dwconv (int8 out)");
+        CHECK(stat.int8.count(a) == 0);
+      }
+      // Same function: only the int8 roundings of x, a and b differ from the float run.
+      double worst = 0, peak = 0;
+      for (size_t i = 0; i < stat.output.size(); ++i) {
+        worst = std::max(worst, std::fabs(double(stat.output[i]) - as_float.output[i]));
+        peak = std::max(peak, std::fabs(double(as_float.output[i])));
+      }
+      CHECK(worst <= 0.05 * peak);
+    }
+  }
+}
+
 TEST_CASE("static int8: an operator without an int8 form runs in float; its consumers decide its tensors") {
   // x -> ternary 3x3 -> a -> MAX_POOL -> b -> ternary 1x1 -> y, a and b with different ranges (the
   // int8 max pool cannot requantize: no int8 form). a stays float (its only consumer would

@@ -10,6 +10,7 @@
 #include "ops/int8-convert.h"
 #include "ops/op.h"
 #include "ops/ternary-gemm.h"
+#include "ternrt/kernels/dwconv-s8.h"
 
 namespace ternrt {
 namespace {
@@ -140,41 +141,110 @@ class FloatConv2D : public XnnConv2D {
   std::vector<float> dequantized_;  // only for ternary weights run as float
 };
 
+// Depthwise convolution on int8 tensors with ternrt's own kernels (kernels::PackedDwconvS8): float
+// (or expanded ternary) weights quantized per channel to int8 at interpreter creation, the
+// requantizing epilogue of the ternary layers. XNNPACK's qc8 depthwise is not used: it was about 2x
+// slower than its f32 one on the machine of benchmarks/RESULTS.md.
+class DepthwiseConvS8 : public Op {
+ public:
+  DepthwiseConvS8(const ConvParams& p, Activation act, int x, int w, int b, int y)
+      : p_(p), act_(act), x_(x), w_(w), b_(b), y_(y) {}
+  void prepare(const PrepareArgs& args) override {
+    const ConvGeometry& g = p_.g;
+    const std::string what = args.model.source() + ": " + args.op.label();
+    const TensorDesc &x = args.tensor(x_), &y = args.tensor(y_);
+    std::vector<float> expanded;
+    const float* weights = expanded_weights(args, w_, expanded);
+    const float* bias = b_ >= 0 ? reinterpret_cast<const float*>(args.tensor(b_).data) : nullptr;
+    // int16 weight pairs per tap and channel, plus per-channel terms and block padding.
+    args.budget.reserve(static_cast<uint64_t>(g.out_c + 64) * (g.kernel_h * g.kernel_w + 1) * 2 * sizeof(int16_t) +
+                            g.out_c * 16,
+                        what + ": packed int8 depthwise weights");
+    const kernels::DwconvGeometry dg{g.batch,    g.in_h,     g.in_w,       g.in_c,       g.out_h,
+                                     g.out_w,    g.kernel_h, g.kernel_w,   g.stride_h,   g.stride_w,
+                                     g.dilation_h, g.dilation_w, g.pad_top, g.pad_left};
+    const kernels::DwconvS8Quant q{x.act_scale, x.act_zero_point, y.act_scale, y.act_zero_point,
+                                   quantized_bound(act_.min, y.act_scale, y.act_zero_point),
+                                   quantized_bound(act_.max, y.act_scale, y.act_zero_point)};
+    packed_ = kernels::PackedDwconvS8::pack(dg, weights, bias, q, args.isa);
+    if (!packed_) fail(TERNRT_OUT_OF_MEMORY, what + ": cannot allocate packed int8 depthwise weights");
+    x_data_ = args.s8(x_);
+    y_data_ = args.s8(y_);
+  }
+  void run(pthreadpool_t pool) override { packed_->run(x_data_, y_data_, pool); }
+  std::string kernel() const override { return packed_ ? packed_->kernel_name() : "ternrt s8 dwconv"; }
+  bool handles_int8() const override { return true; }
+  size_t packed_weight_bytes() const override { return packed_ ? packed_->packed_bytes() : 0; }
+
+ private:
+  ConvParams p_;
+  Activation act_;
+  int x_, w_, b_, y_;
+  std::unique_ptr<kernels::PackedDwconvS8> packed_;
+  const int8_t* x_data_ = nullptr;
+  int8_t* y_data_ = nullptr;
+};
+
+// Which GEMM a groups-1 convolution runs on (TernaryGemmOp), if any.
+enum class GemmForm { none, ternary, int8_weights };
+
+GemmForm gemm_form(const Model& model, const OpDesc& op, const ConvParams& p, const CreateOptions& options) {
+  if (p.groups != 1) return GemmForm::none;
+  const bool ternary = model.tensors()[op.inputs[1]].type == fb::TensorType::TERNARY2;
+  const size_t depth = p.g.kernel_h * p.g.kernel_w * p.g.in_c;
+  const bool out_s8 = options.is_s8(op.outputs[0]);
+  // Static path: narrow layers with a float output run in float too (kMinTernaryGemmOutputsToFloat).
+  const bool narrow_to_float = options.static_ranges && p.g.out_c < kMinTernaryGemmOutputsToFloat && !out_s8;
+  if (ternary && !options.ternary_as_float && depth >= kMinTernaryGemmDepth && !narrow_to_float) return GemmForm::ternary;
+  // Static int8 path: float weights run as int8 (the i8i8 kernels) when the input is int8, or a float
+  // with a range (e.g. a model's first layer) and either K is deep enough to pay for quantizing it,
+  // the patches and the epilogue, or the image has fewer than 4 channels and the output is int8
+  // (quantized into 4-channel pixels, read in place: ternary-gemm.h; with a float output that gained
+  // nothing on 3 channels, 12.1 against 12.0 us, and lost on 1 channel, 4x the products of K = 9: 13.7
+  // against 11.2 us, on the machine of benchmarks/RESULTS.md). Ternary layers with K < 32 between int8
+  // tensors take the same path with their weights expanded (scale * trit is exactly 127 * trit at
+  // scale / 127); with a float side they stay in XNNPACK f32 (faster than the t2i8 or i8i8 GEMM at
+  // such depths). The rule is the same on every ISA, so results do not depend on it.
+  const bool in_s8 = options.is_s8(op.inputs[0]);
+  const bool few_channels = p.g.in_c < TernaryGemmOp::kPaddedChannels && !p.g.is_pointwise() && out_s8;
+  const bool first_layer_int8 =
+      (depth >= kMinInt8WeightDepth || few_channels) && model.tensors()[op.inputs[0]].has_act_quant();
+  const bool int8_weights = options.static_ranges && (ternary ? in_s8 && out_s8 : in_s8 || first_layer_int8);
+  return int8_weights ? GemmForm::int8_weights : GemmForm::none;
+}
+
+// Whether `tensor` is written by a convolution that runs on a GEMM, which writes int8 for free. A
+// depthwise layer reads int8 only after one: after a float operator the int8 input costs that
+// operator a quantization pass (or, before the i8i8 kernels, XNNPACK qc8), more than the int8
+// depthwise kernels save (benchmarks/RESULTS.md).
+bool produced_by_gemm(const Model& model, int tensor, const CreateOptions& options) {
+  for (const OpDesc& producer : model.ops()) {
+    if (producer.outputs.empty() || producer.outputs[0] != tensor) continue;
+    return producer.opcode == fb::OpCode::CONV_2D && producer.inputs.size() >= 2 &&
+           gemm_form(model, producer, conv_params(model, producer), options) != GemmForm::none;
+  }
+  return false;
+}
+
 std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOptions& options) {
   const ConvParams p = conv_params(model, op);
   const auto& o = *op.fb->options_as_Conv2DOptions();
   const Activation act = activation_of(o.activation());
   const int bias = op.inputs.size() == 3 ? op.inputs[2] : -1;
-  // Grouped / depthwise convolutions with ternary weights run in float with the weights expanded to
-  // scale * trit: K per group is tiny (e.g. 9), so an int8 GEMM per group cannot pay for quantizing.
-  const bool ternary = model.tensors()[op.inputs[1]].type == fb::TensorType::TERNARY2;
-  const size_t depth = p.g.kernel_h * p.g.kernel_w * p.g.in_c;
-  // Static path: narrow layers with a float output run in float too (kMinTernaryGemmOutputsToFloat).
-  const bool narrow_to_float = options.static_ranges && p.g.out_c < kMinTernaryGemmOutputsToFloat &&
-                               !options.is_s8(op.outputs[0]);
-  if (ternary && p.groups == 1 && !options.ternary_as_float && depth >= kMinTernaryGemmDepth && !narrow_to_float) {
-    return std::make_unique<TernaryGemmOp>(p.g, act, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
+  switch (gemm_form(model, op, p, options)) {
+    case GemmForm::ternary:
+      return std::make_unique<TernaryGemmOp>(p.g, act, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
+    case GemmForm::int8_weights:
+      return std::make_unique<TernaryGemmOp>(p.g, act, op.inputs[0], op.inputs[1], bias, op.outputs[0], true);
+    case GemmForm::none: break;
   }
-  // Static int8 path, groups 1: float weights run as int8 (the i8i8 kernels, TernaryGemmOp) when the
-  // input is int8, or a float with a range (e.g. a model's first layer) and either K is deep enough to
-  // pay for quantizing it, the patches and the epilogue, or the image has fewer than 4 channels and
-  // the output is int8 (quantized into 4-channel pixels, read in place: ternary-gemm.h; with a float
-  // output that gained nothing on 3 channels, 12.1 against 12.0 us, and lost on 1 channel, 4x the
-  // products of K = 9: 13.7 against 11.2 us, on the machine of benchmarks/RESULTS.md). Ternary layers
-  // with K < 32 between int8 tensors take the same path with their weights expanded (scale * trit is
-  // exactly 127 * trit at scale / 127); with a float side they stay in XNNPACK f32 (faster than the
-  // t2i8 or i8i8 GEMM at such depths). Not for depthwise / grouped layers: K per group is tiny (e.g.
-  // 9), and XNNPACK f32 was faster there than int8 forms. The rule is the same on every ISA, so
-  // results do not depend on it.
-  const bool in_s8 = options.is_s8(op.inputs[0]);
-  const bool few_channels =
-      p.g.in_c < TernaryGemmOp::kPaddedChannels && !p.g.is_pointwise() && options.is_s8(op.outputs[0]);
-  const bool first_layer_int8 =
-      (depth >= kMinInt8WeightDepth || few_channels) && model.tensors()[op.inputs[0]].has_act_quant();
-  const bool int8_weights = options.static_ranges && p.groups == 1 &&
-                            (ternary ? in_s8 && options.is_s8(op.outputs[0]) : in_s8 || first_layer_int8);
-  if (int8_weights) {
-    return std::make_unique<TernaryGemmOp>(p.g, act, op.inputs[0], op.inputs[1], bias, op.outputs[0], true);
+  // Depthwise on int8 tensors: ternrt's kernels (the 2022 XNNPACK's qc8 depthwise was about 2x slower
+  // than its f32 one on the machine of benchmarks/RESULTS.md), where the int8 input is free. Other
+  // grouped convolutions (ternary weights expanded to scale * trit) stay float: K per group is tiny.
+  const bool depthwise = p.groups > 1 && p.groups == p.g.in_c && p.g.out_c == p.g.in_c;
+  if (depthwise && options.static_ranges && options.is_s8(op.inputs[0]) && options.is_s8(op.outputs[0]) &&
+      act.post == fb::Activation::NONE && produced_by_gemm(model, op.inputs[0], options)) {
+    return std::make_unique<DepthwiseConvS8>(p, act, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
   }
   return std::make_unique<FloatConv2D>(p, act, o, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
 }

@@ -1,0 +1,386 @@
+// PackedDwconvS8 (dwconv-s8.h): weight quantization and packing, the per-row driver and threading.
+// Built with -ffp-contract=off: the per-channel multiplier/offset must be the same on every path.
+//
+// run() splits output rows (batch x out_h) over the pool. A row is done in tiles of pixels whose int32
+// accumulators fit a stack buffer; interior pixels (all taps inside the image) go to the ukernel in runs
+// that share one tap-pointer list (advanced by stride_w * C per pixel), border pixels one by one with
+// padding taps pointing at a row of in_zero_point. With the avx512vnni column path, channels below
+// column_channels_ instead go through dwconv_s8_columns (whole tile, padding by pointer table) and
+// are reordered after the epilogue. The epilogue of t2i8_gemm_s8 then requantizes the tile.
+// Ukernels read whole 8-channel groups; where that would pass the end of the input (C not a multiple of
+// 8, last pixels of the tensor) the taps read a stack copy of the tensor's end instead.
+// Stack per task: about 40 KiB here plus 32 KiB in the column kernel.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+#include "dwconv/dwconv-s8-internal.h"
+#include "t2i8-gemm/t2i8-epilogue-s8.h"
+
+namespace ternrt::kernels {
+
+namespace {
+
+constexpr size_t kChunkTaps = 64;    // taps per ukernel call (even); larger kernels accumulate chunks
+constexpr size_t kWindow = 4096;     // channels per pass (a multiple of every block size)
+constexpr size_t kAccElems = 4096;   // int32 accumulators on the stack of a task (16 KiB)
+
+struct IsaKernels {
+  Isa isa;   // the minimum ISA of the ukernel (named in kernel_name)
+  PackedDwconvS8::Ukernel ukernel;
+  PackedDwconvS8::Epilogue epilogue;
+  size_t max_block;
+};
+
+IsaKernels kernels_for(Isa isa) {
+  switch (isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::avx2: return {Isa::avx2, dwconv_s8_ukernel__avx2, t2i8_epilogue_s8__avx2, kDwconvMaxBlockAvx2};
+    case Isa::avx512bw:
+      return {Isa::avx512bw, dwconv_s8_ukernel__avx512, t2i8_epilogue_s8__avx512, kDwconvMaxBlockAvx512};
+    case Isa::avx512vnni:
+      return {Isa::avx512vnni, dwconv_s8_ukernel__avx512vnni, t2i8_epilogue_s8__avx512, kDwconvMaxBlockAvx512};
+#endif
+#if defined(__aarch64__)
+    case Isa::neon:
+    case Isa::neondot: return {Isa::neon, dwconv_s8_ukernel__neon, t2i8_epilogue_s8__neon, kDwconvMaxBlockNeon};
+#endif
+    default: return {Isa::scalar, dwconv_s8_ukernel__scalar, t2i8_epilogue_s8__scalar, kDwconvMaxBlockScalar};
+  }
+}
+
+}  // namespace
+
+PackedDwconvS8::~PackedDwconvS8() = default;
+
+std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, const float* weights, const float* bias,
+                                                     const DwconvS8Quant& q, Isa isa) {
+  if (weights == nullptr || g.channels == 0 || g.kernel_h == 0 || g.kernel_w == 0 || g.stride_h == 0 ||
+      g.stride_w == 0 || g.dilation_h == 0 || g.dilation_w == 0 || q.in_zero_point < -128 || q.in_zero_point > 127) {
+    return nullptr;
+  }
+  try {
+    std::unique_ptr<PackedDwconvS8> d(new PackedDwconvS8());
+    const IsaKernels k = kernels_for(isa_supported(isa) ? isa : Isa::scalar);
+    d->g_ = g;
+    d->q_ = q;
+    d->isa_ = isa_supported(isa) ? isa : Isa::scalar;
+    d->ukernel_ = k.ukernel;
+    d->epilogue_ = k.epilogue;
+
+    const size_t c_count = g.channels, taps = g.kernel_h * g.kernel_w;
+    const size_t cp = (c_count + 7) / 8 * 8;
+    d->padded_channels_ = cp;
+
+    // The column path takes channels [0, cp rounded down to 16) when the kernel's rows fit two
+    // groups of four and a run of columns fits its buffer; the rest goes through tap pairs. It only
+    // pays off when columns are shared by neighbouring pixels (stride 1) and channel blocks are wide
+    // (measured on Sapphire Rapids: slower than tap pairs for C = 32 / 36 or stride 2, faster from C = 60).
+    bool columns = false;
+#if defined(__x86_64__) || defined(_M_X64)
+    columns = k.isa == Isa::avx512vnni && c_count >= 48 && g.stride_w == 1 && cp <= kWindow &&
+              g.kernel_h <= 4 * kDwconvColumnsMaxGroups && (g.kernel_w - 1) * g.dilation_w + 1 <= kDwconvColumnsMaxSpan;
+    if (columns) {
+      d->columns_ = dwconv_s8_columns__avx512vnni;
+      d->unpermute_ = dwconv_s8_unpermute__avx512vnni;
+      d->column_channels_ = cp / 16 * 16;
+      d->column_groups_ = (g.kernel_h + 3) / 4;
+    }
+#endif
+    d->pair_begin_ = d->column_channels_;
+    const size_t cf = d->column_channels_, pb = d->pair_begin_;
+    if (k.isa == Isa::scalar) {
+      std::snprintf(d->name_, sizeof(d->name_), "dwconv_s8_%zux%zu__scalar", g.kernel_h, g.kernel_w);
+    } else {
+      std::snprintf(d->name_, sizeof(d->name_), "dwconv_s8_%zux%zuc%zu%s__%s", g.kernel_h, g.kernel_w,
+                    columns ? size_t(64) : k.max_block, columns ? "r4" : "", isa_name(k.isa));
+    }
+
+    // Per-channel symmetric quantization.
+    std::vector<int8_t> wq(c_count * taps);
+    std::vector<float> scale(c_count);
+    std::vector<int32_t> sums(c_count);
+    for (size_t c = 0; c < c_count; ++c) {
+      const float* wc = weights + c * taps;
+      float max_abs = 0.0f;
+      for (size_t i = 0; i < taps; ++i) max_abs = std::max(max_abs, std::fabs(wc[i]));
+      scale[c] = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
+      int32_t sum = 0;
+      for (size_t i = 0; i < taps; ++i) {
+        float r = std::nearbyint(wc[i] / scale[c]);   // default rounding mode: half to even
+        if (!(r >= -127.0f)) r = -127.0f;              // also NaN
+        if (r > 127.0f) r = 127.0f;
+        wq[c * taps + i] = int8_t(r);
+        sum += int32_t(r);
+      }
+      sums[c] = sum;
+    }
+
+    // Epilogue terms by accumulator position (the operation order of dwconv-s8.h). The column path
+    // sums w * (x + 128), so its correction is (in_zero_point + 128) * sum w; the pair path sums w * x.
+    d->correction_.assign(cp, 0);
+    d->multiplier_.assign(cp, 0.0f);
+    d->offset_.assign(cp, 0.0f);
+    const float out_zero_point = float(q.out_zero_point);
+    for (size_t pos = 0; pos < cp; ++pos) {
+      size_t c = pos;
+      if (pos < cf) {
+        size_t b0 = 0;
+        while (b0 + dwconv_column_block(cf - b0) <= pos) b0 += dwconv_column_block(cf - b0);
+        c = b0 + dwconv_column_channel(dwconv_column_block(cf - b0), pos - b0);
+      }
+      if (c >= c_count) continue;
+      d->correction_[pos] = (pos < cf ? q.in_zero_point + 128 : q.in_zero_point) * sums[c];
+      d->multiplier_[pos] = (scale[c] * q.in_scale) / q.out_scale;
+      d->offset_[pos] = (bias ? bias[c] : 0.0f) / q.out_scale + out_zero_point;
+    }
+
+    // Column weights (layout in dwconv-s8-internal.h).
+    const size_t groups = d->column_groups_;
+    d->column_weights_.assign(4 * cf * groups * g.kernel_w, 0);
+    for (size_t b0 = 0; b0 < cf;) {
+      const size_t block = dwconv_column_block(cf - b0);
+      int8_t* base = d->column_weights_.data() + 4 * b0 * groups * g.kernel_w;
+      for (size_t gr = 0; gr < groups; ++gr)
+        for (size_t kx = 0; kx < g.kernel_w; ++kx)
+          for (size_t kk = 0; kk < 4; ++kk)
+            for (size_t byte = 0; byte < block; ++byte) {
+              const size_t lane = byte / 16, j = byte % 16 / 4, r = byte % 4;
+              const size_t c = b0 + 16 * lane + 4 * kk + j, ky = 4 * gr + r;
+              if (c < c_count && ky < g.kernel_h) {
+                base[((gr * g.kernel_w + kx) * 4 + kk) * block + byte] = wq[c * taps + ky * g.kernel_w + kx];
+              }
+            }
+      b0 += block;
+    }
+
+    // Pair weights for channels [pb, cp): per chunk of taps, channel blocks (counted from pb) x tap
+    // pairs x lanes x (tap 2p, tap 2p + 1); zero for padded channels and an odd last tap's partner.
+    size_t total = 0;
+    for (size_t t0 = 0; t0 < taps; t0 += kChunkTaps) {
+      const size_t count = std::min(kChunkTaps, taps - t0);
+      d->chunk_taps_.push_back(count);
+      d->chunk_weights_.push_back(total);
+      total += (cp - pb) * 2 * ((count + 1) / 2);
+    }
+    d->weights_.assign(total, 0);
+    for (size_t chunk = 0; chunk < d->chunk_taps_.size(); ++chunk) {
+      const size_t t0 = chunk * kChunkTaps, count = d->chunk_taps_[chunk], pairs = (count + 1) / 2;
+      int16_t* base = d->weights_.data() + d->chunk_weights_[chunk];
+      for (size_t b0 = 0; b0 < cp - pb;) {
+        const size_t block = dwconv_block(k.max_block, cp - pb - b0);
+        for (size_t p = 0; p < pairs; ++p) {
+          for (size_t lane = 0; lane < block; ++lane) {
+            const size_t c = pb + b0 + dwconv_lane_channel(block, lane);
+            for (size_t j = 0; j < 2; ++j) {
+              const size_t t = 2 * p + j;
+              base[2 * b0 * pairs + (p * block + lane) * 2 + j] =
+                  c < c_count && t < count ? int16_t(wq[c * taps + t0 + t]) : int16_t(0);
+            }
+          }
+        }
+        b0 += block;
+      }
+    }
+
+    d->zero_row_.assign(cp, int8_t(q.in_zero_point));
+    d->tap_offsets_.resize(taps);
+    for (size_t ky = 0; ky < g.kernel_h; ++ky) {
+      for (size_t kx = 0; kx < g.kernel_w; ++kx) {
+        d->tap_offsets_[ky * g.kernel_w + kx] =
+            ptrdiff_t((ky * g.dilation_h * g.in_w + kx * g.dilation_w) * c_count);
+      }
+    }
+    return d;
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+
+size_t PackedDwconvS8::packed_bytes() const {
+  return weights_.size() * sizeof(int16_t) + column_weights_.size() + correction_.size() * sizeof(int32_t) +
+         (multiplier_.size() + offset_.size()) * sizeof(float) + zero_row_.size() +
+         tap_offsets_.size() * sizeof(ptrdiff_t);
+}
+
+// One output row (b, oy) of a run.
+struct PackedDwconvS8::Row {
+  const int8_t* input;
+  ptrdiff_t total;   // input bytes
+  ptrdiff_t image;   // offset of image b
+  ptrdiff_t iy0;     // input row of kernel row 0
+  size_t xa, xb;     // interior output columns (every tap inside the image)
+};
+
+// Ukernels read whole channel groups: a tap at input offset off reading n bytes passes the tensor's
+// end when off > total - n; such taps read `data`, a copy of input offsets [total - n, total + n)
+// (zeros past the end), filled on first use.
+struct PackedDwconvS8::Tail {
+  alignas(64) int8_t data[2 * kWindow];
+  size_t n = 0;
+  bool ready = false;
+
+  const int8_t* pointer(const int8_t* input, ptrdiff_t total, ptrdiff_t off, size_t bytes) {
+    const ptrdiff_t safe = total - ptrdiff_t(bytes);
+    if (off <= safe) return input + off;
+    if (!ready || n != bytes) {
+      const ptrdiff_t from = std::max<ptrdiff_t>(safe, 0);
+      std::memset(data, 0, 2 * bytes);
+      std::memcpy(data + (from - safe), input + from, size_t(total - from));
+      n = bytes;
+      ready = true;
+    }
+    return data + (off - safe);
+  }
+};
+
+void PackedDwconvS8::pair_tile(const Row& row, size_t c0, size_t n, size_t ox0, size_t mt, int32_t* acc,
+                               size_t acc_stride, Tail& tail) const {
+  const DwconvGeometry& g = g_;
+  const ptrdiff_t pixel_bytes = ptrdiff_t(g.channels);
+  const ptrdiff_t step = ptrdiff_t(g.stride_w) * pixel_bytes;
+  const ptrdiff_t max_tap = tap_offsets_.back();
+  const ptrdiff_t safe = row.total - ptrdiff_t(n);
+  const int8_t* taps[kChunkTaps];
+  for (size_t ox = ox0; ox < ox0 + mt;) {
+    int32_t* acc_pixel = acc + (ox - ox0) * acc_stride;
+    const ptrdiff_t ix0 = ptrdiff_t(ox * g.stride_w) - ptrdiff_t(g.pad_left);
+    if (ox >= row.xa && ox < row.xb) {
+      // Interior run; its last pixels fall back to the border path if they would over-read.
+      const ptrdiff_t first = row.image + (row.iy0 * ptrdiff_t(g.in_w) + ix0) * pixel_bytes + ptrdiff_t(c0);
+      size_t run = std::min(row.xb, ox0 + mt) - ox;
+      while (run > 0 && first + ptrdiff_t(run - 1) * step + max_tap > safe) --run;
+      if (run > 0) {
+        for (size_t chunk = 0; chunk < chunk_taps_.size(); ++chunk) {
+          const size_t t0 = chunk * kChunkTaps, count = chunk_taps_[chunk], pairs = (count + 1) / 2;
+          for (size_t t = 0; t < count; ++t) taps[t] = row.input + first + tap_offsets_[t0 + t];
+          if (count % 2) taps[count] = taps[0];   // zero weights; moves with the pixel like a real tap
+          ukernel_(n, run, pairs, taps, size_t(step),
+                   weights_.data() + chunk_weights_[chunk] + 2 * (c0 - pair_begin_) * pairs, acc_pixel, acc_stride,
+                   chunk > 0);
+        }
+        ox += run;
+        continue;
+      }
+    }
+    // One pixel with bounds checks: padding taps read the zero-point row.
+    for (size_t chunk = 0; chunk < chunk_taps_.size(); ++chunk) {
+      const size_t t0 = chunk * kChunkTaps, count = chunk_taps_[chunk], pairs = (count + 1) / 2;
+      size_t ky = t0 / g.kernel_w, kx = t0 % g.kernel_w;
+      for (size_t t = 0; t < count; ++t, kx = kx + 1 == g.kernel_w ? (++ky, 0) : kx + 1) {
+        const ptrdiff_t iy = row.iy0 + ptrdiff_t(ky * g.dilation_h), ix = ix0 + ptrdiff_t(kx * g.dilation_w);
+        if (iy < 0 || iy >= ptrdiff_t(g.in_h) || ix < 0 || ix >= ptrdiff_t(g.in_w)) {
+          taps[t] = zero_row_.data() + c0;
+        } else {
+          taps[t] = tail.pointer(row.input, row.total,
+                                 row.image + (iy * ptrdiff_t(g.in_w) + ix) * pixel_bytes + ptrdiff_t(c0), n);
+        }
+      }
+      if (count % 2) taps[count] = taps[0];
+      ukernel_(n, 1, pairs, taps, 0, weights_.data() + chunk_weights_[chunk] + 2 * (c0 - pair_begin_) * pairs,
+               acc_pixel, acc_stride, chunk > 0);
+    }
+    ++ox;
+  }
+}
+
+void PackedDwconvS8::column_tile(const Row& row, size_t ox0, size_t mt, int32_t* acc, size_t acc_stride,
+                                 Tail& tail) const {
+  const DwconvGeometry& g = g_;
+  const size_t groups = column_groups_, cp = padded_channels_;
+  const size_t extent = (g.kernel_w - 1) * g.dilation_w + 1;
+  const size_t max_run = std::min(kDwconvColumnsMaxRun, (kDwconvColumnsMaxSpan - extent) / g.stride_w + 1);
+  const int8_t* rows[kDwconvColumnsMaxSpan * kDwconvColumnsMaxGroups * 4];
+  const int8_t* const zero = zero_row_.data();
+  const ptrdiff_t pixel_bytes = ptrdiff_t(g.channels), in_w = ptrdiff_t(g.in_w);
+  const ptrdiff_t safe = row.total - ptrdiff_t(cp);   // columns read up to column_channels_ <= cp bytes
+  for (size_t ox = ox0; ox < ox0 + mt;) {
+    const size_t run = std::min(max_run, ox0 + mt - ox);
+    const size_t span = (run - 1) * g.stride_w + extent;
+    const ptrdiff_t ix0 = ptrdiff_t(ox * g.stride_w) - ptrdiff_t(g.pad_left);
+    // Columns [col_lo, col_hi) are inside the image.
+    const size_t col_lo = size_t(std::clamp<ptrdiff_t>(-ix0, 0, ptrdiff_t(span)));
+    const size_t col_hi = size_t(std::clamp<ptrdiff_t>(in_w - ix0, ptrdiff_t(col_lo), ptrdiff_t(span)));
+    for (size_t r = 0; r < 4 * groups; ++r) {
+      const ptrdiff_t iy = row.iy0 + ptrdiff_t(r * g.dilation_h);
+      const int8_t** out = rows + r;
+      const size_t stride = 4 * groups;
+      if (r >= g.kernel_h || iy < 0 || iy >= ptrdiff_t(g.in_h)) {
+        for (size_t col = 0; col < span; ++col) out[col * stride] = zero;
+        continue;
+      }
+      for (size_t col = 0; col < col_lo; ++col) out[col * stride] = zero;
+      ptrdiff_t off = row.image + (iy * in_w + ix0 + ptrdiff_t(col_lo)) * pixel_bytes;
+      for (size_t col = col_lo; col < col_hi; ++col, off += pixel_bytes) {
+        out[col * stride] = off <= safe ? row.input + off : tail.pointer(row.input, row.total, off, cp);
+      }
+      for (size_t col = col_hi; col < span; ++col) out[col * stride] = zero;
+    }
+    columns_(column_channels_, run, span, groups, g.kernel_w, g.stride_w, g.dilation_w, rows, column_weights_.data(),
+             acc + (ox - ox0) * acc_stride, acc_stride);
+    ox += run;
+  }
+}
+
+void PackedDwconvS8::run_row(const int8_t* input, int8_t* output, size_t task) const {
+  const DwconvGeometry& g = g_;
+  const size_t c_count = g.channels, cp = padded_channels_;
+  const size_t b = task / g.out_h, oy = task % g.out_h;
+  Row row;
+  row.input = input;
+  row.total = ptrdiff_t(g.batch * g.in_h * g.in_w * c_count);
+  row.image = ptrdiff_t(b * g.in_h * g.in_w * c_count);
+  row.iy0 = ptrdiff_t(oy * g.stride_h) - ptrdiff_t(g.pad_top);
+  int8_t* out_row = output + (b * g.out_h + oy) * g.out_w * c_count;
+
+  const bool row_inside = row.iy0 >= 0 && row.iy0 + ptrdiff_t((g.kernel_h - 1) * g.dilation_h) < ptrdiff_t(g.in_h);
+  // Interior columns [xa, xb): ox * stride_w >= pad_left and the last tap's column is inside.
+  row.xa = row.xb = 0;
+  if (row_inside) {
+    row.xa = (g.pad_left + g.stride_w - 1) / g.stride_w;
+    const ptrdiff_t last = ptrdiff_t(g.in_w) - 1 + ptrdiff_t(g.pad_left) - ptrdiff_t((g.kernel_w - 1) * g.dilation_w);
+    row.xb = last >= 0 ? std::min(g.out_w, size_t(last) / g.stride_w + 1) : 0;
+    if (row.xa >= row.xb) row.xa = row.xb = 0;
+  }
+
+  alignas(64) int32_t acc[kAccElems];
+  Tail tail, tail_pairs;
+  if (column_channels_ == 0) {
+    for (size_t c0 = 0; c0 < cp; c0 += kWindow) {
+      const size_t n = std::min(kWindow, cp - c0), real = std::min(n, c_count - c0);
+      const size_t tile = kAccElems / n;
+      for (size_t ox0 = 0; ox0 < g.out_w; ox0 += tile) {
+        const size_t mt = std::min(tile, g.out_w - ox0);
+        pair_tile(row, c0, n, ox0, mt, acc, n, tail);
+        epilogue_(mt, real, acc, n, correction_.data() + c0, multiplier_.data() + c0, offset_.data() + c0, q_.out_min,
+                  q_.out_max, out_row + ox0 * c_count + c0, c_count);
+      }
+    }
+    return;
+  }
+  // Column path (cp <= kWindow): accumulators and int8 results in position order, then reordered.
+  alignas(64) int8_t staged[kAccElems];
+  const size_t tile = kAccElems / cp;
+  for (size_t ox0 = 0; ox0 < g.out_w; ox0 += tile) {
+    const size_t mt = std::min(tile, g.out_w - ox0);
+    column_tile(row, ox0, mt, acc, cp, tail);
+    if (pair_begin_ < cp) pair_tile(row, pair_begin_, cp - pair_begin_, ox0, mt, acc + pair_begin_, cp, tail_pairs);
+    epilogue_(mt, cp, acc, cp, correction_.data(), multiplier_.data(), offset_.data(), q_.out_min, q_.out_max, staged,
+              cp);
+    unpermute_(column_channels_, c_count, mt, staged, cp, out_row + ox0 * c_count, c_count);
+  }
+}
+
+void PackedDwconvS8::run(const int8_t* input, int8_t* output, pthreadpool_t pool) const {
+  const size_t tasks = g_.batch * g_.out_h;
+  if (tasks == 0 || g_.out_w == 0) return;
+  if (pool == nullptr || pthreadpool_get_threads_count(pool) <= 1) {
+    for (size_t t = 0; t < tasks; ++t) run_row(input, output, t);
+    return;
+  }
+  pthreadpool_parallelize_1d(pool, [&](size_t t) { run_row(input, output, t); }, tasks);
+}
+
+}  // namespace ternrt::kernels
