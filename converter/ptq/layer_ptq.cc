@@ -1,6 +1,7 @@
 #include "ptq/layer_ptq.h"
 
 #include <algorithm>
+#include <memory>
 #include <numeric>
 
 namespace ternrt::ptq {
@@ -396,47 +397,59 @@ StepSqnr optimize_layer(const LayerStats& s, const float* weights, const std::ve
   return out;
 }
 
-bool refit_float_channel(const LayerStats& s, size_t n, const float* w0, double float_bias, double ridge, float* w, float* c) {
+FloatRefit::FloatRefit(const LayerStats& s, double ridge) : s_(s) {
   const size_t k = s.k();
   const double p = s.rows();
-  if (!s.has_gram() || !(p > 0)) return false;
+  if (!s.has_gram() || !(p > 0) || !(ridge >= 0) || std::isinf(ridge)) return;
   const std::vector<double>& m = s.m();
   // Centered normal equations (the bias is free): (H + lambda I) w = c + lambda w0 with
-  // H = G - m m'/P, c = Cy - (Sy/P) m, lambda = ridge * trace(H) / k.
-  std::vector<double> a(k * k), rhs(k);
+  // H = G - m m'/P, lambda = ridge * trace(H) / k. H does not depend on the channel.
+  l_.resize(k * k);
   double trace = 0;
   for (size_t i = 0; i < k; ++i) {
     const double* gi = s.gram_row(i);
-    for (size_t j = 0; j < k; ++j) a[i * k + j] = gi[j] - m[i] * m[j] / p;
-    trace += a[i * k + i];
+    for (size_t j = 0; j <= i; ++j) l_[i * k + j] = gi[j] - m[i] * m[j] / p;
+    trace += l_[i * k + i];
   }
-  const double lambda = std::max(ridge * trace / double(k), 1e-12 * (trace + 1));
-  const double mean_y = s.sy(n) / p;
+  lambda_ = std::max(ridge * trace / double(k), 1e-12 * (trace + 1));
+  for (size_t i = 0; i < k; ++i) l_[i * k + i] += lambda_;
+  // Cholesky in place (lower triangle, row by row); H + lambda I is symmetric positive definite.
   for (size_t i = 0; i < k; ++i) {
-    a[i * k + i] += lambda;
-    rhs[i] = s.cy(n)[i] - mean_y * m[i] + lambda * w0[i];
-  }
-  // Cholesky in place (lower triangle); H + lambda I is symmetric positive definite.
-  for (size_t j = 0; j < k; ++j) {
-    double d = a[j * k + j];
-    for (size_t q = 0; q < j; ++q) d -= a[j * k + q] * a[j * k + q];
-    if (!(d > 0)) return false;
-    d = std::sqrt(d);
-    a[j * k + j] = d;
-    for (size_t i = j + 1; i < k; ++i) {
-      double v = a[i * k + j];
-      for (size_t q = 0; q < j; ++q) v -= a[i * k + q] * a[j * k + q];
-      a[i * k + j] = v / d;
+    double* li = &l_[i * k];
+    for (size_t j = 0; j <= i; ++j) {
+      const double* lj = &l_[j * k];
+      double v = li[j];
+      for (size_t q = 0; q < j; ++q) v -= li[q] * lj[q];
+      if (j < i) {
+        li[j] = v / lj[j];
+      } else {
+        if (!(v > 0) || !std::isfinite(v)) return;
+        li[i] = std::sqrt(v);
+      }
     }
   }
-  std::vector<double> x(rhs);
-  for (size_t i = 0; i < k; ++i) {
-    for (size_t q = 0; q < i; ++q) x[i] -= a[i * k + q] * x[q];
-    x[i] /= a[i * k + i];
+  ok_ = true;
+}
+
+bool FloatRefit::solve(size_t n, const float* w0, double float_bias, float* w, float* c) const {
+  if (!ok_) return false;
+  const LayerStats& s = s_;
+  const size_t k = s.k();
+  const double p = s.rows();
+  const std::vector<double>& m = s.m();
+  const double mean_y = s.sy(n) / p;
+  std::vector<double> x(k);
+  for (size_t i = 0; i < k; ++i) x[i] = s.cy(n)[i] - mean_y * m[i] + lambda_ * w0[i];   // c + lambda w0
+  for (size_t i = 0; i < k; ++i) {   // L y = rhs
+    const double* li = &l_[i * k];
+    double v = x[i];
+    for (size_t q = 0; q < i; ++q) v -= li[q] * x[q];
+    x[i] = v / li[i];
   }
-  for (size_t i = k; i-- > 0;) {
-    for (size_t q = i + 1; q < k; ++q) x[i] -= a[q * k + i] * x[q];
-    x[i] /= a[i * k + i];
+  for (size_t i = k; i-- > 0;) {   // L' x = y: column i of L' is row i of L
+    x[i] /= l_[i * k + i];
+    const double* li = &l_[i * k];
+    for (size_t q = 0; q < i; ++q) x[q] -= li[q] * x[i];
   }
   for (double v : x)
     if (!std::isfinite(v)) return false;
@@ -447,6 +460,10 @@ bool refit_float_channel(const LayerStats& s, size_t n, const float* w0, double 
   }
   *c = static_cast<float>(float_bias + (s.sy(n) - sum) / p);
   return true;
+}
+
+bool refit_float_channel(const LayerStats& s, size_t n, const float* w0, double float_bias, double ridge, float* w, float* c) {
+  return FloatRefit(s, ridge).solve(n, w0, float_bias, w, c);
 }
 
 double float_channel_error(const LayerStats& s, size_t n, const float* w, double float_bias, double c) {
@@ -479,13 +496,17 @@ double choose_float_ridge(const std::vector<LayerStats>& fold_a, const std::vect
     for (int fold = 0; fold < 2; ++fold) {
       const std::vector<LayerStats>& fit = fold ? fold_b : fold_a;
       const std::vector<LayerStats>& eval = fold ? fold_a : fold_b;
+      // One factorization per group, shared by its channels (a 1280-wide classifier has 1000).
+      std::vector<std::unique_ptr<FloatRefit>> systems(fit.size());
       for (size_t ch = 0; ch < nch; ++ch) {
         const LayerStats& sf = fit[ch / per_group];
         const size_t local = ch % per_group;
         const float* w_ch = w0 + ch * k;
         float c = 0;
         if (!(sf.rows() > 0)) return INFINITY;
-        if (std::isinf(ridge) || !refit_float_channel(sf, local, w_ch, float_bias[ch], ridge, w.data(), &c)) {
+        std::unique_ptr<FloatRefit>& system = systems[ch / per_group];
+        if (!system && std::isfinite(ridge)) system = std::make_unique<FloatRefit>(sf, ridge);
+        if (std::isinf(ridge) || !system->solve(local, w_ch, float_bias[ch], w.data(), &c)) {
           // Weights kept, bias corrected for the mean shift on the fitting fold.
           double wm = 0;
           for (size_t i = 0; i < k; ++i) wm += double(w_ch[i]) * sf.m()[i];

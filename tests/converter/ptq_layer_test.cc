@@ -321,6 +321,19 @@ TEST_CASE("float refit reproduces the float output from an affinely shifted inpu
     CHECK(error(wr.data(), cr) <= bias_only * (1 + 1e-6));
     CHECK(error(wr.data(), cr) > error(w.data(), c));
   }
+  // One factorization serves every channel (solve must not depend on earlier solves): the same bits
+  // as a fresh refit per channel, channels taken in reverse order.
+  for (double ridge : {0.0, 1.0}) {
+    const FloatRefit shared(st, ridge);
+    for (size_t n = s.n; n-- > 0;) {
+      std::vector<float> w1(s.k), w2(s.k);
+      float c1 = 0, c2 = 0;
+      REQUIRE(shared.solve(n, &s.w[n * s.k], s.bias[n], w1.data(), &c1));
+      REQUIRE(refit_float_channel(st, n, &s.w[n * s.k], s.bias[n], ridge, w2.data(), &c2));
+      CHECK(w1 == w2);
+      CHECK(c1 == c2);
+    }
+  }
 }
 
 TEST_CASE("cross-validated float ridge: weak for a well-posed shift, strong for few noisy rows") {
