@@ -156,8 +156,8 @@ void bench_ternary(benchmark::State& state, Shape s, Isa isa, bool s8_out) {
 
 // One micro-kernel of the list called directly over all MR x NR tiles (rows outside, channels
 // inside), whether or not the dispatch would pick it: compares alternative tiles and layouts.
-// One micro-kernel over the whole shape, tile by tile. fn: the kernel itself, or for an i8i8 kernel
-// its u8-activation form (same packing; the random activations serve as they are).
+// One micro-kernel over the whole shape, tile by tile. fn: the kernel itself, or its u8-activation
+// form (same packing; the random activations serve as they are).
 void bench_ukernel(benchmark::State& state, Shape s, const T2I8GemmUkernel* ukernel, T2I8GemmUkernelFn fn) {
   std::mt19937 rng(42);
   std::vector<uint8_t> packed(t2i8_packed_bytes(*ukernel, s.n, s.k));
@@ -317,8 +317,8 @@ std::string shape_name(const Shape& s) {
 }
 
 // "<kernel>/direct/<list>/M:../N:../K:..": every GEMM micro-kernel of a list this CPU runs (not the
-// scalar reference), alone over the shape, and the u8-activation form (u8i8-gemm.inc) of those that
-// have one. GEMM shapes only.
+// scalar reference), alone over the shape, and the u8-activation form (u8i8-gemm.inc, t2u8-gemm.inc
+// for K a multiple of 16) of those that have one. GEMM shapes only.
 void register_direct_ukernels(const T2I8GemmUkernel* (*list)(size_t*), const Shape& s) {
   size_t count = 0;
   const T2I8GemmUkernel* all = list(&count);
@@ -326,7 +326,11 @@ void register_direct_ukernels(const T2I8GemmUkernel* (*list)(size_t*), const Sha
     if (all[i].mr == 1 || !isa_supported(all[i].isa) || all[i].isa == Isa::scalar) continue;
     benchmark::RegisterBenchmark((std::string(all[i].name) + "/direct" + shape_name(s)).c_str(), bench_ukernel, s,
                                  &all[i], all[i].fn);
-    if (const U8I8GemmUkernel* form = u8i8_form_of(all[i])) {
+    if (const U8FormUkernel* form = u8i8_form_of(all[i])) {
+      benchmark::RegisterBenchmark((std::string(form->name) + "/direct" + shape_name(s)).c_str(), bench_ukernel, s,
+                                   &all[i], form->fn);
+    }
+    if (const U8FormUkernel* form = t2u8_form_of(all[i]); form != nullptr && s.k % 16 == 0) {
       benchmark::RegisterBenchmark((std::string(form->name) + "/direct" + shape_name(s)).c_str(), bench_ukernel, s,
                                    &all[i], form->fn);
     }

@@ -32,6 +32,21 @@ inline void store4(int32_t* p, Int32x4 v) { std::memcpy(p, &v, sizeof(v)); }
 
 inline size_t round_up4(size_t bytes) { return (bytes + 3) / 4 * 4; }
 
+// dst[i] = src[i] ^ 0x80 (the u8 value a + 128); src may equal dst. 16 bytes at a time in SSE2 / NEON
+// registers (GCC / Clang vector extension): a byte loop was 2% of a small ResNet's time.
+void flip_copy(const int8_t* src, int8_t* dst, size_t bytes) {
+  typedef uint8_t Bytes16 __attribute__((vector_size(16)));
+  const Bytes16 flip = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
+  size_t i = 0;
+  for (; i + 16 <= bytes; i += 16) {
+    Bytes16 v;
+    std::memcpy(&v, src + i, sizeof(v));
+    v ^= flip;
+    std::memcpy(dst + i, &v, sizeof(v));
+  }
+  for (; i < bytes; ++i) dst[i] = int8_t(src[i] ^ 0x80);
+}
+
 }  // namespace
 
 struct T2I8Conv::Workspace {
@@ -46,7 +61,7 @@ struct T2I8Conv::Workspace {
 T2I8Conv::T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g, ImageEncoding encoding)
     : w_(w), g_(g), encoding_(encoding) {
   const T2I8GemmUkernel& ukernel = *impl(w).gemm_;
-  const U8I8GemmUkernel* u8_form = encoding == ImageEncoding::flipped_u8 ? u8i8_form_of(ukernel) : nullptr;
+  const U8FormUkernel* u8_form = encoding == ImageEncoding::flipped_u8 ? u8i8_form_of(ukernel) : nullptr;
   ukernel_ = u8_form ? u8_form->fn : ukernel.fn;
   kernel_name_ = u8_form ? u8_form->name : ukernel.name;
   // Rows and columns the last output pixel reaches, with the padding before the image.
@@ -55,6 +70,18 @@ T2I8Conv::T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g, Image
   padded_h_ = std::max(need_h, g.pad_top + g.in_h);
   padded_w_ = std::max(need_w, g.pad_left + g.in_w);
   padded_ = padded_h_ != g.in_h || padded_w_ != g.in_w;
+  // Ternary weights on a padded layer: the copy into the padded buffer may as well flip the image,
+  // so the u8 form runs without per-pixel and per-window activation sums (t2u8-gemm.inc). Only for
+  // layers of one channel tile, where the sums are shared by the fewest outputs: the 8x32 u8 form
+  // (one more vpsubb per weight vector) ran up to 12% slower on ResNet-18's deep layers, where the
+  // sums were a few percent (benchmarks/RESULTS.md, "Ninth session").
+  const U8FormUkernel* t2u8 =
+      encoding == ImageEncoding::s8 && padded_ && w_.n() <= ukernel.nr ? t2u8_form_of(ukernel) : nullptr;
+  if (t2u8 != nullptr) {
+    ukernel_ = t2u8->fn;
+    kernel_name_ = t2u8->name;
+    flips_copy_ = true;
+  }
 }
 
 std::unique_ptr<T2I8Conv> T2I8Conv::create(const PackedTernaryWeights& weights, const Im2colGeometry& g,
@@ -96,7 +123,8 @@ T2I8Conv::Workspace T2I8Conv::split(void* workspace, int32_t a_zero_point) const
   ws.correction = ws.out_sums + output_pixels();
   ws.multiplier = reinterpret_cast<float*>(ws.correction + w_.n());
   ws.offset = ws.multiplier + w_.n();
-  zero_point_correction(impl(w_), a_zero_point, ws.correction);
+  // A flipped copy holds a + 128: its zero point is a_zero_point + 128 (t2u8-gemm.inc).
+  zero_point_correction(impl(w_), flips_copy_ ? a_zero_point + 128 : a_zero_point, ws.correction);
   return ws;
 }
 
@@ -177,7 +205,8 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
   // null image is in the padded buffer already (image_slot), only its border is written.
   const int8_t* src = image;
   if (padded_) {
-    const int8_t pad = int8_t(encoding_ == ImageEncoding::flipped_u8 ? a_zero_point ^ 0x80 : a_zero_point);
+    const bool flipped = encoding_ == ImageEncoding::flipped_u8 || flips_copy_;
+    const int8_t pad = int8_t(flipped ? a_zero_point ^ 0x80 : a_zero_point);
     const size_t row_bytes = padded_w_ * ic, left = g.pad_left * ic, inner = g.in_w * ic;
     for (size_t b = 0; b < g.batch; ++b) {
       for (size_t py = 0; py < padded_h_; ++py) {
@@ -187,14 +216,20 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
           continue;
         }
         std::memset(dst, pad, left);
-        if (image != nullptr) std::memcpy(dst + left, image + (b * g.in_h + py - g.pad_top) * inner, inner);
+        int8_t* row = dst + left;
+        const int8_t* from = image != nullptr ? image + (b * g.in_h + py - g.pad_top) * inner : row;   // or the slot
+        if (flips_copy_) {
+          flip_copy(from, row, inner);
+        } else if (image != nullptr) {
+          std::memcpy(row, from, inner);
+        }
         std::memset(dst + left + inner, pad, row_bytes - left - inner);
       }
     }
     src = ws.padded;
   }
 
-  if (layout_uses_activation_sums(ukernel.layout)) activation_sums(src, ws, pool);
+  if (layout_uses_activation_sums(ukernel.layout) && !flips_copy_) activation_sums(src, ws, pool);
 
   const size_t tile_bytes = t2i8_packed_tile_bytes(ukernel, w.k_);
   const size_t column_tiles = (g.out_w + ukernel.mr - 1) / ukernel.mr;

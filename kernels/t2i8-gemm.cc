@@ -95,11 +95,21 @@ const T2I8GemmUkernel kI8I8Ukernels[] = {
 #undef TERNRT_UKERNEL
 };
 
-const U8I8GemmUkernel kU8I8Ukernels[] = {
-#define TERNRT_U8I8_UKERNEL(i8i8_name, name) {#name, #i8i8_name, i8i8_name, name},
+#define TERNRT_U8_FORM_UKERNEL(base_name, name) {#name, #base_name, base_name, name},
+const U8FormUkernel kU8I8Ukernels[] = {
 #include "ternrt/kernels/u8i8-gemm.inc"
-#undef TERNRT_U8I8_UKERNEL
 };
+const U8FormUkernel kT2U8Ukernels[] = {
+#include "ternrt/kernels/t2u8-gemm.inc"
+};
+#undef TERNRT_U8_FORM_UKERNEL
+
+const U8FormUkernel* form_of(const U8FormUkernel* forms, size_t count, const T2I8GemmUkernel& base) {
+  for (size_t i = 0; i < count; ++i) {
+    if (forms[i].base == base.fn) return &forms[i];
+  }
+  return nullptr;
+}
 
 constexpr size_t kTileElements[] = {
 #define TERNRT_UKERNEL(isa, name, mr, nr, kr, layout, vec_cols) (mr) * (nr),
@@ -135,16 +145,26 @@ const T2I8GemmUkernel* i8i8_gemm_ukernels(size_t* count) {
   return kI8I8Ukernels;
 }
 
-const U8I8GemmUkernel* u8i8_gemm_ukernels(size_t* count) {
+const U8FormUkernel* u8i8_gemm_ukernels(size_t* count) {
   *count = sizeof(kU8I8Ukernels) / sizeof(kU8I8Ukernels[0]);
   return kU8I8Ukernels;
 }
 
-const U8I8GemmUkernel* u8i8_form_of(const T2I8GemmUkernel& i8i8) {
-  for (const U8I8GemmUkernel& form : kU8I8Ukernels) {
-    if (form.i8i8 == i8i8.fn) return &form;
-  }
-  return nullptr;
+const U8FormUkernel* t2u8_gemm_ukernels(size_t* count) {
+  *count = sizeof(kT2U8Ukernels) / sizeof(kT2U8Ukernels[0]);
+  return kT2U8Ukernels;
+}
+
+const U8FormUkernel* u8i8_form_of(const T2I8GemmUkernel& i8i8) {
+  size_t count = 0;
+  const U8FormUkernel* forms = u8i8_gemm_ukernels(&count);
+  return form_of(forms, count, i8i8);
+}
+
+const U8FormUkernel* t2u8_form_of(const T2I8GemmUkernel& t2i8) {
+  size_t count = 0;
+  const U8FormUkernel* forms = t2u8_gemm_ukernels(&count);
+  return form_of(forms, count, t2i8);
 }
 
 bool layout_uses_activation_sums(WeightLayout layout) {

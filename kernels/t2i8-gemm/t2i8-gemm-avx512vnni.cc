@@ -1,5 +1,5 @@
 // AVX-512 VNNI t2i8 GEMM / GEMV: t2i8_gemm_{1,8}x32c4__avx512vnni and t2i8_gemm_{1,8,16}x16c4__avx512vnni
-// (compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vnni only); at the end, the int8-weight
+// and their u8-activation forms t2u8_gemm_* (compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vnni only); at the end, the int8-weight
 // i8i8_gemm_{1,8}x{16,32}c4__avx512vnni and i8i8_gemm_16x16c4__avx512vnni (layout s8_c4_wsums, no
 // activation sums) and the u8-activation forms of the GEMM ones, u8i8_gemm_*__avx512vnni. The 16x16 tiles serve layers of up to 16 channels, where a call's work is small. t2i8 weights:
 // code_planes_c4 with vec_cols = 16 (one zmm = 16 channels x 4 k); NV = nr / 16 weight vectors per chunk.
@@ -33,13 +33,16 @@ inline __mmask16 lane_mask(size_t nc, size_t v) {
   return __mmask16((1u << (nc - first)) - 1);
 }
 
-template <size_t MR, size_t NV>
+// kU8: the t2u8 forms (t2u8-gemm.inc): activation bytes read as u8, weights as t = u - 1 in s8
+// (one subtraction per weight vector and group), c = sum t * a_u8 with no activation sums.
+template <size_t MR, size_t NV, bool kU8 = false>
 __attribute__((always_inline)) inline void gemm_avx512vnni(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
                             size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
                             size_t c_stride) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const __m512i mask = _mm512_set1_epi8(3);
+  const __m512i one = _mm512_set1_epi8(1);
   __m512i acc[MR][NV];
   for (size_t r = 0; r < MR; ++r)
     for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_si512();
@@ -52,12 +55,16 @@ __attribute__((always_inline)) inline void gemm_avx512vnni(size_t mr, size_t nc,
 #pragma GCC unroll 4
       for (int g = 0; g < 4; ++g) {
         __m512i u[NV];
-        for (size_t v = 0; v < NV; ++v) u[v] = _mm512_and_si512(_mm512_srli_epi16(planes[v], 2 * g), mask);
+        for (size_t v = 0; v < NV; ++v) {
+          u[v] = _mm512_and_si512(_mm512_srli_epi16(planes[v], 2 * g), mask);
+          if (kU8) u[v] = _mm512_sub_epi8(u[v], one);   // t
+        }
 #pragma GCC unroll 16
         for (size_t r = 0; r < MR; ++r) {
           const __m512i x = broadcast_4bytes(a_rows[r] + kk + 4 * g);
 #pragma GCC unroll 2
-          for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], u[v], x);
+          for (size_t v = 0; v < NV; ++v)
+            acc[r][v] = kU8 ? _mm512_dpbusd_epi32(acc[r][v], x, u[v]) : _mm512_dpbusd_epi32(acc[r][v], u[v], x);
         }
       }
     }
@@ -65,7 +72,7 @@ __attribute__((always_inline)) inline void gemm_avx512vnni(size_t mr, size_t nc,
   }
 
   for (size_t r = 0; r < mr; ++r) {
-    const __m512i sum = _mm512_set1_epi32(a_sums[r]);
+    const __m512i sum = kU8 ? _mm512_setzero_si512() : _mm512_set1_epi32(a_sums[r]);
     int32_t* c_row = c + r * c_stride;
     for (size_t v = 0; v < NV; ++v) _mm512_mask_storeu_epi32(c_row + 16 * v, lane_mask(nc, v), _mm512_sub_epi32(acc[r][v], sum));
   }
@@ -152,6 +159,9 @@ TERNRT_VNNI_GEMV_UKERNEL(t2i8_gemm_1x16c4__avx512vnni, 1)
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_8x32c4__avx512vnni, gemm_avx512vnni<8, 2>)
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_8x16c4__avx512vnni, gemm_avx512vnni<8, 1>)
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_16x16c4__avx512vnni, gemm_avx512vnni<16, 1>)
+TERNRT_DEFINE_SLICED_UKERNEL(t2u8_gemm_8x32c4__avx512vnni, gemm_avx512vnni<8, 2, true>)
+TERNRT_DEFINE_SLICED_UKERNEL(t2u8_gemm_8x16c4__avx512vnni, gemm_avx512vnni<8, 1, true>)
+TERNRT_DEFINE_SLICED_UKERNEL(t2u8_gemm_16x16c4__avx512vnni, gemm_avx512vnni<16, 1, true>)
 
 // i8i8 (int8 weights), layout s8_c4_wsums with vec_cols = 16: per step of 4 k, NV zmm of int8
 // weights; after the steps, 16 * NV int32 of 128 * sum_k w. vpdpbusd multiplies u8 by s8, so each

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -26,6 +27,35 @@ using namespace ternrt::kernels;
 
 enum class WeightFill { random, zeros, plus_ones, minus_ones };
 enum class ActFill { random, min_values, max_values };
+
+// A list of u8-activation forms (u8i8-gemm.inc, t2u8-gemm.inc): each is named `prefix`..., is the
+// form of one GEMM kernel (mr > 1) of `bases` with the same tile and ISA (the name after the
+// 4-character type) and the given layout, and `form_of` finds it. Returns those base kernels.
+inline std::vector<const T2I8GemmUkernel*> check_u8_forms(const U8FormUkernel* (*list)(size_t*),
+                                                          const T2I8GemmUkernel* (*bases)(size_t*), const char* prefix,
+                                                          WeightLayout layout,
+                                                          const U8FormUkernel* (*form_of)(const T2I8GemmUkernel&)) {
+  size_t count = 0, base_count = 0;
+  const U8FormUkernel* forms = list(&count);
+  const T2I8GemmUkernel* all = bases(&base_count);
+  std::vector<const T2I8GemmUkernel*> found;
+  for (size_t i = 0; i < count; ++i) {
+    INFO(forms[i].name);
+    CHECK(std::strstr(forms[i].name, prefix) == forms[i].name);
+    CHECK(std::strcmp(forms[i].name + 4, forms[i].base_name + 4) == 0);   // same tile and ISA
+    const T2I8GemmUkernel* of = nullptr;
+    for (size_t j = 0; j < base_count; ++j) {
+      if (all[j].fn == forms[i].base) of = &all[j];
+    }
+    REQUIRE(of != nullptr);
+    CHECK(std::strcmp(of->name, forms[i].base_name) == 0);
+    CHECK(of->mr > 1);
+    CHECK(of->layout == layout);
+    CHECK(form_of(*of) == &forms[i]);
+    found.push_back(of);
+  }
+  return found;
+}
 
 class GemmTester {
  public:
@@ -45,8 +75,9 @@ class GemmTester {
   GemmTester& rows_hint(size_t v) { rows_hint_ = v; return *this; }
   GemmTester& workspace(bool v) { workspace_ = v; return *this; }
   GemmTester& int8_weights(bool v) { int8_ = v; return *this; }
-  // test(ukernel) calls the kernel's u8-activation form (u8i8-gemm.inc) on A with every byte XORed
-  // with 0x80, against the reference on A.
+  // test(ukernel) calls the kernel's u8-activation form (u8i8-gemm.inc, or t2u8-gemm.inc for a ternary
+  // kernel) on A with every byte XORed with 0x80, against the reference on A (for t2u8, which sums
+  // t * (a + 128), plus 128 * sum t).
   GemmTester& flipped_activations(bool v) { flipped_ = v; return *this; }
 
   size_t get_a_stride() const { return a_stride_ ? a_stride_ : k_; }
@@ -126,9 +157,11 @@ class GemmTester {
   // One micro-kernel call on one tile (m <= mr, n <= nr), or for GEMV kernels (mr == 1) on any n
   // (consecutive tiles in one call).
   void test(const T2I8GemmUkernel& ukernel) const {
-    const U8I8GemmUkernel* u8_form = flipped_ ? u8i8_form_of(ukernel) : nullptr;
-    if (flipped_) REQUIRE(u8_form != nullptr);
-    INFO(std::string(u8_form ? u8_form->name : ukernel.name), " ", describe());
+    const U8FormUkernel* u8_form = flipped_ && int8_ ? u8i8_form_of(ukernel) : nullptr;
+    const U8FormUkernel* t2u8_form = flipped_ && !int8_ ? t2u8_form_of(ukernel) : nullptr;
+    if (flipped_) REQUIRE((u8_form != nullptr || t2u8_form != nullptr));
+    const T2I8GemmUkernelFn flipped_fn = u8_form ? u8_form->fn : t2u8_form ? t2u8_form->fn : nullptr;
+    INFO(std::string(u8_form ? u8_form->name : t2u8_form ? t2u8_form->name : ukernel.name), " ", describe());
     REQUIRE(m_ <= ukernel.mr);
     if (ukernel.mr != 1) REQUIRE(n_ <= ukernel.nr);
     REQUIRE(layout_is_int8(ukernel.layout) == int8_);
@@ -153,16 +186,23 @@ class GemmTester {
     std::vector<int32_t> c(m_ * c_stride + 8, sentinel);
     // Kernels of layouts without activation sums get none: they must not read them.
     const int32_t* sums = layout_uses_activation_sums(ukernel.layout) ? a_sums.data() : nullptr;
-    if (u8_form) {
+    if (flipped_fn) {
       std::vector<int8_t> flipped(a.size());
       for (size_t i = 0; i < a.size(); ++i) flipped[i] = int8_t(a[i] ^ 0x80);
-      u8_form->fn(m_, n_, k_, slices_, flipped.data(), get_a_stride(), get_a_slice_stride(), packed.data(), sums,
-                  c.data(), c_stride);
+      flipped_fn(m_, n_, k_, slices_, flipped.data(), get_a_stride(), get_a_slice_stride(), packed.data(),
+                 t2u8_form ? nullptr : sums, c.data(), c_stride);   // t2u8 forms must not read sums
     } else {
       ukernel.fn(m_, n_, k_, slices_, a.data(), get_a_stride(), get_a_slice_stride(), packed.data(), sums, c.data(),
                  c_stride);
     }
-    const std::vector<int32_t> expected = reference(weights, a);
+    std::vector<int32_t> expected = reference(weights, a);
+    if (t2u8_form) {
+      for (size_t j = 0; j < n_; ++j) {
+        int32_t t_sum = 0;
+        for (size_t kk = 0; kk < total_k(); ++kk) t_sum += weights[j * total_k() + kk];
+        for (size_t r = 0; r < m_; ++r) expected[r * n_ + j] += 128 * t_sum;
+      }
+    }
     size_t mismatches = 0, overwritten = 0;
     for (size_t i = 0; i < c.size(); ++i) {
       const size_t r = i / c_stride, j = i % c_stride;

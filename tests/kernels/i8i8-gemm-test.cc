@@ -122,23 +122,7 @@ TEST_CASE("i8i8 ukernel list: every ISA has one int8 layout, every GEMM kernel a
 }
 
 TEST_CASE("u8i8 forms: each belongs to one listed GEMM kernel of a layout whose kernels flip") {
-  size_t count = 0, i8i8_count = 0;
-  const U8I8GemmUkernel* forms = u8i8_gemm_ukernels(&count);
-  const T2I8GemmUkernel* i8i8 = i8i8_gemm_ukernels(&i8i8_count);
-  for (size_t i = 0; i < count; ++i) {
-    INFO(forms[i].name);
-    CHECK(std::strstr(forms[i].name, "u8i8_gemm_") == forms[i].name);
-    CHECK(std::strcmp(forms[i].name + 4, forms[i].i8i8_name + 4) == 0);   // same tile and ISA
-    const T2I8GemmUkernel* of = nullptr;
-    for (size_t j = 0; j < i8i8_count; ++j) {
-      if (i8i8[j].fn == forms[i].i8i8) of = &i8i8[j];
-    }
-    REQUIRE(of != nullptr);
-    CHECK(std::strcmp(of->name, forms[i].i8i8_name) == 0);
-    CHECK(of->mr > 1);
-    CHECK(of->layout == WeightLayout::s8_c4_wsums);
-    CHECK(u8i8_form_of(*of) == &forms[i]);
-  }
+  check_u8_forms(u8i8_gemm_ukernels, i8i8_gemm_ukernels, "u8i8_gemm_", WeightLayout::s8_c4_wsums, u8i8_form_of);
 }
 
 TEST_CASE("pack_s8 + t2i8_gemm_s32: every supported ISA, threads, GEMV and GEMM") {

@@ -1,6 +1,6 @@
 // T2I8Conv (convolution read in place from the image) against im2col_s8 + t2i8_gemm_s8 / _f32 from
 // the library: bit-identical on every supported ISA (ternary and int8 weights; int8 ones also from a
-// flipped image through the u8i8 kernel forms), random geometries (strides, vertical dilation,
+// flipped image through the u8i8 kernel forms; padded ternary layers on VNNI through the t2u8 forms), random geometries (strides, vertical dilation,
 // padding on every side, pixels with partial taps), zero points at the ends, 0 and 2 threads. The
 // im2col + GEMM path itself is tested against definitions in im2col-test.cc and t2i8-gemm*-test.cc.
 #include <algorithm>
@@ -103,6 +103,15 @@ TEST_CASE("T2I8Conv equals im2col + t2i8_gemm on every ISA, bit for bit") {
         if (conv == nullptr) continue;
       }
       REQUIRE(conv);
+      {
+        // Ternary weights with a t2u8 form (VNNI) run it on the flipped padded copy when the layer is
+        // one channel tile; unpadded or wider layers read the image with activation sums.
+        int32_t probe[1];
+        const bool padded = conv->image_slot(probe).data != nullptr || g.pad_top + g.pad_left > 0;
+        const bool t2u8 = std::string(conv->kernel_name()).rfind("t2u8_gemm_", 0) == 0;
+        if (!int8 && isa == Isa::avx512vnni) CHECK(t2u8 == (padded && n <= t2i8_gemm_choose_ukernel(isa, n, k, options)->nr));
+        if (int8 || isa != Isa::avx512vnni) CHECK_FALSE(t2u8);
+      }
       std::vector<int8_t> want_s8(m * n);
       std::vector<float> want_f32(m * n);
       t2i8_gemm_s8(*w, m, patches.data(), k, a_scale, zp, scale.data(), bias.data(), out_scale, out_zp, -100, 120,

@@ -119,6 +119,34 @@ TEST_CASE("t2i8 ukernels: K in slices (convolution kernel rows read in place)") 
   }
 }
 
+TEST_CASE("t2u8 forms: u8 activations, K in whole 16-k chunks, slices, extremes") {
+  std::mt19937 rng(test_seed() + 7);
+  for (const T2I8GemmUkernel* of :
+       check_u8_forms(t2u8_gemm_ukernels, t2i8_gemm_ukernels, "t2u8_gemm_", WeightLayout::code_planes_c4, t2u8_form_of)) {
+    const U8FormUkernel* form = t2u8_form_of(*of);
+    INFO(form->name);
+    if (!isa_supported(of->isa)) {
+      MESSAGE((std::string("skipping ") + form->name + ": not supported here"));
+      continue;
+    }
+    for (size_t slices : {size_t(1), size_t(3)}) {
+      for (size_t k : {size_t(16), size_t(48), size_t(256), size_t(528)}) {
+        for (WeightFill weights : {WeightFill::plus_ones, WeightFill::minus_ones, WeightFill::random}) {
+          for (ActFill acts : {ActFill::min_values, ActFill::max_values, ActFill::random}) {
+            GemmTester().m(of->mr).n(of->nr).k(k).slices(slices).a_stride(16).weights(weights).activations(acts)
+                .flipped_activations(true).seed(test_seed()).test(*of);
+          }
+        }
+      }
+    }
+    for (int trial = 0; trial < 40; ++trial) {
+      const size_t k = 16 * (1 + rng() % 8);
+      GemmTester().m(1 + rng() % of->mr).n(1 + rng() % of->nr).k(k).slices(1 + rng() % 4).a_stride(1 + rng() % (2 * k))
+          .c_stride(of->nr + rng() % 5).flipped_activations(true).seed(rng()).test(*of);
+    }
+  }
+}
+
 TEST_CASE("t2i8 GEMV ukernels: many tiles per call (every stream count and partial last tile)") {
   // The x86 GEMV kernels run 2-8 tiles as parallel streams and then the remaining 1..7 tiles:
   // n from 1 to 10 tiles + 1 channel covers every group and remainder, with the extreme values

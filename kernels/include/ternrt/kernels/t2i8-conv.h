@@ -4,8 +4,9 @@
 // (t2i8-gemm-ukernels.h): one call per tile, accumulators in registers across the kernel rows. A
 // padded layer first copies the image into a buffer with a border of the zero point (about the
 // image's size, against kernel_h * kernel_w times that for im2col), unless the caller wrote it there
-// (image_slot). An image stored flipped (ImageEncoding::flipped_u8) runs the kernels' u8i8 forms. The
-// activation sums (layouts that take them) come from per-pixel sums. Results are bit-identical to im2col_s8 (padding = the
+// (image_slot). An image stored flipped (ImageEncoding::flipped_u8) runs the kernels' u8i8 forms; a
+// padded layer with a t2i8 kernel that has a t2u8 form flips its copy and runs that form. Otherwise
+// the activation sums (layouts that take them) come from per-pixel sums. Results are bit-identical to im2col_s8 (padding = the
 // image's zero point) followed by t2i8_gemm_f32 / t2i8_gemm_s8.
 #pragma once
 
@@ -46,7 +47,7 @@ class T2I8Conv {
   };
   ImageSlot image_slot(void* workspace) const;
 
-  // The micro-kernel it calls (a u8i8 form for a flipped image).
+  // The micro-kernel it calls (a u8i8 form for a flipped image, a t2u8 form for a flipped copy).
   const char* kernel_name() const { return kernel_name_; }
 
   // Scratch for one call (padded image, per-pixel and per-output-pixel sums, per-channel terms);
@@ -79,6 +80,7 @@ class T2I8Conv {
   Im2colGeometry g_;
   size_t padded_h_, padded_w_;      // the image with the padding the output needs on every side
   bool padded_;                     // some padding: run() copies the image into the workspace
+  bool flips_copy_ = false;         // the copy is flipped, read by a t2u8 form (no activation sums)
   ImageEncoding encoding_;
   T2I8GemmUkernelFn ukernel_;
   const char* kernel_name_;

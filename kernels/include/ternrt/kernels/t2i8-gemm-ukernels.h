@@ -86,22 +86,29 @@ struct T2I8GemmUkernel {
 #include "ternrt/kernels/i8i8-gemm.inc"
 #undef TERNRT_UKERNEL
 
-// u8-activation forms (u8i8-gemm.inc): fn computes what i8i8 does, reading each activation byte as
-// a ^ 0x80 instead of a.
-struct U8I8GemmUkernel {
+// u8-activation forms of GEMM micro-kernels: the same tile, ISA and packing as the kernel they are a
+// form of (`base`), reading activation bytes as unsigned.
+//   u8i8-gemm.inc (forms of i8i8 kernels): fn computes what the i8i8 kernel does, reading each
+//     activation byte as a ^ 0x80 instead of a.
+//   t2u8-gemm.inc (forms of t2i8 kernels): fn computes sum t * u over activation bytes u read as
+//     unsigned, ignoring a_sums; k per slice must be a multiple of 16.
+struct U8FormUkernel {
   const char* name;
-  const char* i8i8_name;
-  T2I8GemmUkernelFn i8i8;
+  const char* base_name;
+  T2I8GemmUkernelFn base;
   T2I8GemmUkernelFn fn;
 };
-#define TERNRT_U8I8_UKERNEL(i8i8_name, name)                                                             \
+#define TERNRT_U8_FORM_UKERNEL(base_name, name)                                                          \
   void name(size_t mr_, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,             \
             size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride);
 #include "ternrt/kernels/u8i8-gemm.inc"
-#undef TERNRT_U8I8_UKERNEL
-const U8I8GemmUkernel* u8i8_gemm_ukernels(size_t* count);
-// The u8-activation form of an i8i8 kernel; nullptr when it has none.
-const U8I8GemmUkernel* u8i8_form_of(const T2I8GemmUkernel& i8i8);
+#include "ternrt/kernels/t2u8-gemm.inc"
+#undef TERNRT_U8_FORM_UKERNEL
+const U8FormUkernel* u8i8_gemm_ukernels(size_t* count);
+const U8FormUkernel* t2u8_gemm_ukernels(size_t* count);
+// The u8-activation form of an i8i8 / a t2i8 kernel; nullptr when it has none.
+const U8FormUkernel* u8i8_form_of(const T2I8GemmUkernel& i8i8);
+const U8FormUkernel* t2u8_form_of(const T2I8GemmUkernel& t2i8);
 
 // Every micro-kernel compiled into this build (whether this CPU runs it or not), in list order:
 // the ternary ones (t2i8-gemm.inc), and the int8-weight ones (i8i8-gemm.inc), which share the
