@@ -397,6 +397,25 @@ StepSqnr optimize_layer(const LayerStats& s, const float* weights, const std::ve
   return out;
 }
 
+namespace {
+
+// sum_q a[q] * b[q] on 4 partial sums (independent chains, which the compiler also vectorizes).
+template <typename B>
+double dot(const double* a, const B* b, size_t n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t q = 0;
+  for (; q + 4 <= n; q += 4) {
+    s0 += a[q] * double(b[q]);
+    s1 += a[q + 1] * double(b[q + 1]);
+    s2 += a[q + 2] * double(b[q + 2]);
+    s3 += a[q + 3] * double(b[q + 3]);
+  }
+  for (; q < n; ++q) s0 += a[q] * double(b[q]);
+  return (s0 + s1) + (s2 + s3);
+}
+
+}  // namespace
+
 FloatRefit::FloatRefit(const LayerStats& s, double ridge) : s_(s) {
   const size_t k = s.k();
   const double p = s.rows();
@@ -413,18 +432,23 @@ FloatRefit::FloatRefit(const LayerStats& s, double ridge) : s_(s) {
   }
   lambda_ = std::max(ridge * trace / double(k), 1e-12 * (trace + 1));
   for (size_t i = 0; i < k; ++i) l_[i * k + i] += lambda_;
-  // Cholesky in place (lower triangle, row by row); H + lambda I is symmetric positive definite.
-  for (size_t i = 0; i < k; ++i) {
-    double* li = &l_[i * k];
-    for (size_t j = 0; j <= i; ++j) {
+  // Cholesky in place (lower triangle); H + lambda I is symmetric positive definite. Rows in blocks
+  // of kRows: each finished row j is read once per block, not once per row (a 1280-wide classifier's
+  // factor is 13 MB, far beyond the caches), and the dot products run on 4 partial sums.
+  constexpr size_t kRows = 16;
+  for (size_t i0 = 0; i0 < k; i0 += kRows) {
+    const size_t i1 = std::min(k, i0 + kRows);
+    for (size_t j = 0; j < i1; ++j) {
       const double* lj = &l_[j * k];
-      double v = li[j];
-      for (size_t q = 0; q < j; ++q) v -= li[q] * lj[q];
-      if (j < i) {
-        li[j] = v / lj[j];
-      } else {
-        if (!(v > 0) || !std::isfinite(v)) return;
-        li[i] = std::sqrt(v);
+      for (size_t i = std::max(i0, j); i < i1; ++i) {
+        double* li = &l_[i * k];
+        const double v = li[j] - dot(li, lj, j);
+        if (j < i) {
+          li[j] = v / lj[j];
+        } else {
+          if (!(v > 0) || !std::isfinite(v)) return;
+          li[i] = std::sqrt(v);
+        }
       }
     }
   }
@@ -442,9 +466,7 @@ bool FloatRefit::solve(size_t n, const float* w0, double float_bias, float* w, f
   for (size_t i = 0; i < k; ++i) x[i] = s.cy(n)[i] - mean_y * m[i] + lambda_ * w0[i];   // c + lambda w0
   for (size_t i = 0; i < k; ++i) {   // L y = rhs
     const double* li = &l_[i * k];
-    double v = x[i];
-    for (size_t q = 0; q < i; ++q) v -= li[q] * x[q];
-    x[i] = v / li[i];
+    x[i] = (x[i] - dot(li, x.data(), i)) / li[i];
   }
   for (size_t i = k; i-- > 0;) {   // L' x = y: column i of L' is row i of L
     x[i] /= l_[i * k + i];
@@ -475,10 +497,7 @@ double float_channel_error(const LayerStats& s, size_t n, const float* w, double
     if (w[i] == 0) continue;
     wc += w[i] * s.cy(n)[i];
     wm += w[i] * s.m()[i];
-    const double* gi = s.gram_row(i);
-    double gw = 0;
-    for (size_t j = 0; j < k; ++j) gw += gi[j] * w[j];
-    quad += w[i] * gw;
+    quad += w[i] * dot(s.gram_row(i), w, k);
   }
   const double e = s.syy(n) + 2 * d * s.sy(n) + s.rows() * d * d - 2 * (wc + d * wm) + quad;
   return std::max(e, 0.0);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <sstream>
 
 #include "calibrate/model_runner.h"
@@ -262,12 +263,17 @@ void run_ptq(Graph& graph, const Graph& float_graph, std::vector<convert::LayerR
                     : choose_float_ridge(fold_stats[0], fold_stats[1], per_group, fw.data.data(), float_bias);
         for (size_t gi = 0; gi < groups; ++gi) group_stats[gi].merge(fold_stats[1][gi]);
       }
+      std::unique_ptr<FloatRefit> system;   // of group `system_group`: one factorization per group
+      size_t system_group = groups;
       for (size_t ch = 0; ch < n; ++ch) {
         const size_t gi = ch / per_group;
         if (refit) {
           float c = bias[ch];
-          if (std::isfinite(ridge) &&
-              refit_float_channel(group_stats[gi], ch % per_group, &fw.data[ch * kw], float_bias[ch], ridge, &weights[ch * kw], &c)) {
+          if (std::isfinite(ridge) && system_group != gi) {
+            system = std::make_unique<FloatRefit>(group_stats[gi], ridge);
+            system_group = gi;
+          }
+          if (std::isfinite(ridge) && system->solve(ch % per_group, &fw.data[ch * kw], float_bias[ch], &weights[ch * kw], &c)) {
             bias[ch] = c;
             ++refit_channels;
           } else {
