@@ -39,8 +39,9 @@ class T2I8Conv {
   // Where a caller that produces the image itself (e.g. quantizes it) may write it, saving run_*'s
   // copy into the padded buffer: pixel (b, y, x) at data + b * batch_stride + y * row_stride + x *
   // in_c bytes, in the workspace run_* will get; run_* are then called with image == nullptr and
-  // fill only the border. data is null when the layer has no padding (run_* read the image where
-  // it is, nothing to save).
+  // fill only the border (and flip the image in place when the layer runs a t2u8 form, see
+  // kernel_name()). data is null when the layer has no padding (run_* read the image where it is,
+  // nothing to save).
   struct ImageSlot {
     int8_t* data;
     size_t row_stride, batch_stride;
