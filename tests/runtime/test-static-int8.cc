@@ -342,6 +342,16 @@ TEST_CASE("static int8: the first layer's int8 output is the requantized float r
   }
 }
 
+// max |got - want| as a fraction of max |want|.
+static double worst_error_of_peak(const std::vector<float>& got, const std::vector<float>& want) {
+  double worst = 0, peak = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    worst = std::max(worst, std::fabs(double(got[i]) - want[i]));
+    peak = std::max(peak, std::fabs(double(want[i])));
+  }
+  return worst / peak;
+}
+
 TEST_CASE("static int8: a ternary layer narrower than 16 channels with a float output runs in float") {
   // x -> ternary 3x3 -> a -> ternary 1x1 with N outputs -> y (float graph output). With N < 16 the 1x1
   // runs in XNNPACK f32 with expanded weights, so `a` stays float (no quantization pass in the 3x3);
@@ -377,12 +387,7 @@ TEST_CASE("static int8: a ternary layer narrower than 16 channels with a float o
       CHECK(contains(stat.kernels[0], "-> s8)"));
     }
     // The ternary products are the same; only the int8 roundings of x (and of a for N >= 16) differ.
-    double worst = 0, peak = 0;
-    for (size_t i = 0; i < stat.output.size(); ++i) {
-      worst = std::max(worst, std::fabs(double(stat.output[i]) - as_float.output[i]));
-      peak = std::max(peak, std::fabs(double(as_float.output[i])));
-    }
-    CHECK(worst <= 0.05 * peak);
+    CHECK(worst_error_of_peak(stat.output, as_float.output) <= 0.05);
   }
 }
 
@@ -438,12 +443,7 @@ TEST_CASE("static int8: a depthwise convolution reads int8 only after a t2i8 lay
         CHECK(stat.int8.count(a) == 0);
       }
       // Same function: only the int8 roundings of x, a and b differ from the float run.
-      double worst = 0, peak = 0;
-      for (size_t i = 0; i < stat.output.size(); ++i) {
-        worst = std::max(worst, std::fabs(double(stat.output[i]) - as_float.output[i]));
-        peak = std::max(peak, std::fabs(double(as_float.output[i])));
-      }
-      CHECK(worst <= 0.05 * peak);
+      CHECK(worst_error_of_peak(stat.output, as_float.output) <= 0.05);
     }
   }
 }
