@@ -156,11 +156,17 @@ TEST_CASE("t2i8 int8 epilogue: every ISA equals the written-out requantization, 
   std::mt19937 rng(test_seed());
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  // Every width to 70, and wide tiles of several 64-channel runs (the AVX-512 one stores those 64 at a time).
+  std::vector<size_t> widths;
+  for (size_t nt = 1; nt <= 70; ++nt) widths.push_back(nt);
+  for (size_t nt : {128, 150, 192}) widths.push_back(nt);
   for (Isa isa : s8_isas()) {
-    for (size_t nt = 1; nt <= 70; ++nt) {
+    for (size_t nt : widths) {
       // Rows back to back (c_stride == nt: the AVX-512 one packs 64 bytes of 16- or 32-channel rows
-      // per store) or apart, whole groups of 4 / 2 rows and left-over rows.
-      for (const auto& [mt, c_gap] : {std::pair<size_t, size_t>{1, 2}, {3, 2}, {1, 0}, {2, 0}, {5, 0}, {16, 0}, {7, 0}}) {
+      // per store) or apart (it packs them too and stores each row), whole groups of 4 / 2 rows and
+      // left-over rows.
+      for (const auto& [mt, c_gap] : {std::pair<size_t, size_t>{1, 2}, {3, 2}, {5, 2}, {16, 7}, {1, 0}, {2, 0}, {5, 0},
+                                      {16, 0}, {7, 0}}) {
         // Terms that can take y anywhere (NaN, infinities, multiplier 1), or terms that keep |y| below
         // 2^30 for any int32 accumulator (|multiplier| <= 1/4, |offset| <= 2^29: the AVX-512 one then
         // skips its float clamp), with accumulators near the int32 ends so the bytes still saturate.
