@@ -52,7 +52,7 @@ void flip_copy(const int8_t* src, int8_t* dst, size_t bytes) {
 struct T2I8Conv::Workspace {
   int8_t* padded;        // padded image (null when the layer has no padding)
   int32_t* pixel_sums;   // per pixel of the (padded) image
-  int32_t* out_sums;     // per output pixel: the activation sum of its receptive field
+  int32_t* out_sums;     // per output pixel: the activation sum of its receptive field (null: no sums)
   int32_t* correction;   // per output channel: zero point * sum of trits
   float* multiplier;
   float* offset;
@@ -111,7 +111,12 @@ size_t T2I8Conv::padded_image_bytes() const {
 size_t T2I8Conv::output_pixels() const { return g_.batch * g_.out_h * g_.out_w; }
 
 size_t T2I8Conv::workspace_bytes() const {
-  return padded_image_bytes() + (padded_pixels() + output_pixels() + 3 * w_.n()) * sizeof(int32_t);
+  return padded_image_bytes() + (sum_elements() + 3 * w_.n()) * sizeof(int32_t);
+}
+
+// Per-pixel and per-output-pixel activation sums: only for kernels that take them.
+size_t T2I8Conv::sum_elements() const {
+  return layout_uses_activation_sums(impl(w_).gemm_->layout) && !flips_copy_ ? padded_pixels() + output_pixels() : 0;
 }
 
 // [padded image][pixel sums][output sums][correction][multiplier][offset]; fills the correction.
@@ -119,8 +124,8 @@ T2I8Conv::Workspace T2I8Conv::split(void* workspace, int32_t a_zero_point) const
   Workspace ws;
   ws.padded = padded_ ? static_cast<int8_t*>(workspace) : nullptr;
   ws.pixel_sums = reinterpret_cast<int32_t*>(static_cast<char*>(workspace) + padded_image_bytes());
-  ws.out_sums = ws.pixel_sums + padded_pixels();
-  ws.correction = ws.out_sums + output_pixels();
+  ws.out_sums = sum_elements() != 0 ? ws.pixel_sums + padded_pixels() : nullptr;
+  ws.correction = ws.pixel_sums + sum_elements();
   ws.multiplier = reinterpret_cast<float*>(ws.correction + w_.n());
   ws.offset = ws.multiplier + w_.n();
   // A flipped copy holds a + 128: its zero point is a_zero_point + 128 (t2u8-gemm.inc).
@@ -229,7 +234,7 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
     src = ws.padded;
   }
 
-  if (layout_uses_activation_sums(ukernel.layout) && !flips_copy_) activation_sums(src, ws, pool);
+  if (ws.out_sums != nullptr) activation_sums(src, ws, pool);
 
   const size_t tile_bytes = t2i8_packed_tile_bytes(ukernel, w.k_);
   const size_t column_tiles = (g.out_w + ukernel.mr - 1) / ukernel.mr;
@@ -246,7 +251,7 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
     const size_t pixel = (b * padded_h_ + oy * g.stride_h) * padded_w_ + ox0 * g.stride_w;
     alignas(64) int32_t acc[kMaxRows * kMaxChannels];
     ukernel_(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + ct * tile_bytes,
-             ws.out_sums + row * g.out_w + ox0, acc, nt);
+             ws.out_sums != nullptr ? ws.out_sums + row * g.out_w + ox0 : nullptr, acc, nt);
     epilogue(mt, nt, acc, nt, ws.correction + n0, ws.multiplier + n0, ws.offset + n0, out_min, out_max,
              c + (row * g.out_w + ox0) * c_stride + n0, c_stride);
   };

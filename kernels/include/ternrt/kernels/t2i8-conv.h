@@ -51,8 +51,8 @@ class T2I8Conv {
   // The micro-kernel it calls (a u8i8 form for a flipped image, a t2u8 form for a flipped copy).
   const char* kernel_name() const { return kernel_name_; }
 
-  // Scratch for one call (padded image, per-pixel and per-output-pixel sums, per-channel terms);
-  // any alignment of 4.
+  // Scratch for one call (padded image, per-pixel and per-output-pixel sums if the kernel takes them,
+  // per-channel terms); any alignment of 4.
   size_t workspace_bytes() const;
 
   // image: batch x in_h x in_w x in_c int8 (scale a_scale, zero point a_zero_point; stored as
@@ -72,6 +72,7 @@ class T2I8Conv {
   size_t padded_pixels() const;
   size_t output_pixels() const;
   size_t padded_image_bytes() const;
+  size_t sum_elements() const;
   void activation_sums(const int8_t* src, const Workspace& ws, pthreadpool_t pool) const;
   template <typename Out, typename Bound, typename Epilogue>
   void run(const int8_t* image, int32_t a_zero_point, const Workspace& ws, Epilogue epilogue, Bound out_min,
