@@ -360,7 +360,8 @@ int main(int argc, char** argv) {
   // Ternary backends: one per supported ISA, named after the kernel the API picks for the shape
   // (the mr == 1 GEMV kernel for M == 1). Every micro-kernel of the list also runs alone under
   // "<kernel>/direct/<list>/M:../N:../K:.." (select with --benchmark_filter=direct; GEMM shapes only).
-  // "<kernel>/s8out/..." is the whole static-int8 layer (t2i8_gemm_s8: requantized int8 output).
+  // "<kernel>/s8out/..." is the whole static-int8 layer (t2i8_gemm_s8: requantized int8 output; for
+  // M > 1 named after the kernel's requantizing form where it has one).
   std::vector<Isa> isas;
   for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512bw, Isa::avx512vnni, Isa::neon, Isa::neondot})
     if (isa_supported(isa)) isas.push_back(isa);
@@ -372,8 +373,10 @@ int main(int argc, char** argv) {
         const T2I8GemmUkernel* ukernel = s.m == 1 ? t2i8_gemm_ukernel_for(isa, true, gemm->nr, gemm->layout) : gemm;
         benchmark::RegisterBenchmark((std::string(ukernel->name) + shape_name(s)).c_str(), bench_ternary, s, isa,
                                      false);
-        benchmark::RegisterBenchmark((std::string(ukernel->name) + "/s8out" + shape_name(s)).c_str(), bench_ternary,
-                                     s, isa, true);
+        // The int8 layer runs the kernel's requantizing form where it has one (minmax-fp32-gemm.inc).
+        const MinmaxFormUkernel* minmax = s.m == 1 ? nullptr : minmax_fp32_form_of(ukernel->fn);
+        benchmark::RegisterBenchmark((std::string(minmax ? minmax->name : ukernel->name) + "/s8out" + shape_name(s)).c_str(),
+                                     bench_ternary, s, isa, true);
       }
       register_direct_ukernels(t2i8_gemm_ukernels, s);
       benchmark::RegisterBenchmark(("xnnpack_qs8" + shape_name(s)).c_str(), bench_xnnpack_qs8, s);

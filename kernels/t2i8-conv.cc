@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <new>
 
 #include "t2i8-gemm-internal.h"
@@ -82,6 +83,9 @@ T2I8Conv::T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g, Image
     kernel_name_ = t2u8->name;
     flips_copy_ = true;
   }
+  const MinmaxFormUkernel* minmax = minmax_fp32_form_of(ukernel_);
+  minmax_ = minmax ? minmax->fn : nullptr;
+  kernel_name_s8_ = minmax ? minmax->name : kernel_name_;
 }
 
 std::unique_ptr<T2I8Conv> T2I8Conv::create(const PackedTernaryWeights& weights, const Im2colGeometry& g,
@@ -249,11 +253,20 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
     const size_t n0 = ct * ukernel.nr, nt = std::min(ukernel.nr, n - n0);
     const size_t mt = std::min(ukernel.mr, g.out_w - ox0);
     const size_t pixel = (b * padded_h_ + oy * g.stride_h) * padded_w_ + ox0 * g.stride_w;
+    const int32_t* sums = ws.out_sums != nullptr ? ws.out_sums + row * g.out_w + ox0 : nullptr;
+    Out* out = c + (row * g.out_w + ox0) * c_stride + n0;
+    if constexpr (std::is_same_v<Out, int8_t>) {
+      if (minmax_ != nullptr) {   // the requantizing form: no int32 tile
+        const RequantS8Terms terms{ws.correction + n0, ws.multiplier + n0, ws.offset + n0, out_min, out_max};
+        minmax_(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + ct * tile_bytes, sums,
+                terms, out, c_stride);
+        return;
+      }
+    }
     alignas(64) int32_t acc[kMaxRows * kMaxChannels];
     ukernel_(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + ct * tile_bytes,
-             ws.out_sums != nullptr ? ws.out_sums + row * g.out_w + ox0 : nullptr, acc, nt);
-    epilogue(mt, nt, acc, nt, ws.correction + n0, ws.multiplier + n0, ws.offset + n0, out_min, out_max,
-             c + (row * g.out_w + ox0) * c_stride + n0, c_stride);
+             sums, acc, nt);
+    epilogue(mt, nt, acc, nt, ws.correction + n0, ws.multiplier + n0, ws.offset + n0, out_min, out_max, out, c_stride);
   };
   if (!threaded) {   // nested loops: no divisions per tile (~5% of a small model's time was this loop)
     for (size_t b = 0, row = 0; b < g.batch; ++b)

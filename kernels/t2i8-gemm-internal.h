@@ -29,6 +29,7 @@ class PackedWeightsImpl final : public PackedTernaryWeights {
   size_t k() const override { return k_; }
   Isa isa() const override { return isa_; }
   const char* kernel_name() const override { return gemm_->name; }
+  const char* kernel_name_s8() const override { return gemm_minmax_ ? gemm_minmax_->name : gemm_->name; }
   size_t packed_bytes() const override { return data_.size() + row_sums_.size() * sizeof(int32_t); }
   const int32_t* row_sums() const override { return row_sums_.data(); }
 
@@ -38,6 +39,7 @@ class PackedWeightsImpl final : public PackedTernaryWeights {
   const T2I8GemmUkernel* gemv_;
   EpilogueFn epilogue_;
   EpilogueS8Fn epilogue_s8_;
+  const MinmaxFormUkernel* gemm_minmax_;   // gemm_'s requantizing form, nullptr if none
   ActivationSumsFn activation_sums_;
   std::vector<uint8_t> data_;
   std::vector<int32_t> row_sums_;

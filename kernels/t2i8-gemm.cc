@@ -104,6 +104,12 @@ const U8FormUkernel kT2U8Ukernels[] = {
 };
 #undef TERNRT_U8_FORM_UKERNEL
 
+#define TERNRT_MINMAX_FORM_UKERNEL(base_name, name) {#name, #base_name, base_name, name},
+const MinmaxFormUkernel kMinmaxUkernels[] = {
+#include "ternrt/kernels/minmax-fp32-gemm.inc"
+};
+#undef TERNRT_MINMAX_FORM_UKERNEL
+
 const U8FormUkernel* form_of(const U8FormUkernel* forms, size_t count, const T2I8GemmUkernel& base) {
   for (size_t i = 0; i < count; ++i) {
     if (forms[i].base == base.fn) return &forms[i];
@@ -153,6 +159,20 @@ const U8FormUkernel* u8i8_gemm_ukernels(size_t* count) {
 const U8FormUkernel* t2u8_gemm_ukernels(size_t* count) {
   *count = sizeof(kT2U8Ukernels) / sizeof(kT2U8Ukernels[0]);
   return kT2U8Ukernels;
+}
+
+const MinmaxFormUkernel* minmax_fp32_gemm_ukernels(size_t* count) {
+  *count = sizeof(kMinmaxUkernels) / sizeof(kMinmaxUkernels[0]);
+  return kMinmaxUkernels;
+}
+
+const MinmaxFormUkernel* minmax_fp32_form_of(T2I8GemmUkernelFn base) {
+  size_t count = 0;
+  const MinmaxFormUkernel* forms = minmax_fp32_gemm_ukernels(&count);
+  for (size_t i = 0; i < count; ++i) {
+    if (forms[i].base == base) return &forms[i];
+  }
+  return nullptr;
 }
 
 const U8FormUkernel* u8i8_form_of(const T2I8GemmUkernel& i8i8) {
@@ -392,7 +412,8 @@ void t2i8_activation_sums_isa(Isa isa, size_t m, size_t k, const int8_t* a, size
 PackedWeightsImpl::PackedWeightsImpl(size_t n, size_t k, Isa isa, const T2I8GemmUkernel* gemm,
                                      const T2I8GemmUkernel* gemv)
     : n_(n), k_(k), isa_(isa), gemm_(gemm), gemv_(gemv), epilogue_(epilogue_for(isa)),
-      epilogue_s8_(epilogue_s8_for(isa)), activation_sums_(activation_sums_for(isa)) {}
+      epilogue_s8_(epilogue_s8_for(isa)), gemm_minmax_(minmax_fp32_form_of(gemm->fn)),
+      activation_sums_(activation_sums_for(isa)) {}
 
 std::unique_ptr<PackedTernaryWeights> PackedTernaryWeights::pack(const uint8_t* codes, size_t n, size_t k, Isa isa) {
   return pack(codes, n, k, isa, PackOptions());
@@ -631,7 +652,18 @@ void t2i8_gemm_s8(const PackedTernaryWeights& weights, size_t m, const int8_t* a
   if (m == 0 || w.n_ == 0) return;
   const ChannelTerms t = channel_terms(w, m, workspace, a_zero_point);
   epilogue_terms_s8(w.n_, a_scale, channel_scale, bias, out_scale, out_zero_point, t.multiplier, t.offset);
-  gemm_with_epilogue(w, m, a, a_stride, pool, t, w.epilogue_s8_, out_min, out_max, c, c_stride);
+  const T2I8GemmMinmaxUkernelFn fused = w.gemm_minmax_ != nullptr && m > 1 ? w.gemm_minmax_->fn : nullptr;
+  if (fused == nullptr) {
+    gemm_with_epilogue(w, m, a, a_stride, pool, t, w.epilogue_s8_, out_min, out_max, c, c_stride);
+    return;
+  }
+  for_each_tile(w, m, a, a_stride, pool, t.a_sums,
+                [&](size_t m0, size_t mt, size_t n0, size_t nt, const T2I8GemmUkernel&, const uint8_t* tile,
+                    const int32_t* tile_sums) {
+                  const RequantS8Terms terms{t.correction + n0, t.multiplier + n0, t.offset + n0, out_min, out_max};
+                  fused(mt, nt, w.k_, 1, a + m0 * a_stride, a_stride, 0, tile, tile_sums, terms, c + m0 * c_stride + n0,
+                        c_stride);
+                });
 }
 
 bool t2i8_epilogue_s8_isa(Isa isa, size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,

@@ -9,10 +9,15 @@
 // 128 channels at a time as separate weight streams with software prefetch: at batch 1 the weights
 // come from DRAM, and one sequential stream left to the hardware prefetcher reached ~6 GB/s on the
 // machine of benchmarks/RESULTS.md, four prefetched streams ~12 GB/s.
+// GCC 12's AVX-512 intrinsics self-initialise an "undefined" operand and warn about it when inlined
+// (GCC bug 105593, a false positive; here from the requantizing epilogue); silence only that.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 #include <cstring>
 
+#include "t2i8-gemm/requantize-s8-avx512.h"
 #include "t2i8-ukernel-define.h"
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
 
@@ -34,19 +39,16 @@ inline __mmask16 lane_mask(size_t nc, size_t v) {
 }
 
 // kU8: the t2u8 forms (t2u8-gemm.inc): activation bytes read as u8, weights as t = u - 1 in s8
-// (one subtraction per weight vector and group), c = sum t * a_u8 with no activation sums.
-template <size_t MR, size_t NV, bool kU8 = false>
-__attribute__((always_inline)) inline void gemm_avx512vnni(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
-                            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
-                            size_t c_stride) {
+// (one subtraction per weight vector and group), acc += sum t * a_u8 with no activation sums.
+// Otherwise acc += sum u * a (the caller subtracts sum_k a).
+template <size_t MR, size_t NV, bool kU8>
+__attribute__((always_inline)) inline void accumulate_t2i8(size_t mr, size_t k, size_t slices, const int8_t* a,
+                                                           size_t a_stride, size_t a_slice_stride, const uint8_t* w,
+                                                           __m512i (&acc)[MR][NV]) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const __m512i mask = _mm512_set1_epi8(3);
   const __m512i one = _mm512_set1_epi8(1);
-  __m512i acc[MR][NV];
-  for (size_t r = 0; r < MR; ++r)
-    for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_si512();
-
   const size_t chunks = (k + 15) / 16;
   for (size_t q = 0; q < slices; ++q) {
     for (size_t chunk = 0, kk = 0; chunk < chunks; ++chunk, kk += 16, w += 64 * NV) {
@@ -70,12 +72,106 @@ __attribute__((always_inline)) inline void gemm_avx512vnni(size_t mr, size_t nc,
     }
     for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
+}
 
+template <size_t MR, size_t NV, bool kU8 = false>
+__attribute__((always_inline)) inline void gemm_avx512vnni(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                            size_t c_stride) {
+  __m512i acc[MR][NV];
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_si512();
+  accumulate_t2i8<MR, NV, kU8>(mr, k, slices, a, a_stride, a_slice_stride, w, acc);
   for (size_t r = 0; r < mr; ++r) {
     const __m512i sum = kU8 ? _mm512_setzero_si512() : _mm512_set1_epi32(a_sums[r]);
     int32_t* c_row = c + r * c_stride;
     for (size_t v = 0; v < NV; ++v) _mm512_mask_storeu_epi32(c_row + 16 * v, lane_mask(nc, v), _mm512_sub_epi32(acc[r][v], sum));
   }
+}
+
+// The requantizing forms (minmax-fp32-gemm.inc) end in this: the int8 epilogue
+// (t2i8-epilogue-s8.h) on accumulators that already hold acc - correction, 4 / NV rows packed into
+// one vector of 64 bytes, one store of 16 * NV bytes per row (masked at a partial tile's last
+// channels). Rows at or past mr are computed (from the last row's activations) but not stored.
+template <size_t MR, size_t NV, bool kBounded>
+__attribute__((always_inline)) inline void store_requantized(size_t mr, size_t nc, const __m512i (&acc)[MR][NV],
+                                                             const __m512 (&mul)[NV], const __m512 (&add)[NV],
+                                                             int8_t out_min, int8_t out_max, int8_t* c,
+                                                             size_t c_stride) {
+  constexpr size_t kRows = 4 / NV;
+  static_assert(MR % kRows == 0, "requantized rows are stored in groups of 4 / NV");
+  const __m512 hi = _mm512_set1_ps(float(out_max));
+  const __m512i lo_bytes = _mm512_set1_epi8(out_min), hi_bytes = _mm512_set1_epi8(out_max);
+  const bool whole = nc == 16 * NV;
+  const uint64_t row_lanes = whole ? ~uint64_t(0) : (uint64_t(1) << nc) - 1;
+#pragma GCC unroll 16
+  for (size_t r = 0; r < MR; r += kRows) {
+    if (r >= mr) break;
+    __m512i q[4];
+    for (size_t i = 0; i < 4; ++i) q[i] = requantize_s8<kBounded>(acc[r + i / NV][i % NV], mul[i % NV], add[i % NV], hi);
+    const __m512i bytes = _mm512_min_epi8(_mm512_max_epi8(pack_in_order(q[0], q[1], q[2], q[3]), lo_bytes), hi_bytes);
+    for (size_t i = 0; i < kRows; ++i) {
+      if (r + i >= mr) break;
+      int8_t* row = c + (r + i) * c_stride;
+      if (NV == 2) {
+        const __m256i half = i == 0 ? _mm512_castsi512_si256(bytes) : _mm512_extracti64x4_epi64(bytes, 1);
+        if (whole) {
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(row), half);
+        } else {
+          _mm256_mask_storeu_epi8(row, __mmask32(row_lanes), half);
+        }
+      } else {
+        const __m128i quarter = i == 0 ? _mm512_castsi512_si128(bytes)
+                                : i == 1 ? _mm512_extracti32x4_epi32(bytes, 1)
+                                : i == 2 ? _mm512_extracti32x4_epi32(bytes, 2)
+                                         : _mm512_extracti32x4_epi32(bytes, 3);
+        if (whole) {
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(row), quarter);
+        } else {
+          _mm_mask_storeu_epi8(row, __mmask16(row_lanes), quarter);
+        }
+      }
+    }
+  }
+}
+
+// The tile's epilogue terms (lanes past nc read as 0) and the int8 stores.
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void requantize_tile(size_t mr, size_t nc, const __m512i (&acc)[MR][NV],
+                                                           const RequantS8Terms& t, int8_t* c, size_t c_stride) {
+  __m512 mul[NV], add[NV];
+  bool bounded = true;
+  for (size_t v = 0; v < NV; ++v) {
+    const __mmask16 lanes = lane_mask(nc, v);
+    mul[v] = _mm512_maskz_loadu_ps(lanes, t.multiplier + 16 * v);
+    add[v] = _mm512_maskz_loadu_ps(lanes, t.offset + 16 * v);
+    bounded = bounded && terms_bound_y(0xFFFF, mul[v], add[v]);
+  }
+  if (bounded) {
+    store_requantized<MR, NV, true>(mr, nc, acc, mul, add, t.out_min, t.out_max, c, c_stride);
+  } else {
+    store_requantized<MR, NV, false>(mr, nc, acc, mul, add, t.out_min, t.out_max, c, c_stride);
+  }
+}
+
+// The accumulators start at -(a_sums[r] + correction[j]) (t2i8; -correction[j] for t2u8), so the
+// accumulation leaves acc - correction, which the epilogue needs, with no pass over them.
+template <size_t MR, size_t NV, bool kU8 = false>
+__attribute__((always_inline)) inline void gemm_minmax_avx512vnni(size_t mr, size_t nc, size_t k, size_t slices,
+                                                                  const int8_t* a, size_t a_stride,
+                                                                  size_t a_slice_stride, const uint8_t* w,
+                                                                  const int32_t* a_sums, const RequantS8Terms& t,
+                                                                  int8_t* c, size_t c_stride) {
+  __m512i neg_corr[NV];
+  for (size_t v = 0; v < NV; ++v)
+    neg_corr[v] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_maskz_loadu_epi32(lane_mask(nc, v), t.correction + 16 * v));
+  __m512i acc[MR][NV];
+  for (size_t r = 0; r < MR; ++r) {
+    const __m512i sum = kU8 || r >= mr ? _mm512_setzero_si512() : _mm512_set1_epi32(a_sums[r]);
+    for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_sub_epi32(neg_corr[v], sum);
+  }
+  accumulate_t2i8<MR, NV, kU8>(mr, k, slices, a, a_stride, a_slice_stride, w, acc);
+  requantize_tile<MR, NV>(mr, nc, acc, t, c, c_stride);
 }
 
 // Bytes ahead of each weight stream to prefetch (into L1): 1 KiB per stream was the best of
@@ -162,6 +258,12 @@ TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_16x16c4__avx512vnni, gemm_avx512vnni<16, 
 TERNRT_DEFINE_SLICED_UKERNEL(t2u8_gemm_8x32c4__avx512vnni, gemm_avx512vnni<8, 2, true>)
 TERNRT_DEFINE_SLICED_UKERNEL(t2u8_gemm_8x16c4__avx512vnni, gemm_avx512vnni<8, 1, true>)
 TERNRT_DEFINE_SLICED_UKERNEL(t2u8_gemm_16x16c4__avx512vnni, gemm_avx512vnni<16, 1, true>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_8x32c4__avx512vnni, gemm_minmax_avx512vnni<8, 2>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_8x16c4__avx512vnni, gemm_minmax_avx512vnni<8, 1>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_16x16c4__avx512vnni, gemm_minmax_avx512vnni<16, 1>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2u8_gemm_minmax_fp32_8x32c4__avx512vnni, gemm_minmax_avx512vnni<8, 2, true>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2u8_gemm_minmax_fp32_8x16c4__avx512vnni, gemm_minmax_avx512vnni<8, 1, true>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2u8_gemm_minmax_fp32_16x16c4__avx512vnni, gemm_minmax_avx512vnni<16, 1, true>)
 
 // i8i8 (int8 weights), layout s8_c4_wsums with vec_cols = 16: per step of 4 k, NV zmm of int8
 // weights; after the steps, 16 * NV int32 of 128 * sum_k w. vpdpbusd multiplies u8 by s8, so each
@@ -173,17 +275,15 @@ TERNRT_DEFINE_SLICED_UKERNEL(t2u8_gemm_16x16c4__avx512vnni, gemm_avx512vnni<16, 
 // flipped already; with one zmm of weights per step the flip was half the ALU instructions.
 namespace {
 
-template <size_t MR, size_t NV, bool kFlip = true>
-__attribute__((always_inline)) inline void i8i8_gemm_avx512vnni(size_t mr, size_t nc, size_t k, size_t slices,
-                                                                const int8_t* a, size_t a_stride, size_t a_slice_stride,
-                                                                const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c,
-                                                                size_t c_stride) {
+// acc += sum over the tile's steps of (a + 128) * w (kFlip) or a_u8 * w; returns w at the tile's
+// weight sums.
+template <size_t MR, size_t NV, bool kFlip>
+__attribute__((always_inline)) inline const uint8_t* accumulate_i8i8(size_t mr, size_t k, size_t slices, const int8_t* a,
+                                                                     size_t a_stride, size_t a_slice_stride,
+                                                                     const uint8_t* w, __m512i (&acc)[MR][NV]) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const __m512i flip = _mm512_set1_epi8(-128);
-  __m512i acc[MR][NV];
-  for (size_t r = 0; r < MR; ++r)
-    for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_si512();
   const size_t steps = (k + 3) / 4;
   for (size_t q = 0; q < slices; ++q) {
     for (size_t step = 0, kk = 0; step < steps; ++step, kk += 4, w += 64 * NV) {
@@ -197,13 +297,45 @@ __attribute__((always_inline)) inline void i8i8_gemm_avx512vnni(size_t mr, size_
     }
     for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
-  // w is now at the tile's weight sums.
+  return w;
+}
+
+template <size_t MR, size_t NV, bool kFlip = true>
+__attribute__((always_inline)) inline void i8i8_gemm_avx512vnni(size_t mr, size_t nc, size_t k, size_t slices,
+                                                                const int8_t* a, size_t a_stride, size_t a_slice_stride,
+                                                                const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c,
+                                                                size_t c_stride) {
+  __m512i acc[MR][NV];
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_si512();
+  w = accumulate_i8i8<MR, NV, kFlip>(mr, k, slices, a, a_stride, a_slice_stride, w, acc);
   __m512i offset[NV];
   for (size_t v = 0; v < NV; ++v) offset[v] = _mm512_loadu_si512(w + 64 * v);
   for (size_t r = 0; r < mr; ++r) {
     int32_t* c_row = c + r * c_stride;
     for (size_t v = 0; v < NV; ++v) _mm512_mask_storeu_epi32(c_row + 16 * v, lane_mask(nc, v), _mm512_sub_epi32(acc[r][v], offset[v]));
   }
+}
+
+// Requantizing form: the accumulators start at -(128 * sum_k w + correction), both per channel.
+template <size_t MR, size_t NV, bool kFlip = true>
+__attribute__((always_inline)) inline void i8i8_gemm_minmax_avx512vnni(size_t mr, size_t nc, size_t k, size_t slices,
+                                                                       const int8_t* a, size_t a_stride,
+                                                                       size_t a_slice_stride, const uint8_t* w,
+                                                                       const int32_t* /*a_sums*/,
+                                                                       const RequantS8Terms& t, int8_t* c,
+                                                                       size_t c_stride) {
+  const uint8_t* sums = w + slices * ((k + 3) / 4) * 64 * NV;
+  __m512i start[NV];
+  for (size_t v = 0; v < NV; ++v) {
+    const __m512i corr = _mm512_maskz_loadu_epi32(lane_mask(nc, v), t.correction + 16 * v);
+    start[v] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_add_epi32(_mm512_loadu_si512(sums + 64 * v), corr));
+  }
+  __m512i acc[MR][NV];
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < NV; ++v) acc[r][v] = start[v];
+  accumulate_i8i8<MR, NV, kFlip>(mr, k, slices, a, a_stride, a_slice_stride, w, acc);
+  requantize_tile<MR, NV>(mr, nc, acc, t, c, c_stride);
 }
 
 // GEMV: any nc, one tile after the other (tiles are consecutive).
@@ -235,5 +367,11 @@ TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_16x16c4__avx512vnni, i8i8_gemm_avx512vnni
 TERNRT_DEFINE_SLICED_UKERNEL(u8i8_gemm_8x16c4__avx512vnni, i8i8_gemm_avx512vnni<8, 1, false>)
 TERNRT_DEFINE_SLICED_UKERNEL(u8i8_gemm_8x32c4__avx512vnni, i8i8_gemm_avx512vnni<8, 2, false>)
 TERNRT_DEFINE_SLICED_UKERNEL(u8i8_gemm_16x16c4__avx512vnni, i8i8_gemm_avx512vnni<16, 1, false>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_8x16c4__avx512vnni, i8i8_gemm_minmax_avx512vnni<8, 1>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_8x32c4__avx512vnni, i8i8_gemm_minmax_avx512vnni<8, 2>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_16x16c4__avx512vnni, i8i8_gemm_minmax_avx512vnni<16, 1>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(u8i8_gemm_minmax_fp32_8x16c4__avx512vnni, i8i8_gemm_minmax_avx512vnni<8, 1, false>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(u8i8_gemm_minmax_fp32_8x32c4__avx512vnni, i8i8_gemm_minmax_avx512vnni<8, 2, false>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(u8i8_gemm_minmax_fp32_16x16c4__avx512vnni, i8i8_gemm_minmax_avx512vnni<16, 1, false>)
 
 }  // namespace ternrt::kernels

@@ -14,3 +14,15 @@
       __VA_ARGS__(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, c, c_stride);             \
     }                                                                                                  \
   }
+
+// The same for a requantizing form (T2I8GemmMinmaxUkernelFn, minmax-fp32-gemm.inc).
+#define TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(name, ...)                                                      \
+  void name(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,                \
+            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, const RequantS8Terms& terms,     \
+            int8_t* c, size_t c_stride) {                                                                   \
+    if (slices == 1) {                                                                                      \
+      __VA_ARGS__(mr, nc, k, 1, a, a_stride, 0, w, a_sums, terms, c, c_stride);                             \
+    } else {                                                                                                \
+      __VA_ARGS__(mr, nc, k, slices, a, a_stride, a_slice_stride, w, a_sums, terms, c, c_stride);           \
+    }                                                                                                       \
+  }

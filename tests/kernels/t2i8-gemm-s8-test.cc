@@ -359,4 +359,164 @@ TEST_CASE("t2i8_gemm_s8: within 1 of quantizing t2i8_gemm_f32's output") {
   }
 }
 
+
+namespace {
+
+// The kernel of t2i8-gemm.inc / i8i8-gemm.inc whose tile and packing a requantizing form's base has:
+// the base itself, or the kernel it is a u8-activation form of (t2u8 / u8i8; *u8_form set then).
+const T2I8GemmUkernel* list_kernel_of(T2I8GemmUkernelFn base, const U8FormUkernel** u8_form) {
+  *u8_form = nullptr;
+  using FormsList = const U8FormUkernel* (*)(size_t*);
+  for (FormsList forms_list : {FormsList(t2u8_gemm_ukernels), FormsList(u8i8_gemm_ukernels)}) {
+    size_t count = 0;
+    const U8FormUkernel* forms = forms_list(&count);
+    for (size_t i = 0; i < count; ++i) {
+      if (forms[i].fn == base) {
+        *u8_form = &forms[i];
+        base = forms[i].base;
+      }
+    }
+  }
+  using List = const T2I8GemmUkernel* (*)(size_t*);
+  for (List list : {List(t2i8_gemm_ukernels), List(i8i8_gemm_ukernels)}) {
+    size_t count = 0;
+    const T2I8GemmUkernel* kernels = list(&count);
+    for (size_t i = 0; i < count; ++i) {
+      if (kernels[i].fn == base) return &kernels[i];
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("minmax_fp32 forms: each is the form of one listed kernel, named after it") {
+  size_t count = 0;
+  const MinmaxFormUkernel* forms = minmax_fp32_gemm_ukernels(&count);
+  for (size_t i = 0; i < count; ++i) {
+    INFO(forms[i].name);
+    const U8FormUkernel* u8_form = nullptr;
+    const T2I8GemmUkernel* kernel = list_kernel_of(forms[i].base, &u8_form);
+    REQUIRE(kernel != nullptr);
+    CHECK(kernel->mr > 1);
+    CHECK(std::strcmp(u8_form ? u8_form->name : kernel->name, forms[i].base_name) == 0);
+    // "<type>_gemm_<tile>__<isa>" -> "<type>_gemm_minmax_fp32_<tile>__<isa>"
+    const std::string base = forms[i].base_name;
+    CHECK(std::string(forms[i].name) == base.substr(0, 10) + "minmax_fp32_" + base.substr(10));
+    CHECK(minmax_fp32_form_of(forms[i].base) == &forms[i]);
+  }
+#if defined(__x86_64__) || defined(_M_X64)
+  CHECK(count > 0);
+#endif
+}
+
+TEST_CASE("minmax_fp32 forms: the base kernel's sums requantized, every tile shape, slices, terms, strides") {
+  size_t count = 0;
+  const MinmaxFormUkernel* forms = minmax_fp32_gemm_ukernels(&count);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  size_t saturated_low = 0, saturated_high = 0, unbounded_trials = 0;
+  for (size_t f = 0; f < count; ++f) {
+    const MinmaxFormUkernel& form = forms[f];
+    const U8FormUkernel* u8_form = nullptr;
+    const T2I8GemmUkernel* kernel = list_kernel_of(form.base, &u8_form);
+    REQUIRE(kernel != nullptr);
+    if (!isa_supported(kernel->isa)) {
+      MESSAGE((std::string("skipping ") + form.name + ": " + isa_name(kernel->isa) + " not supported here"));
+      continue;
+    }
+    const bool int8_weights = layout_is_int8(kernel->layout);
+    const bool t2u8 = u8_form != nullptr && !int8_weights;
+    const size_t multiple = t2i8_slice_depth_multiple(kernel->layout);
+    std::mt19937 rng(test_seed() + uint32_t(f));
+    std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
+    for (int trial = 0; trial < 120; ++trial) {
+      // Every row count and channel count of the tile, then random ones.
+      const size_t mr = trial < int(kernel->mr) ? size_t(trial) + 1 : 1 + rng() % kernel->mr;
+      const size_t nc = trial < int(kernel->nr) ? size_t(trial) + 1 : 1 + rng() % kernel->nr;
+      const size_t slices = 1 + rng() % 3;
+      size_t k = 1 + rng() % 150;
+      // t2u8 forms: whole 16-k chunks (a padded code reads as t = -1); sliced K: the layout's multiple.
+      if (t2u8 || slices > 1) k = (k + multiple - 1) / multiple * (t2u8 ? 16 : multiple);
+      GemmTester tester;
+      tester.m(mr).n(nc).k(k).slices(slices).a_stride(k + rng() % 9).int8_weights(int8_weights).seed(rng());
+      std::vector<int8_t> weights, a;
+      tester.make_inputs(&weights, &a);
+      std::vector<int32_t> base = tester.reference(weights, a);   // what the base kernel returns
+      const size_t k_total = tester.total_k();
+      if (t2u8) {   // sum t * (a + 128)
+        for (size_t j = 0; j < nc; ++j) {
+          int32_t t_sum = 0;
+          for (size_t kk = 0; kk < k_total; ++kk) t_sum += weights[j * k_total + kk];
+          for (size_t r = 0; r < mr; ++r) base[r * nc + j] += 128 * t_sum;
+        }
+      }
+      std::vector<uint8_t> packed(t2i8_packed_bytes(*kernel, nc, k_total));
+      if (int8_weights) {
+        i8i8_pack_weights(*kernel, weights.data(), nc, k_total, packed.data());
+      } else {
+        t2i8_pack_weights(*kernel, tester.codes_of(weights).data(), nc, k_total, packed.data());
+      }
+      std::vector<int32_t> a_sums(mr, 0), slice_sums(mr);
+      for (size_t q = 0; q < slices; ++q) {
+        t2i8_activation_sums(mr, k, a.data() + tester.a_index(0, q, 0), tester.get_a_stride(), slice_sums.data());
+        for (size_t r = 0; r < mr; ++r) a_sums[r] += slice_sums[r];
+      }
+      if (u8_form != nullptr) {
+        for (int8_t& v : a) v = int8_t(v ^ 0x80);
+      }
+      // Terms: one trial in 4 unbounded (multipliers 0.5 to 2 and NaN: the form clamps in float
+      // first), the others within the bound it may skip that clamp for; y spreads over about +-150
+      // so both int8 ends are hit.
+      const bool unbounded = trial % 4 == 3;
+      unbounded_trials += unbounded;
+      const float spread = 150.0f / ((int8_weights ? 73.0f : 0.8f) * 74.0f * std::sqrt(float(k_total)));
+      std::vector<int32_t> correction(nc);
+      std::vector<float> multiplier(nc), offset(nc);
+      for (size_t j = 0; j < nc; ++j) {
+        correction[j] = int32_t(rng() % 20001) - 10000;
+        multiplier[j] = std::min(0.25f, spread * (0.5f + 0.5f * std::abs(unit(rng))));
+        offset[j] = 40.0f * unit(rng) + float(correction[j]) * multiplier[j];   // y centred again
+        if (unbounded && j % 3 == 0) multiplier[j] = j % 2 ? nan : 0.5f + 1.5f * std::abs(unit(rng));
+        if (unbounded && j % 6 == 0) {   // y beyond +-2^31: converted unclamped, it would wrap to out_min
+          correction[j] = (j % 12 ? 1 : -1) * int32_t(1500000000 + rng() % 1000);
+          multiplier[j] = 1.5f;
+          offset[j] = 0.0f;
+        }
+      }
+      const std::pair<int8_t, int8_t> ranges[] = {{-128, 127}, {0, 127}, {-20, 45}};
+      const auto range = ranges[trial % 3];
+      const size_t c_stride = nc + rng() % 6;
+      const int8_t sentinel = 0x5A;
+      std::vector<int8_t> c(mr * c_stride + 64, sentinel);
+      const RequantS8Terms terms{correction.data(), multiplier.data(), offset.data(), range.first, range.second};
+      // Layouts without activation sums get none: the form must not read them.
+      form.fn(mr, nc, k, slices, a.data(), tester.get_a_stride(), tester.get_a_slice_stride(), packed.data(),
+              layout_uses_activation_sums(kernel->layout) && !t2u8 ? a_sums.data() : nullptr, terms, c.data(),
+              c_stride);
+      INFO(form.name, " trial ", trial, " ", tester.describe(), " range [", int(range.first), ", ",
+           int(range.second), "]", unbounded ? " unbounded terms" : "");
+      size_t mismatches = 0, overwritten = 0;
+      for (size_t r = 0; r < mr; ++r) {
+        for (size_t j = 0; j < nc; ++j) {
+          const int8_t want =
+              requantize(base[r * nc + j] - correction[j], multiplier[j], offset[j], range.first, range.second);
+          saturated_low += want == -128;
+          saturated_high += want == 127;
+          if (c[r * c_stride + j] != want && ++mismatches <= 3) {
+            FAIL_CHECK("row ", r, " col ", j, ": got ", int(c[r * c_stride + j]), " expected ", int(want));
+          }
+        }
+        for (size_t j = nc; j < c_stride; ++j) overwritten += c[r * c_stride + j] != sentinel;
+      }
+      for (size_t i = mr * c_stride; i < c.size(); ++i) overwritten += c[i] != sentinel;
+      CHECK(mismatches == 0);
+      CHECK(overwritten == 0);
+    }
+  }
+  if (saturated_low + saturated_high + unbounded_trials > 0) {   // some form ran: its data hit both ends
+    CHECK(saturated_low > 0);
+    CHECK(saturated_high > 0);
+  }
+}
+
 }  // namespace ternrt_test

@@ -199,10 +199,12 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
 }
 
 std::string TernaryGemmOp::kernel() const {
-  std::string name = conv_ ? conv_->kernel_name() : packed_ ? packed_->kernel_name() : "ternary";
+  const bool out_s8 = y_s8_ != nullptr;
+  std::string name = conv_ ? (out_s8 ? conv_->kernel_name_s8() : conv_->kernel_name())
+                     : packed_ ? (out_s8 ? packed_->kernel_name_s8() : packed_->kernel_name())
+                               : "ternary";
   if (conv_) name += " in place";   // k x k convolution without im2col (T2I8Conv)
   if (pad_channels_) name += " on 4-channel pixels";
-  const bool out_s8 = y_s8_ != nullptr;
   if (x_s8_ != nullptr || out_s8 || static_input_) {
     name += std::string(" (") + (x_s8_ ? "s8" : static_input_ ? "f32 static" : "f32") + " -> " + (out_s8 ? "s8" : "f32") + ")";
   }

@@ -110,6 +110,40 @@ const U8FormUkernel* t2u8_gemm_ukernels(size_t* count);
 const U8FormUkernel* u8i8_form_of(const T2I8GemmUkernel& i8i8);
 const U8FormUkernel* t2u8_form_of(const T2I8GemmUkernel& t2i8);
 
+// Requantizing forms of GEMM micro-kernels (minmax-fp32-gemm.inc): the base kernel's accumulation
+// (same arguments up to w and a_sums), then the int8 epilogue of t2i8_gemm_s8 (t2i8-epilogue in
+// t2i8-gemm.h) on the accumulators while they are in registers: for r < mr, j < nc,
+//   c[r][j] = requantize(base's c[r][j] - correction[j])   (int8, c_stride bytes apart)
+// with the per-channel terms of `terms`, which point at the tile's first channel. Bit-identical to
+// the base kernel followed by any t2i8_epilogue_s8_isa. Saves the int32 tile's store and reload
+// and the epilogue's pass; MobileNetV2's int8 epilogues were a quarter of its time.
+struct RequantS8Terms {
+  const int32_t* correction;
+  const float* multiplier;
+  const float* offset;
+  int8_t out_min, out_max;
+};
+using T2I8GemmMinmaxUkernelFn = void (*)(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a,
+                                         size_t a_stride, size_t a_slice_stride, const uint8_t* w,
+                                         const int32_t* a_sums, const RequantS8Terms& terms, int8_t* c,
+                                         size_t c_stride);
+struct MinmaxFormUkernel {
+  const char* name;
+  const char* base_name;
+  T2I8GemmUkernelFn base;
+  T2I8GemmMinmaxUkernelFn fn;
+};
+#define TERNRT_MINMAX_FORM_UKERNEL(base_name, name)                                                          \
+  void name(size_t mr_, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,                 \
+            size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, const RequantS8Terms& terms,      \
+            int8_t* c, size_t c_stride);
+#include "ternrt/kernels/minmax-fp32-gemm.inc"
+#undef TERNRT_MINMAX_FORM_UKERNEL
+const MinmaxFormUkernel* minmax_fp32_gemm_ukernels(size_t* count);
+// The requantizing form of a micro-kernel (a list kernel or a u8-activation form); nullptr when it
+// has none.
+const MinmaxFormUkernel* minmax_fp32_form_of(T2I8GemmUkernelFn base);
+
 // Every micro-kernel compiled into this build (whether this CPU runs it or not), in list order:
 // the ternary ones (t2i8-gemm.inc), and the int8-weight ones (i8i8-gemm.inc), which share the
 // signature, the tiles and the drivers (the weights are int8 in [-127, 127] instead of trits).

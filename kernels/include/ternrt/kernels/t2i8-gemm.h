@@ -60,6 +60,9 @@ class PackedTernaryWeights {
   virtual size_t k() const = 0;
   virtual Isa isa() const = 0;
   virtual const char* kernel_name() const = 0;   // e.g. "t2i8_gemm_4x16c4__avx2"
+  // What t2i8_gemm_s8 runs for m > 1: the requantizing form of kernel_name() where there is one
+  // (e.g. "t2i8_gemm_minmax_fp32_8x32c4__avx512vnni"), else kernel_name().
+  virtual const char* kernel_name_s8() const = 0;
   virtual size_t packed_bytes() const = 0;       // memory held by the packed weights
   virtual const int32_t* row_sums() const = 0;   // sum_k t[n][k], N values
 };
