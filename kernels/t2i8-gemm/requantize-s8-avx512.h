@@ -1,10 +1,15 @@
 // The vector steps of the int8 epilogue (t2i8-epilogue-s8.h) on AVX-512 F+BW+VL, shared by the
 // epilogue (t2i8-epilogue-s8-avx512.cc) and the requantizing micro-kernels that apply it to their
-// accumulators in registers (t2i8-gemm-avx512vnni.cc). Internal linkage: the files that include it
+// accumulators in registers (t2i8-gemm-avx512bw.cc, t2i8-gemm-avx512vnni.cc), with their tile masks. Internal linkage: the files that include it
 // are built with different ISA flags. Private to kernels/.
 #pragma once
 
 #include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ternrt/kernels/t2i8-gemm-ukernels.h"
 
 namespace ternrt::kernels {
 namespace {
@@ -37,6 +42,98 @@ inline bool terms_bound_y(__mmask16 lanes, __m512 mul, __m512 add) {
 inline __m512i pack_in_order(__m512i a, __m512i b, __m512i c, __m512i d) {
   const __m512i bytes = _mm512_packs_epi16(_mm512_packs_epi32(a, b), _mm512_packs_epi32(c, d));
   return _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), bytes);
+}
+
+// Lanes of vector v (channels 16 v .. 16 v + 15) that are among a tile's first nc channels.
+inline __mmask16 lane_mask(size_t nc, size_t v) {
+  const size_t first = 16 * v;
+  if (nc >= first + 16) return __mmask16(0xFFFF);
+  if (nc <= first) return __mmask16(0);
+  return __mmask16((1u << (nc - first)) - 1);
+}
+
+// The end of the requantizing micro-kernels (minmax-fp32-gemm.inc): the int8 epilogue on
+// accumulators that already hold acc - correction, 4 / NV rows packed into one vector of 64 bytes,
+// one store of 16 * NV bytes per row (masked at a partial tile's last channels). Rows at or past mr
+// are computed (from the last row's activations, or a repeated row when MR is not a multiple of
+// 4 / NV) but not stored.
+template <size_t MR, size_t NV, bool kBounded>
+__attribute__((always_inline)) inline void store_requantized(size_t mr, size_t nc, const __m512i (&acc)[MR][NV],
+                                                             const __m512 (&mul)[NV], const __m512 (&add)[NV],
+                                                             int8_t out_min, int8_t out_max, int8_t* c,
+                                                             size_t c_stride) {
+  constexpr size_t kRows = 4 / NV;
+  const __m512 hi = _mm512_set1_ps(float(out_max));
+  const __m512i lo_bytes = _mm512_set1_epi8(out_min), hi_bytes = _mm512_set1_epi8(out_max);
+  const bool whole = nc == 16 * NV;
+  const uint64_t row_lanes = whole ? ~uint64_t(0) : (uint64_t(1) << nc) - 1;
+#pragma GCC unroll 16
+  for (size_t r = 0; r < MR; r += kRows) {
+    if (r >= mr) break;
+    __m512i q[4];
+    for (size_t i = 0; i < 4; ++i) {
+      const size_t row = r + i / NV < MR ? r + i / NV : MR - 1;
+      q[i] = requantize_s8<kBounded>(acc[row][i % NV], mul[i % NV], add[i % NV], hi);
+    }
+    const __m512i bytes = _mm512_min_epi8(_mm512_max_epi8(pack_in_order(q[0], q[1], q[2], q[3]), lo_bytes), hi_bytes);
+    for (size_t i = 0; i < kRows; ++i) {
+      if (r + i >= mr) break;   // also r + i >= MR
+      int8_t* row = c + (r + i) * c_stride;
+      if (NV == 2) {
+        const __m256i half = i == 0 ? _mm512_castsi512_si256(bytes) : _mm512_extracti64x4_epi64(bytes, 1);
+        if (whole) {
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(row), half);
+        } else {
+          _mm256_mask_storeu_epi8(row, __mmask32(row_lanes), half);
+        }
+      } else {
+        const __m128i quarter = i == 0 ? _mm512_castsi512_si128(bytes)
+                                : i == 1 ? _mm512_extracti32x4_epi32(bytes, 1)
+                                : i == 2 ? _mm512_extracti32x4_epi32(bytes, 2)
+                                         : _mm512_extracti32x4_epi32(bytes, 3);
+        if (whole) {
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(row), quarter);
+        } else {
+          _mm_mask_storeu_epi8(row, __mmask16(row_lanes), quarter);
+        }
+      }
+    }
+  }
+}
+
+// Accumulators for a requantizing form whose kernel subtracts a per-row term at the end: row r
+// starts at -(a_sums[r] * scale + correction[j]), so the accumulation leaves what the int8 epilogue
+// needs. scale: 1 (t2i8: sum_k a), 128 (offset_nibbles_c4: 128 * sum_k a), or 0 with a_sums null
+// (t2u8: no row term).
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void start_minmax_tile(size_t mr, size_t nc, const int32_t* a_sums, int32_t scale,
+                                                             const RequantS8Terms& t, __m512i (&acc32)[MR][NV]) {
+  __m512i neg_corr[NV];
+  for (size_t v = 0; v < NV; ++v)
+    neg_corr[v] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_maskz_loadu_epi32(lane_mask(nc, v), t.correction + 16 * v));
+  for (size_t r = 0; r < MR; ++r) {
+    const __m512i row_term = _mm512_set1_epi32(r < mr && scale != 0 ? a_sums[r] * scale : 0);
+    for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm512_sub_epi32(neg_corr[v], row_term);
+  }
+}
+
+// The tile's epilogue terms (lanes past nc read as 0) and the int8 stores.
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void requantize_tile(size_t mr, size_t nc, const __m512i (&acc)[MR][NV],
+                                                           const RequantS8Terms& t, int8_t* c, size_t c_stride) {
+  __m512 mul[NV], add[NV];
+  bool bounded = true;
+  for (size_t v = 0; v < NV; ++v) {
+    const __mmask16 lanes = lane_mask(nc, v);
+    mul[v] = _mm512_maskz_loadu_ps(lanes, t.multiplier + 16 * v);
+    add[v] = _mm512_maskz_loadu_ps(lanes, t.offset + 16 * v);
+    bounded = bounded && terms_bound_y(0xFFFF, mul[v], add[v]);
+  }
+  if (bounded) {
+    store_requantized<MR, NV, true>(mr, nc, acc, mul, add, t.out_min, t.out_max, c, c_stride);
+  } else {
+    store_requantized<MR, NV, false>(mr, nc, acc, mul, add, t.out_min, t.out_max, c, c_stride);
+  }
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include <cstring>
 
+#include "t2i8-gemm/requantize-s8-avx512.h"
 #include "t2i8-ukernel-define.h"
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
 
@@ -31,24 +32,15 @@ inline __m512i broadcast_4bytes(const int8_t* p) {
   return _mm512_set1_epi32(value);
 }
 
-inline __mmask16 lane_mask(size_t nc, size_t v) {
-  const size_t first = 16 * v;
-  if (nc >= first + 16) return __mmask16(0xFFFF);
-  if (nc <= first) return __mmask16(0);
-  return __mmask16((1u << (nc - first)) - 1);
-}
-
+// acc32 += sum u * a over the tile's chunks (the caller subtracts sum_k a).
 template <size_t MR, size_t NV>
-__attribute__((always_inline)) inline void gemm_avx512bw(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
-                          size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
-                          size_t c_stride) {
+__attribute__((always_inline)) inline void accumulate_t2i8(size_t mr, size_t k, size_t slices, const int8_t* a,
+                                                           size_t a_stride, size_t a_slice_stride, const uint8_t* w,
+                                                           __m512i (&acc32)[MR][NV]) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const __m512i mask = _mm512_set1_epi8(3);
   const __m512i ones = _mm512_set1_epi16(1);
-  __m512i acc32[MR][NV];
-  for (size_t r = 0; r < MR; ++r)
-    for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm512_setzero_si512();
 
   // int16 blocks restart with each slice (one widening per slice and block).
   const size_t chunks = (k + 15) / 16;
@@ -79,12 +71,32 @@ __attribute__((always_inline)) inline void gemm_avx512bw(size_t mr, size_t nc, s
     }
     for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
+}
 
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void gemm_avx512bw(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                          size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                          size_t c_stride) {
+  __m512i acc32[MR][NV];
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm512_setzero_si512();
+  accumulate_t2i8<MR, NV>(mr, k, slices, a, a_stride, a_slice_stride, w, acc32);
   for (size_t r = 0; r < mr; ++r) {
     const __m512i sum = _mm512_set1_epi32(a_sums[r]);
     int32_t* c_row = c + r * c_stride;
     for (size_t v = 0; v < NV; ++v) _mm512_mask_storeu_epi32(c_row + 16 * v, lane_mask(nc, v), _mm512_sub_epi32(acc32[r][v], sum));
   }
+}
+
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void gemm_minmax_avx512bw(size_t mr, size_t nc, size_t k, size_t slices,
+                                                                const int8_t* a, size_t a_stride, size_t a_slice_stride,
+                                                                const uint8_t* w, const int32_t* a_sums,
+                                                                const RequantS8Terms& t, int8_t* c, size_t c_stride) {
+  __m512i acc32[MR][NV];
+  start_minmax_tile<MR, NV>(mr, nc, a_sums, 1, t, acc32);
+  accumulate_t2i8<MR, NV>(mr, k, slices, a, a_stride, a_slice_stride, w, acc32);
+  requantize_tile<MR, NV>(mr, nc, acc32, t, c, c_stride);
 }
 
 // i8i8 (int8 weights), layout offset_nibbles_c4 with vec_cols = 16: per step of 4 k, NV zmm of the
@@ -94,17 +106,14 @@ __attribute__((always_inline)) inline void gemm_avx512bw(size_t mr, size_t nc, s
 // the end. Reads a rows up to round_up(k, 4) bytes.
 constexpr size_t kNibbleStepsPerBlock = 8;
 
+// acc32 += sum u * a over the tile's steps (u = w + 128; the caller subtracts 128 * sum_k a).
 template <size_t MR, size_t NV>
-__attribute__((always_inline)) inline void i8i8_gemm_avx512bw(size_t mr, size_t nc, size_t k, size_t slices,
-                                                              const int8_t* a, size_t a_stride, size_t a_slice_stride,
-                                                              const uint8_t* w, const int32_t* a_sums, int32_t* c,
-                                                              size_t c_stride) {
+__attribute__((always_inline)) inline void accumulate_i8i8(size_t mr, size_t k, size_t slices, const int8_t* a,
+                                                           size_t a_stride, size_t a_slice_stride, const uint8_t* w,
+                                                           __m512i (&acc32)[MR][NV]) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const __m512i ones = _mm512_set1_epi16(1), sixteens = _mm512_set1_epi16(16);
-  __m512i acc32[MR][NV];
-  for (size_t r = 0; r < MR; ++r)
-    for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm512_setzero_si512();
   const size_t steps = (k + 3) / 4;
   for (size_t q = 0; q < slices; ++q) {
     for (size_t step = 0, kk = 0; step < steps;) {
@@ -134,11 +143,34 @@ __attribute__((always_inline)) inline void i8i8_gemm_avx512bw(size_t mr, size_t 
     }
     for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
+}
+
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void i8i8_gemm_avx512bw(size_t mr, size_t nc, size_t k, size_t slices,
+                                                              const int8_t* a, size_t a_stride, size_t a_slice_stride,
+                                                              const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                                                              size_t c_stride) {
+  __m512i acc32[MR][NV];
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm512_setzero_si512();
+  accumulate_i8i8<MR, NV>(mr, k, slices, a, a_stride, a_slice_stride, w, acc32);
   for (size_t r = 0; r < mr; ++r) {
     const __m512i offset = _mm512_set1_epi32(a_sums[r] * 128);
     int32_t* c_row = c + r * c_stride;
     for (size_t v = 0; v < NV; ++v) _mm512_mask_storeu_epi32(c_row + 16 * v, lane_mask(nc, v), _mm512_sub_epi32(acc32[r][v], offset));
   }
+}
+
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void i8i8_gemm_minmax_avx512bw(size_t mr, size_t nc, size_t k, size_t slices,
+                                                                     const int8_t* a, size_t a_stride,
+                                                                     size_t a_slice_stride, const uint8_t* w,
+                                                                     const int32_t* a_sums, const RequantS8Terms& t,
+                                                                     int8_t* c, size_t c_stride) {
+  __m512i acc32[MR][NV];
+  start_minmax_tile<MR, NV>(mr, nc, a_sums, 128, t, acc32);
+  accumulate_i8i8<MR, NV>(mr, k, slices, a, a_stride, a_slice_stride, w, acc32);
+  requantize_tile<MR, NV>(mr, nc, acc32, t, c, c_stride);
 }
 
 // GEMV: any nc, one tile after the other (tiles are consecutive).
@@ -236,6 +268,8 @@ TERNRT_AVX512BW_GEMV_UKERNEL(t2i8_gemm_1x16c4__avx512bw, 1)
 
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_6x32c4__avx512bw, gemm_avx512bw<6, 2>)
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_12x16c4__avx512bw, gemm_avx512bw<12, 1>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_6x32c4__avx512bw, gemm_minmax_avx512bw<6, 2>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_12x16c4__avx512bw, gemm_minmax_avx512bw<12, 1>)
 
 }  // namespace ternrt::kernels
 
@@ -332,5 +366,7 @@ void i8i8_gemm_1x32c4__avx512bw(size_t /*mr*/, size_t nc, size_t k, size_t slice
 }
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_6x16c4__avx512bw, i8i8_gemm_avx512bw<6, 1>)
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_4x32c4__avx512bw, i8i8_gemm_avx512bw<4, 2>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_6x16c4__avx512bw, i8i8_gemm_minmax_avx512bw<6, 1>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_4x32c4__avx512bw, i8i8_gemm_minmax_avx512bw<4, 2>)
 
 }  // namespace ternrt::kernels

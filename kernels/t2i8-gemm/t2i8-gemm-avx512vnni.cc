@@ -31,13 +31,6 @@ inline __m512i broadcast_4bytes(const int8_t* p) {
   return _mm512_set1_epi32(value);
 }
 
-inline __mmask16 lane_mask(size_t nc, size_t v) {
-  const size_t first = 16 * v;
-  if (nc >= first + 16) return __mmask16(0xFFFF);
-  if (nc <= first) return __mmask16(0);
-  return __mmask16((1u << (nc - first)) - 1);
-}
-
 // kU8: the t2u8 forms (t2u8-gemm.inc): activation bytes read as u8, weights as t = u - 1 in s8
 // (one subtraction per weight vector and group), acc += sum t * a_u8 with no activation sums.
 // Otherwise acc += sum u * a (the caller subtracts sum_k a).
@@ -89,87 +82,14 @@ __attribute__((always_inline)) inline void gemm_avx512vnni(size_t mr, size_t nc,
   }
 }
 
-// The requantizing forms (minmax-fp32-gemm.inc) end in this: the int8 epilogue
-// (t2i8-epilogue-s8.h) on accumulators that already hold acc - correction, 4 / NV rows packed into
-// one vector of 64 bytes, one store of 16 * NV bytes per row (masked at a partial tile's last
-// channels). Rows at or past mr are computed (from the last row's activations) but not stored.
-template <size_t MR, size_t NV, bool kBounded>
-__attribute__((always_inline)) inline void store_requantized(size_t mr, size_t nc, const __m512i (&acc)[MR][NV],
-                                                             const __m512 (&mul)[NV], const __m512 (&add)[NV],
-                                                             int8_t out_min, int8_t out_max, int8_t* c,
-                                                             size_t c_stride) {
-  constexpr size_t kRows = 4 / NV;
-  static_assert(MR % kRows == 0, "requantized rows are stored in groups of 4 / NV");
-  const __m512 hi = _mm512_set1_ps(float(out_max));
-  const __m512i lo_bytes = _mm512_set1_epi8(out_min), hi_bytes = _mm512_set1_epi8(out_max);
-  const bool whole = nc == 16 * NV;
-  const uint64_t row_lanes = whole ? ~uint64_t(0) : (uint64_t(1) << nc) - 1;
-#pragma GCC unroll 16
-  for (size_t r = 0; r < MR; r += kRows) {
-    if (r >= mr) break;
-    __m512i q[4];
-    for (size_t i = 0; i < 4; ++i) q[i] = requantize_s8<kBounded>(acc[r + i / NV][i % NV], mul[i % NV], add[i % NV], hi);
-    const __m512i bytes = _mm512_min_epi8(_mm512_max_epi8(pack_in_order(q[0], q[1], q[2], q[3]), lo_bytes), hi_bytes);
-    for (size_t i = 0; i < kRows; ++i) {
-      if (r + i >= mr) break;
-      int8_t* row = c + (r + i) * c_stride;
-      if (NV == 2) {
-        const __m256i half = i == 0 ? _mm512_castsi512_si256(bytes) : _mm512_extracti64x4_epi64(bytes, 1);
-        if (whole) {
-          _mm256_storeu_si256(reinterpret_cast<__m256i*>(row), half);
-        } else {
-          _mm256_mask_storeu_epi8(row, __mmask32(row_lanes), half);
-        }
-      } else {
-        const __m128i quarter = i == 0 ? _mm512_castsi512_si128(bytes)
-                                : i == 1 ? _mm512_extracti32x4_epi32(bytes, 1)
-                                : i == 2 ? _mm512_extracti32x4_epi32(bytes, 2)
-                                         : _mm512_extracti32x4_epi32(bytes, 3);
-        if (whole) {
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(row), quarter);
-        } else {
-          _mm_mask_storeu_epi8(row, __mmask16(row_lanes), quarter);
-        }
-      }
-    }
-  }
-}
-
-// The tile's epilogue terms (lanes past nc read as 0) and the int8 stores.
-template <size_t MR, size_t NV>
-__attribute__((always_inline)) inline void requantize_tile(size_t mr, size_t nc, const __m512i (&acc)[MR][NV],
-                                                           const RequantS8Terms& t, int8_t* c, size_t c_stride) {
-  __m512 mul[NV], add[NV];
-  bool bounded = true;
-  for (size_t v = 0; v < NV; ++v) {
-    const __mmask16 lanes = lane_mask(nc, v);
-    mul[v] = _mm512_maskz_loadu_ps(lanes, t.multiplier + 16 * v);
-    add[v] = _mm512_maskz_loadu_ps(lanes, t.offset + 16 * v);
-    bounded = bounded && terms_bound_y(0xFFFF, mul[v], add[v]);
-  }
-  if (bounded) {
-    store_requantized<MR, NV, true>(mr, nc, acc, mul, add, t.out_min, t.out_max, c, c_stride);
-  } else {
-    store_requantized<MR, NV, false>(mr, nc, acc, mul, add, t.out_min, t.out_max, c, c_stride);
-  }
-}
-
-// The accumulators start at -(a_sums[r] + correction[j]) (t2i8; -correction[j] for t2u8), so the
-// accumulation leaves acc - correction, which the epilogue needs, with no pass over them.
 template <size_t MR, size_t NV, bool kU8 = false>
 __attribute__((always_inline)) inline void gemm_minmax_avx512vnni(size_t mr, size_t nc, size_t k, size_t slices,
                                                                   const int8_t* a, size_t a_stride,
                                                                   size_t a_slice_stride, const uint8_t* w,
                                                                   const int32_t* a_sums, const RequantS8Terms& t,
                                                                   int8_t* c, size_t c_stride) {
-  __m512i neg_corr[NV];
-  for (size_t v = 0; v < NV; ++v)
-    neg_corr[v] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_maskz_loadu_epi32(lane_mask(nc, v), t.correction + 16 * v));
   __m512i acc[MR][NV];
-  for (size_t r = 0; r < MR; ++r) {
-    const __m512i sum = kU8 || r >= mr ? _mm512_setzero_si512() : _mm512_set1_epi32(a_sums[r]);
-    for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm512_sub_epi32(neg_corr[v], sum);
-  }
+  start_minmax_tile<MR, NV>(mr, nc, a_sums, kU8 ? 0 : 1, t, acc);
   accumulate_t2i8<MR, NV, kU8>(mr, k, slices, a, a_stride, a_slice_stride, w, acc);
   requantize_tile<MR, NV>(mr, nc, acc, t, c, c_stride);
 }
