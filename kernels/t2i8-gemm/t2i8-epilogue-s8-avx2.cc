@@ -1,11 +1,11 @@
 // AVX2 int8 epilogue (t2i8-epilogue-s8.h): 8 channels per vector, the scalar operations in the
-// same order (built with -mfma -ffp-contract=off: only the written-out fma fuses). vmaxps(y, lo)
-// returns lo when y is NaN, like the scalar y > lo ? y : lo. vcvtps2dq rounds with MXCSR
-// (nearest-even), as lrintf does.
+// same order (built with -mfma -ffp-contract=off: only the written-out fma fuses; the vector steps
+// are in requantize-s8-avx2.h).
 #include <immintrin.h>
 
 #include <cstring>
 
+#include "t2i8-gemm/requantize-s8-avx2.h"
 #include "t2i8-gemm/t2i8-epilogue-s8.h"
 
 namespace ternrt::kernels {
@@ -13,13 +13,10 @@ namespace ternrt::kernels {
 namespace {
 
 inline __m256i requantize(__m256i x, __m256i corr, __m256 mul, __m256 add, __m256 lo, __m256 hi) {
-  __m256 y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(x, corr)), mul, add);
-  y = _mm256_min_ps(_mm256_max_ps(y, lo), hi);   // operand order matters for NaN
-  return _mm256_cvtps_epi32(y);
+  return requantize_s8_avx2(_mm256_sub_epi32(x, corr), mul, add, lo, hi);
 }
 
-// 8 int32 in [-128, 127] -> 8 int16 (saturation never triggers).
-inline __m128i narrow(__m256i q) { return _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)); }
+inline __m128i narrow(__m256i q) { return narrow_s32(q); }
 
 }  // namespace
 

@@ -1,11 +1,11 @@
 // AArch64 NEON int8 epilogue (t2i8-epilogue-s8.h) for neon and neondot: 4 channels per vector, the
-// scalar operations in the same order (vfmaq is the scalar fma; built with -ffp-contract=off so
-// nothing else fuses). vmaxnmq(y, lo) returns lo when y is NaN, like the scalar y > lo ? y : lo.
-// vcvtnq rounds to nearest-even (lrintf in the default rounding mode).
+// scalar operations in the same order (built with -ffp-contract=off; the vector steps are in
+// requantize-s8-neon.h).
 #include <arm_neon.h>
 
 #include <cstring>
 
+#include "t2i8-gemm/requantize-s8-neon.h"
 #include "t2i8-gemm/t2i8-epilogue-s8.h"
 
 namespace ternrt::kernels {
@@ -14,13 +14,10 @@ namespace {
 
 inline int32x4_t requantize(int32x4_t x, int32x4_t corr, float32x4_t mul, float32x4_t add, float32x4_t lo,
                             float32x4_t hi) {
-  float32x4_t y = vfmaq_f32(add, vcvtq_f32_s32(vsubq_s32(x, corr)), mul);   // fused: one rounding
-  y = vminnmq_f32(vmaxnmq_f32(y, lo), hi);
-  return vcvtnq_s32_f32(y);
+  return requantize_s8_neon(vsubq_s32(x, corr), mul, add, lo, hi);
 }
 
-// 8 int32 in [-128, 127] -> 8 int8 (the saturating narrowing never saturates).
-inline int8x8_t narrow(int32x4_t q0, int32x4_t q1) { return vqmovn_s16(vcombine_s16(vqmovn_s32(q0), vqmovn_s32(q1))); }
+inline int8x8_t narrow(int32x4_t q0, int32x4_t q1) { return narrow_s32(q0, q1); }
 
 }  // namespace
 

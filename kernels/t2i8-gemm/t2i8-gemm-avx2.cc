@@ -14,6 +14,7 @@
 
 #include <cstring>
 
+#include "t2i8-gemm/requantize-s8-avx2.h"
 #include "t2i8-ukernel-define.h"
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
 
@@ -29,17 +30,16 @@ inline __m256i broadcast_4bytes(const int8_t* p) {
   return _mm256_set1_epi32(value);
 }
 
-// MR rows x NV vectors of 8 channels. kExpanded: codes_u8_c4, else code_planes_c4.
+// MR rows x NV vectors of 8 channels: acc32 += sum u * a (the caller subtracts sum_k a).
+// kExpanded: codes_u8_c4, else code_planes_c4.
 template <size_t MR, size_t NV, bool kExpanded>
-__attribute__((always_inline)) inline void gemm_avx2(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
-                      size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
+__attribute__((always_inline)) inline void accumulate_avx2(size_t mr, size_t k, size_t slices, const int8_t* a,
+                                                           size_t a_stride, size_t a_slice_stride, const uint8_t* w,
+                                                           __m256i (&acc32)[MR][NV]) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const __m256i mask = _mm256_set1_epi8(3);
   const __m256i ones = _mm256_set1_epi16(1);
-  __m256i acc32[MR][NV];
-  for (size_t r = 0; r < MR; ++r)
-    for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm256_setzero_si256();
 
   // Plain loops over local arrays (no lambdas, no pointers to the accumulators) so every int16
   // accumulator stays in a register.
@@ -103,7 +103,15 @@ __attribute__((always_inline)) inline void gemm_avx2(size_t mr, size_t nc, size_
     }
     for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
+}
 
+template <size_t MR, size_t NV, bool kExpanded>
+__attribute__((always_inline)) inline void gemm_avx2(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                      size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  __m256i acc32[MR][NV];
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm256_setzero_si256();
+  accumulate_avx2<MR, NV, kExpanded>(mr, k, slices, a, a_stride, a_slice_stride, w, acc32);
   for (size_t r = 0; r < mr; ++r) {
     const __m256i sum = _mm256_set1_epi32(a_sums[r]);
     int32_t* c_row = c + r * c_stride;
@@ -119,6 +127,19 @@ __attribute__((always_inline)) inline void gemm_avx2(size_t mr, size_t nc, size_
   }
 }
 
+// Requantizing form (minmax-fp32-gemm.inc): accumulators from -(sum_k a + correction), the int8
+// epilogue in registers (requantize-s8-avx2.h).
+template <size_t MR, size_t NV, bool kExpanded>
+__attribute__((always_inline)) inline void gemm_minmax_avx2(size_t mr, size_t nc, size_t k, size_t slices,
+                                                            const int8_t* a, size_t a_stride, size_t a_slice_stride,
+                                                            const uint8_t* w, const int32_t* a_sums,
+                                                            const RequantS8Terms& t, int8_t* c, size_t c_stride) {
+  __m256i acc32[MR][NV];
+  start_minmax_tile_avx2<MR, NV>(mr, nc, a_sums, 1, t, acc32);
+  accumulate_avx2<MR, NV, kExpanded>(mr, k, slices, a, a_stride, a_slice_stride, w, acc32);
+  requantize_tile_avx2<MR, NV>(mr, nc, acc32, t, c, c_stride);
+}
+
 // The 4 x 16 tiles with named accumulators. GCC 12 otherwise hoists all broadcasts and products
 // of a step ahead of the additions, which needs more than the 16 ymm registers: accumulators spill
 // to the stack inside the inner loop. The empty asm after each row's additions pins the update
@@ -131,17 +152,19 @@ __attribute__((always_inline)) inline void gemm_avx2(size_t mr, size_t nc, size_
     __asm__("" : "+x"(c0), "+x"(c1));                                           \
   }
 
+// acc += sum u * a over the tile's steps (the caller subtracts sum_k a).
 template <bool kExpanded>
-__attribute__((always_inline)) inline void gemm_4x16_avx2(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
-                           size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
-                           size_t c_stride) {
+__attribute__((always_inline)) inline void accumulate_4x16_avx2(size_t mr, size_t k, size_t slices, const int8_t* a,
+                                                                size_t a_stride, size_t a_slice_stride,
+                                                                const uint8_t* w, __m256i (&acc)[4][2]) {
   const int8_t* a0 = a;
   const int8_t* a1 = a + (mr > 1 ? 1 : 0) * a_stride;
   const int8_t* a2 = a + (mr > 2 ? 2 : mr - 1) * a_stride;
   const int8_t* a3 = a + (mr > 3 ? 3 : mr - 1) * a_stride;
   const __m256i mask = _mm256_set1_epi8(3);
   const __m256i ones = _mm256_set1_epi16(1);
-  __m256i d00 = _mm256_setzero_si256(), d01 = d00, d10 = d00, d11 = d00, d20 = d00, d21 = d00, d30 = d00, d31 = d00;
+  __m256i d00 = acc[0][0], d01 = acc[0][1], d10 = acc[1][0], d11 = acc[1][1], d20 = acc[2][0], d21 = acc[2][1],
+          d30 = acc[3][0], d31 = acc[3][1];
   const size_t chunks = (k + 15) / 16;             // planes: 16 k per chunk
   const size_t steps = (k + 3) / 4;                // u8: 4 k per step
   const size_t total = kExpanded ? steps : chunks;
@@ -193,7 +216,17 @@ __attribute__((always_inline)) inline void gemm_4x16_avx2(size_t mr, size_t nc, 
     a2 += a_slice_stride;
     a3 += a_slice_stride;
   }
-  const __m256i acc[4][2] = {{d00, d01}, {d10, d11}, {d20, d21}, {d30, d31}};
+  acc[0][0] = d00, acc[0][1] = d01, acc[1][0] = d10, acc[1][1] = d11;
+  acc[2][0] = d20, acc[2][1] = d21, acc[3][0] = d30, acc[3][1] = d31;
+}
+
+template <bool kExpanded>
+__attribute__((always_inline)) inline void gemm_4x16_avx2(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                           size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                           size_t c_stride) {
+  __m256i acc[4][2];
+  for (auto& row : acc) row[0] = row[1] = _mm256_setzero_si256();
+  accumulate_4x16_avx2<kExpanded>(mr, k, slices, a, a_stride, a_slice_stride, w, acc);
   for (size_t r = 0; r < mr; ++r) {
     const __m256i sum = _mm256_set1_epi32(a_sums[r]);
     int32_t* c_row = c + r * c_stride;
@@ -208,6 +241,18 @@ __attribute__((always_inline)) inline void gemm_4x16_avx2(size_t mr, size_t nc, 
     }
   }
 }
+
+template <bool kExpanded>
+__attribute__((always_inline)) inline void gemm_minmax_4x16_avx2(size_t mr, size_t nc, size_t k, size_t slices,
+                                                                 const int8_t* a, size_t a_stride,
+                                                                 size_t a_slice_stride, const uint8_t* w,
+                                                                 const int32_t* a_sums, const RequantS8Terms& t,
+                                                                 int8_t* c, size_t c_stride) {
+  __m256i acc[4][2];
+  start_minmax_tile_avx2<4, 2>(mr, nc, a_sums, 1, t, acc);
+  accumulate_4x16_avx2<kExpanded>(mr, k, slices, a, a_stride, a_slice_stride, w, acc);
+  requantize_tile_avx2<4, 2>(mr, nc, acc, t, c, c_stride);
+}
 #undef TERNRT_AVX2_ROW4
 
 // i8i8 (int8 weights), layout offset_nibbles_c4 with vec_cols = 8: per step of 4 k, NV ymm of the
@@ -217,16 +262,14 @@ __attribute__((always_inline)) inline void gemm_4x16_avx2(size_t mr, size_t nc, 
 // the end. Reads a rows up to round_up(k, 4) bytes.
 constexpr size_t kNibbleStepsPerBlock = 8;
 
+// acc32 += sum u * a (u = w + 128; the caller subtracts 128 * sum_k a).
 template <size_t MR, size_t NV>
-__attribute__((always_inline)) inline void i8i8_gemm_avx2(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a,
-                                                          size_t a_stride, size_t a_slice_stride, const uint8_t* w,
-                                                          const int32_t* a_sums, int32_t* c, size_t c_stride) {
+__attribute__((always_inline)) inline void accumulate_i8i8_avx2(size_t mr, size_t k, size_t slices, const int8_t* a,
+                                                                size_t a_stride, size_t a_slice_stride,
+                                                                const uint8_t* w, __m256i (&acc32)[MR][NV]) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const __m256i ones = _mm256_set1_epi16(1), sixteens = _mm256_set1_epi16(16);
-  __m256i acc32[MR][NV];
-  for (size_t r = 0; r < MR; ++r)
-    for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm256_setzero_si256();
   const size_t steps = (k + 3) / 4;
   for (size_t q = 0; q < slices; ++q) {
     for (size_t step = 0, kk = 0; step < steps;) {
@@ -255,6 +298,16 @@ __attribute__((always_inline)) inline void i8i8_gemm_avx2(size_t mr, size_t nc, 
     }
     for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
+}
+
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void i8i8_gemm_avx2(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a,
+                                                          size_t a_stride, size_t a_slice_stride, const uint8_t* w,
+                                                          const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  __m256i acc32[MR][NV];
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm256_setzero_si256();
+  accumulate_i8i8_avx2<MR, NV>(mr, k, slices, a, a_stride, a_slice_stride, w, acc32);
   for (size_t r = 0; r < mr; ++r) {
     const __m256i offset = _mm256_set1_epi32(a_sums[r] * 128);
     int32_t out[8 * NV];
@@ -262,6 +315,18 @@ __attribute__((always_inline)) inline void i8i8_gemm_avx2(size_t mr, size_t nc, 
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * v), _mm256_sub_epi32(acc32[r][v], offset));
     std::memcpy(c + r * c_stride, out, nc * sizeof(int32_t));
   }
+}
+
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void i8i8_gemm_minmax_avx2(size_t mr, size_t nc, size_t k, size_t slices,
+                                                                 const int8_t* a, size_t a_stride,
+                                                                 size_t a_slice_stride, const uint8_t* w,
+                                                                 const int32_t* a_sums, const RequantS8Terms& t,
+                                                                 int8_t* c, size_t c_stride) {
+  __m256i acc32[MR][NV];
+  start_minmax_tile_avx2<MR, NV>(mr, nc, a_sums, 128, t, acc32);
+  accumulate_i8i8_avx2<MR, NV>(mr, k, slices, a, a_stride, a_slice_stride, w, acc32);
+  requantize_tile_avx2<MR, NV>(mr, nc, acc32, t, c, c_stride);
 }
 
 // GEMV: any nc, one tile after the other (tiles are consecutive).
@@ -293,6 +358,9 @@ TERNRT_AVX2_GEMV_UKERNEL(t2i8_gemm_1x8c4__avx2, 1, false)
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_8x8c4__avx2, gemm_avx2<8, 1, false>)
 TERNRT_AVX2_GEMV_UKERNEL(t2i8_gemm_1x16c4u8__avx2, 2, true)
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_4x16c4u8__avx2, gemm_4x16_avx2<true>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_4x16c4__avx2, gemm_minmax_4x16_avx2<false>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_8x8c4__avx2, gemm_minmax_avx2<8, 1, false>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_4x16c4u8__avx2, gemm_minmax_4x16_avx2<true>)
 #undef TERNRT_AVX2_GEMV_UKERNEL
 
 // sum_k a[r][k] via vpsadbw: bytes biased by +128 (xor 0x80) become unsigned, 32 at a time are
@@ -368,5 +436,7 @@ void i8i8_gemm_1x16c4__avx2(size_t /*mr*/, size_t nc, size_t k, size_t slices, c
 }
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_4x8c4__avx2, i8i8_gemm_avx2<4, 1>)
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_2x16c4__avx2, i8i8_gemm_avx2<2, 2>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_4x8c4__avx2, i8i8_gemm_minmax_avx2<4, 1>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_2x16c4__avx2, i8i8_gemm_minmax_avx2<2, 2>)
 
 }  // namespace ternrt::kernels

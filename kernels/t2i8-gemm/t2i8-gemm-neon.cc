@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "t2i8-gemm/requantize-s8-neon.h"
 #include "t2i8-ukernel-define.h"
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
 
@@ -18,10 +19,13 @@ namespace {
 
 constexpr size_t kChunksPerBlock = 32;   // 32 chunks x 4 groups = 128 smlal steps per int16 lane
 
+constexpr size_t kVecs = 2;   // NR = 8 = 2 vectors of 4 channels
+
+// sums[r][v] = sum u * a of the 4 channels of vector v (the caller subtracts sum_k a).
 template <size_t MR>
-__attribute__((always_inline)) inline void gemm_neon(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
-                      size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
-  constexpr size_t kVecs = 2;   // NR = 8 = 2 vectors of 4 channels
+__attribute__((always_inline)) inline void accumulate_neon(size_t mr, size_t k, size_t slices, const int8_t* a,
+                                                           size_t a_stride, size_t a_slice_stride, const uint8_t* w,
+                                                           int32x4_t (&sums)[MR][kVecs]) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const uint8x16_t mask = vdupq_n_u8(3);
@@ -69,16 +73,33 @@ __attribute__((always_inline)) inline void gemm_neon(size_t mr, size_t nc, size_
     }
     for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
+  // [c0 k01, c0 k23, c1 k01, c1 k23] + [c2 .., c3 ..] -> pairwise -> [c0, c1, c2, c3]
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < kVecs; ++v) sums[r][v] = vpaddq_s32(acc32[r][v][0], acc32[r][v][1]);
+}
 
+template <size_t MR>
+__attribute__((always_inline)) inline void gemm_neon(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                      size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t c_stride) {
+  int32x4_t sums[MR][kVecs];
+  accumulate_neon<MR>(mr, k, slices, a, a_stride, a_slice_stride, w, sums);
   for (size_t r = 0; r < mr; ++r) {
     const int32x4_t sum = vdupq_n_s32(a_sums[r]);
     int32_t out[4 * kVecs];
-    for (size_t v = 0; v < kVecs; ++v) {
-      // [c0 k01, c0 k23, c1 k01, c1 k23] + [c2 .., c3 ..] -> pairwise -> [c0, c1, c2, c3]
-      vst1q_s32(out + 4 * v, vsubq_s32(vpaddq_s32(acc32[r][v][0], acc32[r][v][1]), sum));
-    }
+    for (size_t v = 0; v < kVecs; ++v) vst1q_s32(out + 4 * v, vsubq_s32(sums[r][v], sum));
     std::memcpy(c + r * c_stride, out, nc * sizeof(int32_t));
   }
+}
+
+// Requantizing form (minmax-fp32-gemm.inc): the int8 epilogue on the sums in registers.
+template <size_t MR>
+__attribute__((always_inline)) inline void gemm_minmax_neon(size_t mr, size_t nc, size_t k, size_t slices,
+                                                            const int8_t* a, size_t a_stride, size_t a_slice_stride,
+                                                            const uint8_t* w, const int32_t* a_sums,
+                                                            const RequantS8Terms& t, int8_t* c, size_t c_stride) {
+  int32x4_t sums[MR][kVecs];
+  accumulate_neon<MR>(mr, k, slices, a, a_stride, a_slice_stride, w, sums);
+  requantize_tile_neon<MR, kVecs>(mr, nc, sums, a_sums, t, c, c_stride);
 }
 
 }  // namespace
@@ -94,6 +115,7 @@ void t2i8_gemm_1x8c4__neon(size_t mr, size_t nc, size_t k, size_t slices, const 
 }
 
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_4x8c4__neon, gemm_neon<4>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_4x8c4__neon, gemm_minmax_neon<4>)
 
 // i8i8 (int8 weights in [-127, 127]), layout s8_c4 with vec_cols = 4: per step of 4 k, 2 vectors of
 // 4 channels x 4 k. smull (vmull_s8) products are in [-16256, 16256], so an int16 lane takes two of
@@ -107,11 +129,11 @@ inline int8x16_t broadcast_4bytes(const int8_t* p) {
   return vreinterpretq_s8_s32(vdupq_n_s32(value));
 }
 
+// sums[r][v] = sum w * a of the 4 channels of vector v.
 template <size_t MR>
-__attribute__((always_inline)) inline void i8i8_gemm_neon(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a,
-                                                          size_t a_stride, size_t a_slice_stride, const uint8_t* w,
-                                                          const int32_t* /*a_sums*/, int32_t* c, size_t c_stride) {
-  constexpr size_t kVecs = 2;   // NR = 8 = 2 vectors of 4 channels
+__attribute__((always_inline)) inline void accumulate_i8i8_neon(size_t mr, size_t k, size_t slices, const int8_t* a,
+                                                                size_t a_stride, size_t a_slice_stride,
+                                                                const uint8_t* w, int32x4_t (&sums)[MR][kVecs]) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   int32x4_t acc_lo[MR][kVecs], acc_hi[MR][kVecs];   // channels 0-1 / 2-3 of a vector, 2 lanes each
@@ -153,11 +175,32 @@ __attribute__((always_inline)) inline void i8i8_gemm_neon(size_t mr, size_t nc, 
     }
     for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
+  for (size_t r = 0; r < MR; ++r)
+    for (size_t v = 0; v < kVecs; ++v) sums[r][v] = vpaddq_s32(acc_lo[r][v], acc_hi[r][v]);
+}
+
+template <size_t MR>
+__attribute__((always_inline)) inline void i8i8_gemm_neon(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a,
+                                                          size_t a_stride, size_t a_slice_stride, const uint8_t* w,
+                                                          const int32_t* /*a_sums*/, int32_t* c, size_t c_stride) {
+  int32x4_t sums[MR][kVecs];
+  accumulate_i8i8_neon<MR>(mr, k, slices, a, a_stride, a_slice_stride, w, sums);
   for (size_t r = 0; r < mr; ++r) {
     int32_t out[4 * kVecs];
-    for (size_t v = 0; v < kVecs; ++v) vst1q_s32(out + 4 * v, vpaddq_s32(acc_lo[r][v], acc_hi[r][v]));
+    for (size_t v = 0; v < kVecs; ++v) vst1q_s32(out + 4 * v, sums[r][v]);
     std::memcpy(c + r * c_stride, out, nc * sizeof(int32_t));
   }
+}
+
+template <size_t MR>
+__attribute__((always_inline)) inline void i8i8_gemm_minmax_neon(size_t mr, size_t nc, size_t k, size_t slices,
+                                                                 const int8_t* a, size_t a_stride,
+                                                                 size_t a_slice_stride, const uint8_t* w,
+                                                                 const int32_t* /*a_sums*/, const RequantS8Terms& t,
+                                                                 int8_t* c, size_t c_stride) {
+  int32x4_t sums[MR][kVecs];
+  accumulate_i8i8_neon<MR>(mr, k, slices, a, a_stride, a_slice_stride, w, sums);
+  requantize_tile_neon<MR, kVecs>(mr, nc, sums, nullptr, t, c, c_stride);
 }
 
 }  // namespace
@@ -172,5 +215,6 @@ void i8i8_gemm_1x8c4__neon(size_t /*mr*/, size_t nc, size_t k, size_t slices, co
 }
 
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_4x8c4__neon, i8i8_gemm_neon<4>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_4x8c4__neon, i8i8_gemm_minmax_neon<4>)
 
 }  // namespace ternrt::kernels

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "t2i8-gemm/requantize-s8-neon.h"
 #include "t2i8-ukernel-define.h"
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
 
@@ -14,15 +15,16 @@ namespace ternrt::kernels {
 
 namespace {
 
+constexpr size_t kVecs = 4;   // NR = 16 = 4 vectors of 4 channels
+
+// acc = sum u * a over the tile (the caller subtracts sum_k a).
 template <size_t MR>
-__attribute__((always_inline)) inline void gemm_neondot(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
-                         size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
-                         size_t c_stride) {
-  constexpr size_t kVecs = 4;   // NR = 16 = 4 vectors of 4 channels
+__attribute__((always_inline)) inline void accumulate_neondot(size_t mr, size_t k, size_t slices, const int8_t* a,
+                                                              size_t a_stride, size_t a_slice_stride,
+                                                              const uint8_t* w, int32x4_t (&acc)[MR][kVecs]) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const uint8x16_t mask = vdupq_n_u8(3);
-  int32x4_t acc[MR][kVecs];
   for (size_t r = 0; r < MR; ++r)
     for (size_t v = 0; v < kVecs; ++v) acc[r][v] = vdupq_n_s32(0);
 
@@ -48,13 +50,31 @@ __attribute__((always_inline)) inline void gemm_neondot(size_t mr, size_t nc, si
     }
     for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
+}
 
+template <size_t MR>
+__attribute__((always_inline)) inline void gemm_neondot(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,
+                         size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c,
+                         size_t c_stride) {
+  int32x4_t acc[MR][kVecs];
+  accumulate_neondot<MR>(mr, k, slices, a, a_stride, a_slice_stride, w, acc);
   for (size_t r = 0; r < mr; ++r) {
     const int32x4_t sum = vdupq_n_s32(a_sums[r]);
     int32_t out[4 * kVecs];
     for (size_t v = 0; v < kVecs; ++v) vst1q_s32(out + 4 * v, vsubq_s32(acc[r][v], sum));
     std::memcpy(c + r * c_stride, out, nc * sizeof(int32_t));
   }
+}
+
+// Requantizing form (minmax-fp32-gemm.inc): the int8 epilogue on the sums in registers.
+template <size_t MR>
+__attribute__((always_inline)) inline void gemm_minmax_neondot(size_t mr, size_t nc, size_t k, size_t slices,
+                                                               const int8_t* a, size_t a_stride, size_t a_slice_stride,
+                                                               const uint8_t* w, const int32_t* a_sums,
+                                                               const RequantS8Terms& t, int8_t* c, size_t c_stride) {
+  int32x4_t acc[MR][kVecs];
+  accumulate_neondot<MR>(mr, k, slices, a, a_stride, a_slice_stride, w, acc);
+  requantize_tile_neon<MR, kVecs>(mr, nc, acc, a_sums, t, c, c_stride);
 }
 
 }  // namespace
@@ -71,6 +91,7 @@ void t2i8_gemm_1x16c4__neondot(size_t mr, size_t nc, size_t k, size_t slices, co
 }
 
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_4x16c4__neondot, gemm_neondot<4>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_4x16c4__neondot, gemm_minmax_neondot<4>)
 
 // i8i8 (int8 weights), layout s8_c4 with vec_cols = 4: per step of 4 k, 4 vectors of 4 channels x
 // 4 k; sdot (vdotq_s32) accumulates w * a exactly in int32. No activation sums. Reads a rows up
@@ -83,15 +104,13 @@ inline int8x16_t broadcast_4bytes(const int8_t* p) {
   return vreinterpretq_s8_s32(vdupq_n_s32(value));
 }
 
+// acc = sum w * a over the tile.
 template <size_t MR>
-__attribute__((always_inline)) inline void i8i8_gemm_neondot(size_t mr, size_t nc, size_t k, size_t slices,
-                                                             const int8_t* a, size_t a_stride, size_t a_slice_stride,
-                                                             const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c,
-                                                             size_t c_stride) {
-  constexpr size_t kVecs = 4;   // NR = 16 = 4 vectors of 4 channels
+__attribute__((always_inline)) inline void accumulate_i8i8_neondot(size_t mr, size_t k, size_t slices, const int8_t* a,
+                                                                   size_t a_stride, size_t a_slice_stride,
+                                                                   const uint8_t* w, int32x4_t (&acc)[MR][kVecs]) {
   const int8_t* a_rows[MR];
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
-  int32x4_t acc[MR][kVecs];
   for (size_t r = 0; r < MR; ++r)
     for (size_t v = 0; v < kVecs; ++v) acc[r][v] = vdupq_n_s32(0);
   const size_t steps = (k + 3) / 4;
@@ -107,11 +126,31 @@ __attribute__((always_inline)) inline void i8i8_gemm_neondot(size_t mr, size_t n
     }
     for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
   }
+}
+
+template <size_t MR>
+__attribute__((always_inline)) inline void i8i8_gemm_neondot(size_t mr, size_t nc, size_t k, size_t slices,
+                                                             const int8_t* a, size_t a_stride, size_t a_slice_stride,
+                                                             const uint8_t* w, const int32_t* /*a_sums*/, int32_t* c,
+                                                             size_t c_stride) {
+  int32x4_t acc[MR][kVecs];
+  accumulate_i8i8_neondot<MR>(mr, k, slices, a, a_stride, a_slice_stride, w, acc);
   for (size_t r = 0; r < mr; ++r) {
     int32_t out[4 * kVecs];
     for (size_t v = 0; v < kVecs; ++v) vst1q_s32(out + 4 * v, acc[r][v]);
     std::memcpy(c + r * c_stride, out, nc * sizeof(int32_t));
   }
+}
+
+template <size_t MR>
+__attribute__((always_inline)) inline void i8i8_gemm_minmax_neondot(size_t mr, size_t nc, size_t k, size_t slices,
+                                                                    const int8_t* a, size_t a_stride,
+                                                                    size_t a_slice_stride, const uint8_t* w,
+                                                                    const int32_t* /*a_sums*/, const RequantS8Terms& t,
+                                                                    int8_t* c, size_t c_stride) {
+  int32x4_t acc[MR][kVecs];
+  accumulate_i8i8_neondot<MR>(mr, k, slices, a, a_stride, a_slice_stride, w, acc);
+  requantize_tile_neon<MR, kVecs>(mr, nc, acc, nullptr, t, c, c_stride);
 }
 
 }  // namespace
@@ -127,5 +166,6 @@ void i8i8_gemm_1x16c4__neondot(size_t /*mr*/, size_t nc, size_t k, size_t slices
 }
 
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_4x16c4__neondot, i8i8_gemm_neondot<4>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_4x16c4__neondot, i8i8_gemm_minmax_neondot<4>)
 
 }  // namespace ternrt::kernels

@@ -1,0 +1,97 @@
+// The vector steps of the int8 epilogue (t2i8-epilogue-s8.h) on AVX2 + FMA, shared by the epilogue
+// (t2i8-epilogue-s8-avx2.cc) and the requantizing micro-kernels that apply it to their accumulators
+// in registers (t2i8-gemm-avx2.cc). Both files are built with -mavx2 -mfma -ffp-contract=off.
+// Internal linkage. Private to kernels/.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "ternrt/kernels/t2i8-gemm-ukernels.h"
+
+namespace ternrt::kernels {
+namespace {
+
+// 8 outputs as int32 in [out_min, out_max]: y = fma(float(x), mul, add), x = acc - correction, clamped
+// in float (vmaxps(y, lo) returns lo when y is NaN, like the scalar y > lo ? y : lo), rounded by
+// vcvtps2dq with MXCSR (nearest-even), as lrintf does.
+inline __m256i requantize_s8_avx2(__m256i x, __m256 mul, __m256 add, __m256 lo, __m256 hi) {
+  __m256 y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(x), mul, add);
+  y = _mm256_min_ps(_mm256_max_ps(y, lo), hi);   // operand order matters for NaN
+  return _mm256_cvtps_epi32(y);
+}
+
+// 8 int32 in [-128, 127] -> 8 int16 (saturation never triggers).
+inline __m128i narrow_s32(__m256i q) { return _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)); }
+
+// The first n (<= 8) values of p in a vector, the others 0 (AVX2 has no byte-exact masked loads).
+inline __m256i load_s32_partial(const int32_t* p, size_t n) {
+  if (n >= 8) return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  alignas(32) int32_t buf[8] = {};
+  std::memcpy(buf, p, n * sizeof(int32_t));
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(buf));
+}
+inline __m256 load_f32_partial(const float* p, size_t n) {
+  if (n >= 8) return _mm256_loadu_ps(p);
+  alignas(32) float buf[8] = {};
+  std::memcpy(buf, p, n * sizeof(float));
+  return _mm256_load_ps(buf);
+}
+
+// Channels of vector v (8 each) among a tile's first nc.
+inline size_t lanes_of(size_t nc, size_t v) { return nc <= 8 * v ? 0 : nc - 8 * v < 8 ? nc - 8 * v : 8; }
+
+// Accumulators of a requantizing form whose kernel subtracts a per-row term at the end: row r starts
+// at -(a_sums[r] * scale + correction[j]) (scale 1: sum_k a; 128: 128 * sum_k a of the nibble
+// layouts), so the accumulation leaves acc - correction, what the int8 epilogue needs.
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void start_minmax_tile_avx2(size_t mr, size_t nc, const int32_t* a_sums,
+                                                                  int32_t scale, const RequantS8Terms& t,
+                                                                  __m256i (&acc)[MR][NV]) {
+  __m256i neg_corr[NV];
+  for (size_t v = 0; v < NV; ++v)
+    neg_corr[v] = _mm256_sub_epi32(_mm256_setzero_si256(), load_s32_partial(t.correction + 8 * v, lanes_of(nc, v)));
+  for (size_t r = 0; r < MR; ++r) {
+    const __m256i row_term = _mm256_set1_epi32(r < mr ? a_sums[r] * scale : 0);
+    for (size_t v = 0; v < NV; ++v) acc[r][v] = _mm256_sub_epi32(neg_corr[v], row_term);
+  }
+}
+
+// The int8 epilogue on accumulators holding acc - correction: rows r < mr, channels j < nc, one store
+// of 8 * NV bytes per row (through a buffer for a partial tile).
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void requantize_tile_avx2(size_t mr, size_t nc, const __m256i (&acc)[MR][NV],
+                                                                const RequantS8Terms& t, int8_t* c, size_t c_stride) {
+  static_assert(NV == 1 || NV == 2, "8 or 16 channels per row");
+  __m256 mul[NV], add[NV];
+  for (size_t v = 0; v < NV; ++v) {
+    mul[v] = load_f32_partial(t.multiplier + 8 * v, lanes_of(nc, v));
+    add[v] = load_f32_partial(t.offset + 8 * v, lanes_of(nc, v));
+  }
+  const __m256 lo = _mm256_set1_ps(float(t.out_min)), hi = _mm256_set1_ps(float(t.out_max));
+  const bool whole = nc == 8 * NV;
+  for (size_t r = 0; r < MR; ++r) {
+    if (r >= mr) break;
+    int8_t* row = c + r * c_stride;
+    const __m128i q0 = narrow_s32(requantize_s8_avx2(acc[r][0], mul[0], add[0], lo, hi));
+    const __m128i q1 = NV == 2 ? narrow_s32(requantize_s8_avx2(acc[r][NV - 1], mul[NV - 1], add[NV - 1], lo, hi)) : q0;
+    const __m128i bytes = _mm_packs_epi16(q0, q1);
+    if (whole) {
+      if (NV == 2) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(row), bytes);
+      } else {
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(row), bytes);
+      }
+    } else {
+      alignas(16) int8_t buf[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(buf), bytes);
+      std::memcpy(row, buf, nc);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ternrt::kernels
