@@ -1,7 +1,7 @@
 // The vector steps of the int8 epilogue (t2i8-epilogue-s8.h) on AVX-512 F+BW+VL, shared by the
 // epilogue (t2i8-epilogue-s8-avx512.cc) and the requantizing micro-kernels that apply it to their
-// accumulators in registers (t2i8-gemm-avx512bw.cc, t2i8-gemm-avx512vnni.cc), with their tile masks. Internal linkage: the files that include it
-// are built with different ISA flags. Private to kernels/.
+// accumulators in registers (t2i8-gemm-avx512bw.cc, t2i8-gemm-avx512vnni.cc), with their tile masks.
+// Internal linkage: the files that include it are built with different ISA flags. Private to kernels/.
 #pragma once
 
 #include <immintrin.h>

@@ -200,8 +200,9 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
 
 std::string TernaryGemmOp::kernel() const {
   const bool out_s8 = y_s8_ != nullptr;
+  // An int8 output runs the kernel's requantizing form, if it has one (GEMM rows only: m_ == 1 is a GEMV).
   std::string name = conv_ ? (out_s8 ? conv_->kernel_name_s8() : conv_->kernel_name())
-                     : packed_ ? (out_s8 ? packed_->kernel_name_s8() : packed_->kernel_name())
+                     : packed_ ? (out_s8 && m_ > 1 ? packed_->kernel_name_s8() : packed_->kernel_name())
                                : "ternary";
   if (conv_) name += " in place";   // k x k convolution without im2col (T2I8Conv)
   if (pad_channels_) name += " on 4-channel pixels";
