@@ -437,6 +437,9 @@ TEST_CASE("static int8: a depthwise convolution reads int8 only after a t2i8 lay
           const Run forced = run(model, input, 0, 1, isa);
           CHECK(forced.int8 == stat.int8);
           CHECK(forced.output == stat.output);
+          // Every SIMD ISA writes a from the requantizing form of its kernel (minmax-fp32-gemm.inc).
+          INFO(forced.kernels[0]);
+          CHECK((forced.kernels[0].find("_gemm_minmax_fp32_") != std::string::npos) == (std::string(isa) != "scalar"));
         }
       } else {
         CHECK(stat.kernels[1] == "xnnpack f32 dwconv (int8 out)");
