@@ -7,7 +7,7 @@
 // and 8-15 | 24-31, so 32-channel blocks are packed in that lane order and reordered on store.
 #pragma once
 
-#include <immintrin.h>
+#include "avx512-intrinsics.h"
 
 #include "dwconv/dwconv-s8-internal.h"
 

@@ -1,9 +1,5 @@
 // AVX-512 (F+BW+VL) ukernel of the int8 depthwise convolution for avx512bw (vpmaddwd + vpaddd); the
 // body is dwconv-s8-avx512-impl.h.
-// GCC 12's AVX-512 intrinsics self-initialise an "undefined" operand and warn about it when inlined
-// (GCC bug 105593, a false positive); silence only that here.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "dwconv/dwconv-s8-avx512-impl.h"
 
 namespace ternrt::kernels {

@@ -1,9 +1,5 @@
 // AVX-512 VNNI ukernel of the int8 depthwise convolution: dwconv-s8-avx512-impl.h with vpdpwssd
 // (multiply int16 pairs and accumulate in one instruction; the same exact int32 sums).
-// GCC 12's AVX-512 intrinsics self-initialise an "undefined" operand and warn about it when inlined
-// (GCC bug 105593, a false positive); silence only that here.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <algorithm>
 
 #include "dwconv/dwconv-s8-avx512-impl.h"

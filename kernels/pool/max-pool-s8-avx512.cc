@@ -1,10 +1,6 @@
 // max_pool_s8 built with -mavx512f -mavx512bw -mavx512vl (avx512bw and avx512vnni): 64 bytes per
 // vpmaxsb, masked tails.
-// GCC 12's AVX-512 intrinsics self-initialise an "undefined" operand and warn about it when inlined
-// (GCC bug 105593, a false positive); silence only that here.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
+#include "avx512-intrinsics.h"
 
 #include "pool/max-pool-s8-internal.h"
 #include "pool/max-pool-s8-rows.h"

@@ -1,11 +1,7 @@
 // AVX-512 quantize_f32_s8_dynamic (compiled with -mavx512f -mavx512bw -mavx512vl): the
 // scalar code's results per element (exact min/max, correctly rounded division, round-to-nearest-even,
 // clamp).
-// GCC 12's AVX-512 intrinsics self-initialise an "undefined" operand and warn about it when inlined
-// (GCC bug 105593, a false positive); silence only that here.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
+#include "avx512-intrinsics.h"
 
 #include <algorithm>
 #include <cmath>

@@ -4,7 +4,7 @@
 // Internal linkage: the files that include it are built with different ISA flags. Private to kernels/.
 #pragma once
 
-#include <immintrin.h>
+#include "avx512-intrinsics.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,11 +1,7 @@
 // AVX-512 (F+BW+VL) int8 epilogue (t2i8-epilogue-s8.h) for avx512bw and avx512vnni: 16 channels per
 // vector, the scalar operations in the same order (built with -ffp-contract=off; the vector steps are
 // in requantize-s8-avx512.h).
-// GCC 12's AVX-512 intrinsics self-initialise an "undefined" operand and warn about it when inlined
-// (GCC bug 105593, a false positive); silence only that here.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
+#include "avx512-intrinsics.h"
 
 #include "t2i8-gemm/requantize-s8-avx512.h"
 #include "t2i8-gemm/t2i8-epilogue-s8.h"

@@ -8,11 +8,7 @@
 // separate prefetched weight streams, like the VNNI ones (see t2i8-gemm-avx512vnni.cc for why).
 // Also the int8-weight i8i8_gemm_{1,6}x16c4__avx512bw and i8i8_gemm_{1,4}x32c4__avx512bw, and the
 // AVX-512 float epilogue and activation row sums (used by the avx512bw and avx512vnni paths).
-// GCC 12's AVX-512 intrinsics self-initialise an "undefined" operand and warn about it when inlined
-// (GCC bug 105593, a false positive); silence only that here.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
+#include "avx512-intrinsics.h"
 
 #include <cstring>
 

@@ -9,11 +9,7 @@
 // 128 channels at a time as separate weight streams with software prefetch: at batch 1 the weights
 // come from DRAM, and one sequential stream left to the hardware prefetcher reached ~6 GB/s on the
 // machine of benchmarks/RESULTS.md, four prefetched streams ~12 GB/s.
-// GCC 12's AVX-512 intrinsics self-initialise an "undefined" operand and warn about it when inlined
-// (GCC bug 105593, a false positive; here from the requantizing epilogue); silence only that.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
+#include "avx512-intrinsics.h"
 
 #include <cstring>
 
