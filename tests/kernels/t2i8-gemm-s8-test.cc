@@ -429,16 +429,33 @@ TEST_CASE("minmax_fp32 forms: the base kernel's sums requantized, every tile sha
     const size_t multiple = t2i8_slice_depth_multiple(kernel->layout);
     std::mt19937 rng(test_seed() + uint32_t(f));
     std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
-    for (int trial = 0; trial < 120; ++trial) {
-      // Every row count and channel count of the tile, then random ones.
-      const size_t mr = trial < int(kernel->mr) ? size_t(trial) + 1 : 1 + rng() % kernel->mr;
-      const size_t nc = trial < int(kernel->nr) ? size_t(trial) + 1 : 1 + rng() % kernel->nr;
-      const size_t slices = 1 + rng() % 3;
+    constexpr int kRandomTrials = 120, kExtremeTrials = 21;
+    for (int trial = 0; trial < kRandomTrials + kExtremeTrials; ++trial) {
+      // Every row count and channel count of the tile, then random ones; then whole tiles with
+      // all-zero / all-extreme weights and extreme activations at the int16 blocks' limits
+      // (k = 256 fills a vpmaddubsw lane to -32768 with -128 x +1).
+      const bool extreme = trial >= kRandomTrials;
+      const int e = trial - kRandomTrials;
+      size_t mr = trial < int(kernel->mr) ? size_t(trial) + 1 : 1 + rng() % kernel->mr;
+      size_t nc = trial < int(kernel->nr) ? size_t(trial) + 1 : 1 + rng() % kernel->nr;
+      size_t slices = 1 + rng() % 3;
       size_t k = 1 + rng() % 150;
+      if (extreme) {
+        static constexpr size_t kLimits[] = {255, 256, 257, 511, 512, 513, 4099};
+        mr = kernel->mr;
+        nc = e % 2 ? kernel->nr : kernel->nr - 1;
+        slices = 1;
+        k = kLimits[e % 7];
+      }
       // t2u8 forms: whole 16-k chunks (a padded code reads as t = -1); sliced K: the layout's multiple.
       if (t2u8 || slices > 1) k = (k + multiple - 1) / multiple * (t2u8 ? 16 : multiple);
       GemmTester tester;
       tester.m(mr).n(nc).k(k).slices(slices).a_stride(k + rng() % 9).int8_weights(int8_weights).seed(rng());
+      if (extreme) {
+        static constexpr WeightFill kWeights[] = {WeightFill::zeros, WeightFill::plus_ones, WeightFill::minus_ones};
+        static constexpr ActFill kActs[] = {ActFill::min_values, ActFill::max_values, ActFill::random};
+        tester.weights(kWeights[e % 3]).activations(kActs[e / 3 % 3]);
+      }
       std::vector<int8_t> weights, a;
       tester.make_inputs(&weights, &a);
       std::vector<int32_t> base = tester.reference(weights, a);   // what the base kernel returns
@@ -467,7 +484,7 @@ TEST_CASE("minmax_fp32 forms: the base kernel's sums requantized, every tile sha
       // Terms: one trial in 4 unbounded (multipliers 0.5 to 2 and NaN: the form clamps in float
       // first), the others within the bound it may skip that clamp for; y spreads over about +-150
       // so both int8 ends are hit.
-      const bool unbounded = trial % 4 == 3;
+      const bool unbounded = !extreme && trial % 4 == 3;
       unbounded_trials += unbounded;
       const float spread = 150.0f / ((int8_weights ? 73.0f : 0.8f) * 74.0f * std::sqrt(float(k_total)));
       std::vector<int32_t> correction(nc);
