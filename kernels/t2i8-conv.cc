@@ -83,9 +83,7 @@ T2I8Conv::T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g, Image
     kernel_name_ = t2u8->name;
     flips_copy_ = true;
   }
-  const MinmaxFormUkernel* minmax = minmax_fp32_form_of(ukernel_);
-  minmax_ = minmax ? minmax->fn : nullptr;
-  kernel_name_s8_ = minmax ? minmax->name : kernel_name_;
+  minmax_ = minmax_fp32_form_of(ukernel_);
 }
 
 std::unique_ptr<T2I8Conv> T2I8Conv::create(const PackedTernaryWeights& weights, const Im2colGeometry& g,
@@ -258,8 +256,8 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
     if constexpr (std::is_same_v<Out, int8_t>) {
       if (minmax_ != nullptr) {   // the requantizing form: no int32 tile
         const RequantS8Terms terms{ws.correction + n0, ws.multiplier + n0, ws.offset + n0, out_min, out_max};
-        minmax_(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + ct * tile_bytes, sums,
-                terms, out, c_stride);
+        minmax_->fn(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + ct * tile_bytes, sums,
+                    terms, out, c_stride);
         return;
       }
     }

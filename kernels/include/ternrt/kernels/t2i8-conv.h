@@ -51,7 +51,7 @@ class T2I8Conv {
   // The micro-kernel it calls (a u8i8 form for a flipped image, a t2u8 form for a flipped copy).
   const char* kernel_name() const { return kernel_name_; }
   // The one run_s8 calls: that kernel's requantizing form where it has one (minmax-fp32-gemm.inc).
-  const char* kernel_name_s8() const { return kernel_name_s8_; }
+  const char* kernel_name_s8() const { return minmax_ ? minmax_->name : kernel_name_; }
 
   // Scratch for one call (padded image, per-pixel and per-output-pixel sums if the kernel takes them,
   // per-channel terms); any alignment of 4.
@@ -87,9 +87,8 @@ class T2I8Conv {
   bool flips_copy_ = false;         // the copy is flipped, read by a t2u8 form (no activation sums)
   ImageEncoding encoding_;
   T2I8GemmUkernelFn ukernel_;
-  T2I8GemmMinmaxUkernelFn minmax_;  // ukernel_'s requantizing form for run_s8, nullptr if none
+  const MinmaxFormUkernel* minmax_;  // ukernel_'s requantizing form for run_s8, nullptr if none
   const char* kernel_name_;
-  const char* kernel_name_s8_;
 };
 
 }  // namespace ternrt::kernels
