@@ -117,6 +117,27 @@ std::string json_latency(const Latency& l) {
   return b;
 }
 
+// Where a model's time goes: its operators with ternary weights against the others, as sums of
+// per-operator medians in the measured variant and in float. The others bound what the ternary
+// kernels alone can gain: with them as fast as in float, the model is at most
+// float_total / others_float faster than float (Amdahl), however fast its ternary layers run.
+struct TimeSplit {
+  double ternary_ms = 0, other_ms = 0, ternary_float_ms = 0, other_float_ms = 0;
+  size_t ternary_ops = 0, other_ops = 0;
+  double bound() const { return other_float_ms > 0 ? (ternary_float_ms + other_float_ms) / other_float_ms : 0; }
+};
+
+TimeSplit split_time(const std::vector<ternrt_op_info>& ops, const Result& t, const Result* f) {
+  TimeSplit s;
+  for (size_t k = 0; k < ops.size(); ++k) {
+    const bool ternary = ops[k].ternary != 0;
+    (ternary ? s.ternary_ms : s.other_ms) += t.op_ms[k];
+    (ternary ? s.ternary_ops : s.other_ops) += 1;
+    if (f != nullptr) (ternary ? s.ternary_float_ms : s.other_float_ms) += f->op_ms[k];
+  }
+  return s;
+}
+
 std::string json_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
@@ -196,6 +217,7 @@ int run(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &ru);
   const size_t peak_rss = static_cast<size_t>(ru.ru_maxrss) * 1024;
   const size_t weight_bytes = model.weight_bytes();
+  const TimeSplit split = split_time(ops, t, compare ? &f : nullptr);
 
   if (json) {
     std::printf("{\"model\": \"%s\", \"isa\": \"%s\", \"activations\": \"%s\", \"threads\": %ld, \"parallel_ops\": %zu, \"runs\": %ld, \"latency_ms\": %s",
@@ -205,6 +227,11 @@ int run(int argc, char** argv) {
                   d.latency.median / t.latency.median);
     }
     if (compare) std::printf(", \"float_latency_ms\": %s, \"speedup_vs_float\": %.4f", json_latency(f.latency).c_str(), f.latency.median / t.latency.median);
+    std::printf(", \"ternary_ops_ms\": %.5f, \"other_ops_ms\": %.5f", split.ternary_ms, split.other_ms);
+    if (compare) {
+      std::printf(", \"ternary_ops_float_ms\": %.5f, \"other_ops_float_ms\": %.5f, \"speedup_bound_ternary_only\": %.4f",
+                  split.ternary_float_ms, split.other_float_ms, split.bound());
+    }
     std::printf(", \"arena_bytes\": %zu, \"weight_bytes\": %zu, \"packed_weight_bytes\": %zu, \"scratch_bytes\": %zu, \"peak_rss_bytes\": %zu, \"ops\": [",
                 t.arena, weight_bytes, t.packed, t.scratch, peak_rss);
     for (size_t k = 0; k < n_ops; ++k) {
@@ -246,6 +273,19 @@ int run(int argc, char** argv) {
     if (compare) std::printf("  %8.4f", f.op_ms[k]);
     if (verbose) std::printf("  %s%s", ops[k].kernel, op_threads[k] > 1 ? " [pool]" : "");
     std::printf("\n");
+  }
+  if (compare && has_ternary) {
+    std::printf("\n%-38s %9s %9s\n", "time split (sums of operator medians)", "ms", "float ms");
+    std::printf("%-38s %9.4f %9.4f\n", ("operators with ternary weights (" + std::to_string(split.ternary_ops) + ")").c_str(),
+                split.ternary_ms, split.ternary_float_ms);
+    std::printf("%-38s %9.4f %9.4f\n", ("other operators (" + std::to_string(split.other_ops) + ")").c_str(), split.other_ms,
+                split.other_float_ms);
+    const double total_float = split.ternary_float_ms + split.other_float_ms;
+    if (split.other_float_ms > 0 && total_float > 0) {
+      std::printf("the other operators are %.0f%% of the float time: with them as fast as in float, the ternary layers\n"
+                  "alone can make this model at most %.2fx faster than float\n",
+                  100 * split.other_float_ms / total_float, split.bound());
+    }
   }
   std::printf("\nmemory    arena %s, weights %s in the file, packed weights %s, scratch %s, peak RSS %s\n",
               ternrt::tools::human_bytes(static_cast<double>(t.arena)).c_str(), ternrt::tools::human_bytes(static_cast<double>(weight_bytes)).c_str(),

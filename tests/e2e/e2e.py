@@ -434,6 +434,18 @@ def suite_tools(env, fails):
     fails.check(sum(1 for op in ops if op.get("ternary")) == len(rep["layers"]),
                 "ternrt-bench lists %d ternary ops, the report %d ternary layers" % (sum(1 for op in ops if op.get("ternary")), len(rep["layers"])))
     fails.check(info.get("arena_bytes", 0) > 0 and info.get("peak_rss_bytes", 0) > 0, "ternrt-bench arena/peak RSS bytes not positive")
+    # The time split: sums of the listed per-operator times by their ternary flag, and the bound
+    # float_total / others_float (printed with 4-5 decimals, hence the tolerances).
+    for key, field, want in (("ternary_ops_ms", "ms", True), ("other_ops_ms", "ms", False),
+                             ("ternary_ops_float_ms", "float_ms", True), ("other_ops_float_ms", "float_ms", False)):
+        expected = sum(op.get(field, 0) for op in ops if bool(op.get("ternary")) == want)
+        fails.check(abs(info.get(key, -1) - expected) <= 1e-4 + 1e-5 * len(ops),
+                    "ternrt-bench %s %s, the listed operators' %s sum to %.5f" % (key, info.get(key), field, expected))
+    others = info.get("other_ops_float_ms", 0)
+    if others > 0:
+        bound = (info.get("ternary_ops_float_ms", 0) + others) / others
+        fails.check(abs(info.get("speedup_bound_ternary_only", 0) - bound) <= 1e-3 * bound,
+                    "ternrt-bench speedup_bound_ternary_only %s, expected %.4f" % (info.get("speedup_bound_ternary_only"), bound))
     # One thread: no operator on a pool.
     fails.check(info.get("parallel_ops") == 0 and all(op.get("threads") == 1 for op in ops),
                 "ternrt-bench --threads 1: parallel_ops %s, op threads %s" % (info.get("parallel_ops"), [op.get("threads") for op in ops]))
