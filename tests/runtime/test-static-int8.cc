@@ -391,6 +391,74 @@ TEST_CASE("static int8: a ternary layer narrower than 16 channels with a float o
   }
 }
 
+TEST_CASE("static int8: shallow ternary layers (K < 32) between int8 tensors run on the ternary kernels") {
+  // x -> ternary 3x3 (K = 45) + ReLU -> a -> ternary 1x1, K = 16, bias, ReLU6 -> b -> ternary 1x1,
+  // K = 24 -> c -> GAP -> f -> RESHAPE -> g -> ternary FC, K = 20 -> y (float). With a float side
+  // such layers run in XNNPACK f32 (ternary-gemm.h); between int8 tensors there is no quantizing
+  // pass, and they run the t2i8 kernels (not int8-weight kernels on expanded weights): b is the
+  // requantized exact product of a's int8 values, and the bits are the same for every ISA and thread
+  // count.
+  std::mt19937 rng(test_seed() + 13);
+  const int C = 5, H = 7, W = 6, D1 = 16, D2 = 24, D3 = 20, N = 6;
+  const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
+  ModelBuilder mb;
+  const int x = mb.activation("x", {1, H, W, C});
+  const int w1 = mb.ternary("w1", {D1, 3, 3, C}, random_trits(rng, D1 * 9 * C), random_floats(rng, D1, 0.05f, 0.3f));
+  const int a = mb.activation("a", {1, H, W, D1});
+  mb.op(fb::OpCode::CONV_2D, {x, w1}, {a}, conv_options(1, 1, 1, 1, 1, 1, 1, fb::Activation::RELU));
+  const auto t2 = random_trits(rng, D2 * D1);
+  const auto s2 = random_floats(rng, D2, 0.05f, 0.3f), bias2 = random_floats(rng, D2, -0.3f, 0.3f);
+  const int w2 = mb.ternary("w2", {D2, 1, 1, D1}, t2, s2);
+  const int b2 = mb.constant("b2", {D2}, bias2);
+  const int b = mb.activation("b", {1, H, W, D2});
+  mb.op(fb::OpCode::CONV_2D, {a, w2, b2}, {b}, conv_options(1, 0, 0, 0, 0, 1, 1, fb::Activation::RELU6));
+  const int w3 = mb.ternary("w3", {D3, 1, 1, D2}, random_trits(rng, D3 * D2), random_floats(rng, D3, 0.05f, 0.3f));
+  const int c = mb.activation("c", {1, H, W, D3});
+  mb.op(fb::OpCode::CONV_2D, {b, w3}, {c}, conv_options(1, 0, 0, 0, 0));
+  const int f = mb.activation("f", {1, 1, 1, D3});
+  mb.op(fb::OpCode::GLOBAL_AVG_POOL, {c}, {f}, options(fb::ReshapeOptionsT{}));
+  const int g = mb.activation("g", {1, D3});
+  mb.op(fb::OpCode::RESHAPE, {f}, {g}, options(fb::ReshapeOptionsT{}));
+  const int wf = mb.ternary("wf", {N, D3}, random_trits(rng, N * D3), random_floats(rng, N, 0.05f, 0.3f));
+  const int y = mb.activation("y", {1, N});
+  mb.op(fb::OpCode::FULLY_CONNECTED, {g, wf}, {y}, fc_options());
+  mb.inputs({x});
+  mb.outputs({y});
+  const Run as_float = run(mb.finish(), input, TERNRT_FLAG_TERNARY_AS_FLOAT);
+  set_ranges_from(mb, as_float, {x, a, b, c, f});
+  set_quantization(mb, g, params_of(as_float.tensors.at(f)));   // a reshape keeps its input's range
+  const auto bytes = mb.finish();
+  const Run stat = run(bytes, input, 0);
+  REQUIRE(stat.mode == "static");
+  REQUIRE(stat.kernels.size() == 6);
+  for (size_t i : {size_t(1), size_t(2), size_t(5)}) {
+    INFO("operator " << i << ": " << stat.kernels[i]);
+    CHECK(stat.kernels[i].rfind("t2i8_gemm_", 0) == 0);
+  }
+  for (int t : {a, b, c, f, g}) CHECK(stat.int8.count(t) == 1);
+
+  // b from a's int8 values: acc = sum t * (q_a - z_a) exactly, y = acc * scale * s_a + bias, ReLU6,
+  // requantized; off by at most one step (the kernels' float epilogue rounds in its own order).
+  const QuantParams pa = params_of(as_float.tensors.at(a)), pb = params_of(as_float.tensors.at(b));
+  const auto& qa = stat.int8.at(a);
+  const auto& qb = stat.int8.at(b);
+  REQUIRE(qb.size() == size_t(H * W * D2));
+  int worst = 0;
+  for (int p = 0; p < H * W; ++p) {
+    for (int n = 0; n < D2; ++n) {
+      int32_t acc = 0;
+      for (int k = 0; k < D1; ++k) acc += t2[n * D1 + k] * (qa[p * D1 + k] - pa.zero_point);
+      const double v = std::min(6.0, std::max(0.0, double(acc) * s2[n] * pa.scale + bias2[n]));
+      const double want = std::min(127.0, std::max(-128.0, std::nearbyint(v / pb.scale) + pb.zero_point));
+      worst = std::max(worst, static_cast<int>(std::fabs(qb[p * D2 + n] - want)));
+    }
+  }
+  CHECK(worst <= 1);
+  // The same function as the float model, within the int8 roundings.
+  CHECK(worst_error_of_peak(stat.output, as_float.output) <= 0.08);
+  check_same_output_everywhere(bytes, input, stat.output);
+}
+
 TEST_CASE("static int8: a depthwise convolution reads int8 only after a t2i8 layer") {
   // x -> ternary k x k (K = k * k * 5) -> a -> depthwise 3x3 / stride s, ReLU6 -> b -> ternary 1x1 -> y.
   // With k = 3 (K = 45) the first layer runs t2i8 and writes int8 for free: the depthwise layer runs

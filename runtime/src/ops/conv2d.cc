@@ -192,24 +192,26 @@ GemmForm gemm_form(const Model& model, const OpDesc& op, const ConvParams& p, co
   if (p.groups != 1) return GemmForm::none;
   const bool ternary = model.tensors()[op.inputs[1]].type == fb::TensorType::TERNARY2;
   const size_t depth = p.g.kernel_h * p.g.kernel_w * p.g.in_c;
+  const bool in_s8 = options.is_s8(op.inputs[0]);
   const bool out_s8 = options.is_s8(op.outputs[0]);
   // Static path: narrow layers with a float output run in float too (kMinTernaryGemmOutputsToFloat).
   const bool narrow_to_float = options.static_ranges && p.g.out_c < kMinTernaryGemmOutputsToFloat && !out_s8;
-  if (ternary && !options.ternary_as_float && depth >= kMinTernaryGemmDepth && !narrow_to_float) return GemmForm::ternary;
+  // Shallow ternary layers between int8 tensors have no quantizing pass to pay for (kMinTernaryGemmDepth).
+  const bool shallow_s8 = options.static_ranges && in_s8 && out_s8;
+  if (ternary && !options.ternary_as_float && (depth >= kMinTernaryGemmDepth || shallow_s8) && !narrow_to_float)
+    return GemmForm::ternary;
   // Static int8 path: float weights run as int8 (the i8i8 kernels) when the input is int8, or a float
   // with a range (e.g. a model's first layer) and either K is deep enough to pay for quantizing it,
   // the patches and the epilogue, or the image has fewer than 4 channels and the output is int8
   // (quantized into 4-channel pixels, read in place: ternary-gemm.h; with a float output that gained
   // nothing on 3 channels, 12.1 against 12.0 us, and lost on 1 channel, 4x the products of K = 9: 13.7
-  // against 11.2 us, on the machine of benchmarks/RESULTS.md). Ternary layers with K < 32 between int8
-  // tensors take the same path with their weights expanded (scale * trit is exactly 127 * trit at
-  // scale / 127); with a float side they stay in XNNPACK f32 (faster than the t2i8 or i8i8 GEMM at
-  // such depths). The rule is the same on every ISA, so results do not depend on it.
-  const bool in_s8 = options.is_s8(op.inputs[0]);
+  // against 11.2 us, on the machine of benchmarks/RESULTS.md). Ternary layers with K < 32 and a float
+  // side stay in XNNPACK f32 (faster than the t2i8 or i8i8 GEMM at such depths). The rule is the same
+  // on every ISA, so results do not depend on it.
   const bool few_channels = p.g.in_c < TernaryGemmOp::kPaddedChannels && !p.g.is_pointwise() && out_s8;
   const bool first_layer_int8 =
       (depth >= kMinInt8WeightDepth || few_channels) && model.tensors()[op.inputs[0]].has_act_quant();
-  const bool int8_weights = options.static_ranges && (ternary ? in_s8 && out_s8 : in_s8 || first_layer_int8);
+  const bool int8_weights = options.static_ranges && !ternary && (in_s8 || first_layer_int8);
   return int8_weights ? GemmForm::int8_weights : GemmForm::none;
 }
 

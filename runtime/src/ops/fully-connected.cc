@@ -71,17 +71,19 @@ std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOpt
   const size_t batch = x.shape[0], k = x.elements / batch, n = w.shape[0];
   const Activation act = activation_of(op.fb->options_as_FullyConnectedOptions()->activation());
   const int bias = op.inputs.size() == 3 ? op.inputs[2] : -1;
-  if (w.type == fb::TensorType::TERNARY2 && !options.ternary_as_float && k >= kMinTernaryGemmDepth) {
+  // Shallow ternary layers too when their input is int8 (no quantizing pass to pay for; kMinTernaryGemmDepth).
+  const bool s8_input = options.static_ranges && options.is_s8(op.inputs[0]);
+  if (w.type == fb::TensorType::TERNARY2 && !options.ternary_as_float && (k >= kMinTernaryGemmDepth || s8_input)) {
     ConvGeometry g;
     g.batch = batch;
     g.in_c = k;
     g.out_c = n;
     return std::make_unique<TernaryGemmOp>(g, act, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
   }
-  // Static int8 path: a float-weight (or shallow ternary) layer reading an int8 input, typically a
-  // classifier head, runs with int8 weights (i8i8 kernels), as convolutions do (conv2d.cc): its
-  // input then needs no float copy, and the tensors before it can stay int8.
-  if (options.static_ranges && options.is_s8(op.inputs[0]) && !options.ternary_as_float) {
+  // Static int8 path: a float-weight layer reading an int8 input, typically a classifier head, runs
+  // with int8 weights (i8i8 kernels), as convolutions do (conv2d.cc): its input then needs no float
+  // copy, and the tensors before it can stay int8.
+  if (s8_input && w.type != fb::TensorType::TERNARY2) {
     ConvGeometry g;
     g.batch = batch;
     g.in_c = k;

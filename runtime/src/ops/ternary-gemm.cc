@@ -20,7 +20,7 @@ kernels::Im2colGeometry TernaryGemmOp::im2col_geometry() const {
 size_t TernaryGemmOp::in_pixels() const { return g_.batch * g_.in_h * g_.in_w; }
 
 void TernaryGemmOp::pack_int8_weights(const PrepareArgs& args, const std::string& what) {
-  std::vector<float> expanded;   // ternary weights as scale * trit
+  std::vector<float> expanded;   // float weights here (ternary ones go to the t2i8 kernels)
   const float* weights = expanded_weights(args, weights_, expanded);
   const size_t n = g_.out_c;
   // The nibble layout holds two bytes per weight, plus per-channel sums and tile padding.

@@ -37,7 +37,9 @@ struct ConvGeometry {
 // with expanded weights (scale * trit) through XNNPACK, as grouped ones do: below it, quantizing the
 // input, the activation sums and the epilogue cost more than the int8 products save (MobileNet 1x1
 // expansions with K = 16 / 24 took 17 / 7 us against 9 / 5.5 us in XNNPACK f32 on the machine of
-// benchmarks/RESULTS.md).
+// benchmarks/RESULTS.md). Between int8 tensors (static path) there is no quantizing pass and they
+// run on the ternary kernels (conv2d.cc, fully-connected.cc): MobileNetV2's K = 16 / 24 expansions
+// are as fast there as on the int8-weight kernels with VNNI and 1.5-1.8x faster with AVX-512BW / AVX2.
 constexpr size_t kMinTernaryGemmDepth = 32;
 
 // On the static int8 path, a ternary layer with fewer output channels than this and a float output
@@ -58,8 +60,8 @@ constexpr size_t kMinInt8WeightDepth = 64;
 
 class TernaryGemmOp : public Op {
  public:
-  // int8_weights: quantize the weights (float, or ternary expanded to scale * trit) to int8 per
-  // output channel and run the i8i8 kernels; otherwise the weights must be ternary (t2i8 kernels).
+  // int8_weights: quantize the (float) weights to int8 per output channel and run the i8i8 kernels;
+  // otherwise the weights must be ternary (t2i8 kernels).
   TernaryGemmOp(const ConvGeometry& geometry, Activation activation, int input, int weights, int bias, int output,
                 bool int8_weights = false)
       : g_(geometry), act_(activation), input_(input), weights_(weights), bias_(bias), output_(output),
