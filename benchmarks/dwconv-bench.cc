@@ -52,7 +52,10 @@ const DwShape kShapes[] = {
     {32, 32, 36, 3, 1, true},   {16, 16, 36, 5, 1, true},   {16, 16, 60, 3, 1, true},  {17, 17, 12, 3, 2, false},
     {8, 8, 20, 3, 1, true},     {28, 28, 48, 3, 2, true},   {14, 14, 72, 3, 1, true},  {112, 112, 32, 3, 1, true},
     {112, 112, 96, 3, 2, true}, {56, 56, 144, 3, 1, true},  {28, 28, 192, 3, 1, true}, {14, 14, 576, 3, 1, true},
-    {7, 7, 960, 3, 1, true}};
+    {7, 7, 960, 3, 1, true},
+    // MobileNetV3-Large's 5x5 and HardSwish layers (benchmarks/make-imagenet-model.py mobilenetv3)
+    {56, 56, 72, 5, 2, true},   {28, 28, 120, 5, 1, true},  {28, 28, 240, 3, 2, true}, {14, 14, 200, 3, 1, true},
+    {14, 14, 480, 3, 1, true},  {14, 14, 672, 5, 2, true},  {7, 7, 960, 5, 1, true}};
 
 const DwconvS8Quant kQuant{0.02f, 3, 0.05f, -2, -128, 127};
 

@@ -4,7 +4,7 @@ plus a few random calibration inputs, for ternrt-bench's large-model figures (be
 torchvision is not a dependency: the networks are written out here, with the layer shapes of the
 torchvision models of the same name. Run with /usr/bin/python3.
 
-usage: make-imagenet-model.py resnet18|mobilenetv2 OUT_DIR   -> OUT_DIR/NAME.onnx, OUT_DIR/NAME-calib.npy
+usage: make-imagenet-model.py resnet18|mobilenetv2|mobilenetv3 OUT_DIR   -> OUT_DIR/NAME.onnx, OUT_DIR/NAME-calib.npy
 """
 import os
 import sys
@@ -87,7 +87,65 @@ class MobileNetV2(nn.Module):
         return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1))
 
 
-MODELS = {"resnet18": ResNet18, "mobilenetv2": MobileNetV2}
+class SqueezeExcite(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        squeezed = max(8, (channels // 4 + 4) // 8 * 8)   # torchvision's _make_divisible(channels / 4, 8)
+        self.reduce = nn.Conv2d(channels, squeezed, 1)
+        self.expand = nn.Conv2d(squeezed, channels, 1)
+
+    def forward(self, x):
+        s = torch.relu(self.reduce(nn.functional.adaptive_avg_pool2d(x, 1)))
+        return x * nn.functional.hardsigmoid(self.expand(s))
+
+
+class V3Block(nn.Module):
+    def __init__(self, cin, kernel, hidden, cout, se, hswish, stride):
+        super().__init__()
+        act = nn.Hardswish if hswish else nn.ReLU
+        layers = []
+        if hidden != cin:
+            layers += [nn.Conv2d(cin, hidden, 1, bias=False), nn.BatchNorm2d(hidden), act()]
+        layers += [nn.Conv2d(hidden, hidden, kernel, stride, kernel // 2, groups=hidden, bias=False),
+                   nn.BatchNorm2d(hidden), act()]
+        if se:
+            layers.append(SqueezeExcite(hidden))
+        layers += [nn.Conv2d(hidden, cout, 1, bias=False), nn.BatchNorm2d(cout)]
+        self.body = nn.Sequential(*layers)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        return x + self.body(x) if self.residual else self.body(x)
+
+
+class MobileNetV3Large(nn.Module):
+    """MobileNetV3-Large, width 1.0 (5.5 M parameters, 220 M multiply-adds at 224x224): HardSwish,
+    squeeze-excite with HardSigmoid, 3x3 and 5x5 depthwise layers."""
+
+    def __init__(self):
+        super().__init__()
+        layers = [nn.Conv2d(3, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.Hardswish()]
+        cin = 16
+        # kernel, expanded channels, output channels, squeeze-excite, HardSwish, stride (the paper's Table 1)
+        for k, e, c, se, hs, s in [(3, 16, 16, False, False, 1), (3, 64, 24, False, False, 2),
+                                   (3, 72, 24, False, False, 1), (5, 72, 40, True, False, 2),
+                                   (5, 120, 40, True, False, 1), (5, 120, 40, True, False, 1),
+                                   (3, 240, 80, False, True, 2), (3, 200, 80, False, True, 1),
+                                   (3, 184, 80, False, True, 1), (3, 184, 80, False, True, 1),
+                                   (3, 480, 112, True, True, 1), (3, 672, 112, True, True, 1),
+                                   (5, 672, 160, True, True, 2), (5, 960, 160, True, True, 1),
+                                   (5, 960, 160, True, True, 1)]:
+            layers.append(V3Block(cin, k, e, c, se, hs, s))
+            cin = c
+        layers += [nn.Conv2d(cin, 960, 1, bias=False), nn.BatchNorm2d(960), nn.Hardswish()]
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(nn.Linear(960, 1280), nn.Hardswish(), nn.Linear(1280, 1000))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1))
+
+
+MODELS = {"resnet18": ResNet18, "mobilenetv2": MobileNetV2, "mobilenetv3": MobileNetV3Large}
 
 
 def main():

@@ -47,6 +47,9 @@ class PackedWeightsImpl final : public PackedTernaryWeights {
 
 inline const PackedWeightsImpl& impl(const PackedTernaryWeights& w) { return static_cast<const PackedWeightsImpl&>(w); }
 
+// The int8 epilogue (t2i8-gemm/t2i8-epilogue-s8.h) for an ISA this build has (scalar otherwise).
+EpilogueS8Fn epilogue_s8_for(Isa isa);
+
 // correction[n] = a_zero_point * sum_k t[n][k]: the zero-point term both epilogues subtract.
 void zero_point_correction(const PackedWeightsImpl& w, int32_t a_zero_point, int32_t* correction);
 

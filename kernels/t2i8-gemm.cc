@@ -50,6 +50,19 @@ EpilogueFn epilogue_for(Isa isa) {
   }
 }
 
+ActivationSumsFn activation_sums_for(Isa isa) {
+  switch (isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::avx2: return t2i8_activation_sums__avx2;
+    case Isa::avx512bw:
+    case Isa::avx512vnni: return t2i8_activation_sums__avx512;
+#endif
+    default: return t2i8_activation_sums;
+  }
+}
+
+}  // namespace
+
 EpilogueS8Fn epilogue_s8_for(Isa isa) {
   switch (isa) {
 #if defined(__x86_64__) || defined(_M_X64)
@@ -64,19 +77,6 @@ EpilogueS8Fn epilogue_s8_for(Isa isa) {
     default: return t2i8_epilogue_s8__scalar;
   }
 }
-
-ActivationSumsFn activation_sums_for(Isa isa) {
-  switch (isa) {
-#if defined(__x86_64__) || defined(_M_X64)
-    case Isa::avx2: return t2i8_activation_sums__avx2;
-    case Isa::avx512bw:
-    case Isa::avx512vnni: return t2i8_activation_sums__avx512;
-#endif
-    default: return t2i8_activation_sums;
-  }
-}
-
-}  // namespace
 
 namespace {
 

@@ -459,6 +459,72 @@ TEST_CASE("static int8: shallow ternary layers (K < 32) between int8 tensors run
   check_same_output_everywhere(bytes, input, stat.output);
 }
 
+TEST_CASE("static int8: a squeeze-excite product runs on int8 (scale_channels_s8) and keeps its block int8") {
+  // x -> ternary 1x1 (K = 36) + ReLU -> a -> depthwise 3x3 + ReLU6 -> b -> GAP -> f -> ternary 1x1
+  // (K = 40 -> 8) + ReLU -> r -> float 1x1 (8 -> 40) + HardSigmoid -> gate (float: HardSigmoid has no
+  // int8 form) -> MUL(b, gate) (or MUL(gate, b)) -> c -> ternary 1x1 -> y (float). The MUL reads b and
+  // writes c as int8, so the depthwise layer stays on int8 too; c is the int8 epilogue of b - z_b with
+  // multiplier s_b * gate / s_c and offset z_c, exactly, and the bits are the same on every ISA.
+  std::mt19937 rng(test_seed() + 14);
+  const int C = 36, D = 40, R = 8, H = 6, W = 7, N = 16;
+  const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
+  for (bool gate_first : {false, true}) {
+    ModelBuilder mb;
+    const int x = mb.activation("x", {1, H, W, C});
+    const int w1 = mb.ternary("w1", {D, 1, 1, C}, random_trits(rng, D * C), random_floats(rng, D, 0.1f, 0.4f));
+    const int a = mb.activation("a", {1, H, W, D});
+    mb.op(fb::OpCode::CONV_2D, {x, w1}, {a}, conv_options(1, 0, 0, 0, 0, 1, 1, fb::Activation::RELU));
+    const int wd = mb.constant("wd", {D, 3, 3, 1}, random_floats(rng, D * 9, -0.5f, 0.5f));
+    const int b = mb.activation("b", {1, H, W, D});
+    mb.op(fb::OpCode::CONV_2D, {a, wd}, {b}, conv_options(1, 1, 1, 1, 1, D, 1, fb::Activation::RELU6));
+    const int f = mb.activation("f", {1, 1, 1, D});
+    mb.op(fb::OpCode::GLOBAL_AVG_POOL, {b}, {f}, options(fb::ReshapeOptionsT{}));
+    const int wr = mb.ternary("wr", {R, 1, 1, D}, random_trits(rng, R * D), random_floats(rng, R, 0.1f, 0.4f));
+    const int r = mb.activation("r", {1, 1, 1, R});
+    mb.op(fb::OpCode::CONV_2D, {f, wr}, {r}, conv_options(1, 0, 0, 0, 0, 1, 1, fb::Activation::RELU));
+    const int we = mb.constant("we", {D, 1, 1, R}, random_floats(rng, D * R, -1.0f, 1.0f));
+    const int be = mb.constant("be", {D}, random_floats(rng, D, -0.5f, 0.5f));
+    const int gate = mb.activation("gate", {1, 1, 1, D});
+    mb.op(fb::OpCode::CONV_2D, {r, we, be}, {gate}, conv_options(1, 0, 0, 0, 0, 1, 1, fb::Activation::HARD_SIGMOID));
+    const int c = mb.activation("c", {1, H, W, D});
+    fb::ElementwiseOptionsT mul;
+    mul.activation = std::make_unique<fb::FusedActivationT>();
+    mb.op(fb::OpCode::MUL, gate_first ? std::vector<int>{gate, b} : std::vector<int>{b, gate}, {c}, options(std::move(mul)));
+    const int w3 = mb.ternary("w3", {N, 1, 1, D}, random_trits(rng, N * D), random_floats(rng, N, 0.1f, 0.4f));
+    const int y = mb.activation("y", {1, H, W, N});
+    mb.op(fb::OpCode::CONV_2D, {c, w3}, {y}, conv_options(1, 0, 0, 0, 0));
+    mb.inputs({x});
+    mb.outputs({y});
+    const Run as_float = run(mb.finish(), input, TERNRT_FLAG_TERNARY_AS_FLOAT);
+    set_ranges_from(mb, as_float, {x, a, b, f, r, gate, c});
+    const auto bytes = mb.finish();
+    const Run stat = run(bytes, input, 0);
+    INFO("MUL(" << (gate_first ? "gate, b" : "b, gate") << "): " << stat.kernels[1] << " | " << stat.kernels[5]);
+    REQUIRE(stat.mode == "static");
+    REQUIRE(stat.kernels.size() == 7);
+    CHECK(stat.kernels[5].rfind("scale_channels_s8__", 0) == 0);
+    CHECK(stat.kernels[1].rfind("dwconv_s8_", 0) == 0);
+    for (int t : {a, b, c}) CHECK(stat.int8.count(t) == 1);
+    REQUIRE(stat.int8.count(gate) == 0);   // HardSigmoid writes float
+
+    const QuantParams pb = params_of(as_float.tensors.at(b)), pc = params_of(as_float.tensors.at(c));
+    const auto& qb = stat.int8.at(b);
+    const auto& qc = stat.int8.at(c);
+    const auto& g = stat.tensors.at(gate);
+    REQUIRE(qc.size() == size_t(H * W * D));
+    size_t differ = 0;
+    for (size_t i = 0; i < qc.size(); ++i) {
+      const float m = pb.scale * g[i % D] / pc.scale;
+      float v = std::fma(float(int32_t(qb[i]) - pb.zero_point), m, float(pc.zero_point));
+      v = std::min(127.0f, std::max(-128.0f, v));
+      differ += qc[i] != int8_t(std::nearbyint(v));
+    }
+    CHECK(differ == 0);
+    CHECK(worst_error_of_peak(stat.output, as_float.output) <= 0.08);
+    check_same_output_everywhere(bytes, input, stat.output);
+  }
+}
+
 TEST_CASE("static int8: a depthwise convolution reads int8 only after a t2i8 layer") {
   // x -> ternary k x k (K = k * k * 5) -> a -> depthwise 3x3 / stride s, ReLU6 -> b -> ternary 1x1 -> y.
   // With k = 3 (K = 45) the first layer runs t2i8 and writes int8 for free: the depthwise layer runs
