@@ -201,7 +201,8 @@ void T2I8Conv::activation_sums(const int8_t* src, const Workspace& ws, pthreadpo
 
 template <typename Out, typename Bound, typename Epilogue>
 void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& ws, Epilogue epilogue,
-                   Bound out_min, Bound out_max, Out* c, size_t c_stride, pthreadpool_t pool) const {
+                   const MinmaxFormUkernel* minmax, Bound out_min, Bound out_max, Out* c, size_t c_stride,
+                   pthreadpool_t pool) const {
   const PackedWeightsImpl& w = impl(w_);
   const Im2colGeometry& g = g_;
   const T2I8GemmUkernel& ukernel = *w.gemm_;
@@ -254,9 +255,9 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
     const int32_t* sums = ws.out_sums != nullptr ? ws.out_sums + row * g.out_w + ox0 : nullptr;
     Out* out = c + (row * g.out_w + ox0) * c_stride + n0;
     if constexpr (std::is_same_v<Out, int8_t>) {
-      if (minmax_ != nullptr) {   // the requantizing form: no int32 tile
+      if (minmax != nullptr) {   // the requantizing form: no int32 tile
         const RequantS8Terms terms{ws.correction + n0, ws.multiplier + n0, ws.offset + n0, out_min, out_max};
-        minmax_->fn(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + ct * tile_bytes, sums,
+        minmax->fn(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + ct * tile_bytes, sums,
                     terms, out, c_stride);
         return;
       }
@@ -289,7 +290,7 @@ void T2I8Conv::run_f32(const int8_t* image, float a_scale, int32_t a_zero_point,
   const PackedWeightsImpl& w = impl(w_);
   const Workspace ws = split(workspace, a_zero_point);
   epilogue_terms_f32(w.n_, a_scale, channel_scale, bias, ws.multiplier, ws.offset);
-  run(image, a_zero_point, ws, w.epilogue_, out_min, out_max, c, c_stride, pool);
+  run(image, a_zero_point, ws, w.epilogue_, nullptr, out_min, out_max, c, c_stride, pool);
 }
 
 void T2I8Conv::run_s8(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale,
@@ -298,7 +299,17 @@ void T2I8Conv::run_s8(const int8_t* image, float a_scale, int32_t a_zero_point, 
   const PackedWeightsImpl& w = impl(w_);
   const Workspace ws = split(workspace, a_zero_point);
   epilogue_terms_s8(w.n_, a_scale, channel_scale, bias, out_scale, out_zero_point, ws.multiplier, ws.offset);
-  run(image, a_zero_point, ws, w.epilogue_s8_, out_min, out_max, c, c_stride, pool);
+  run(image, a_zero_point, ws, w.epilogue_s8_, minmax_, out_min, out_max, c, c_stride, pool);
+}
+
+void T2I8Conv::run_hardswish_s8(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale,
+                                const float* bias, float out_scale, int32_t out_zero_point, int8_t out_min,
+                                int8_t out_max, int8_t* c, size_t c_stride, pthreadpool_t pool, void* workspace) const {
+  const PackedWeightsImpl& w = impl(w_);
+  const Workspace ws = split(workspace, a_zero_point);
+  epilogue_terms_hswish_s8(w.n_, a_scale, channel_scale, bias, out_scale, ws.multiplier, ws.offset);
+  run(image, a_zero_point, ws, HswishEpilogue(w.isa_, out_scale, out_zero_point), nullptr, out_min, out_max, c,
+      c_stride, pool);
 }
 
 }  // namespace ternrt::kernels

@@ -47,8 +47,24 @@ class PackedWeightsImpl final : public PackedTernaryWeights {
 
 inline const PackedWeightsImpl& impl(const PackedTernaryWeights& w) { return static_cast<const PackedWeightsImpl&>(w); }
 
-// The int8 epilogue (t2i8-gemm/t2i8-epilogue-s8.h) for an ISA this build has (scalar otherwise).
+// The int8 epilogue and its HardSwish form (t2i8-gemm/t2i8-epilogue-s8.h) for an ISA this build has
+// (scalar otherwise).
 EpilogueS8Fn epilogue_s8_for(Isa isa);
+EpilogueHswishS8Fn epilogue_hswish_s8_for(Isa isa);
+
+// The HardSwish epilogue for an ISA with a layer's constants bound: called like an EpilogueS8Fn by
+// the tile drivers (t2i8_gemm_hardswish_s8, T2I8Conv::run_hardswish_s8).
+struct HswishEpilogue {
+  HswishEpilogue(Isa isa, float out_scale, int32_t out_zero_point)
+      : fn(epilogue_hswish_s8_for(isa)), slope(out_scale / 6.0f), zero_point(float(out_zero_point)) {}
+  void operator()(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                  const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
+                  size_t c_stride) const {
+    fn(mt, nt, acc, acc_stride, correction, multiplier, offset, slope, zero_point, out_min, out_max, c, c_stride);
+  }
+  EpilogueHswishS8Fn fn;
+  float slope, zero_point;
+};
 
 // correction[n] = a_zero_point * sum_k t[n][k]: the zero-point term both epilogues subtract.
 void zero_point_correction(const PackedWeightsImpl& w, int32_t a_zero_point, int32_t* correction);
@@ -59,5 +75,8 @@ void epilogue_terms_f32(size_t n, float a_scale, const float* channel_scale, con
                         float* offset);
 void epilogue_terms_s8(size_t n, float a_scale, const float* channel_scale, const float* bias, float out_scale,
                        int32_t out_zero_point, float* multiplier, float* offset);
+// The HardSwish form's: the same without the output zero point in the offset.
+void epilogue_terms_hswish_s8(size_t n, float a_scale, const float* channel_scale, const float* bias,
+                              float out_scale, float* multiplier, float* offset);
 
 }  // namespace ternrt::kernels

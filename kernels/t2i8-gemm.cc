@@ -78,6 +78,21 @@ EpilogueS8Fn epilogue_s8_for(Isa isa) {
   }
 }
 
+EpilogueHswishS8Fn epilogue_hswish_s8_for(Isa isa) {
+  switch (isa) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::avx2: return t2i8_epilogue_hswish_s8__avx2;
+    case Isa::avx512bw:
+    case Isa::avx512vnni: return t2i8_epilogue_hswish_s8__avx512;
+#endif
+#if defined(__aarch64__)
+    case Isa::neon:
+    case Isa::neondot: return t2i8_epilogue_hswish_s8__neon;
+#endif
+    default: return t2i8_epilogue_hswish_s8__scalar;
+  }
+}
+
 namespace {
 
 const T2I8GemmUkernel kUkernels[] = {
@@ -595,6 +610,14 @@ void epilogue_terms_s8(size_t n, float a_scale, const float* channel_scale, cons
   }
 }
 
+void epilogue_terms_hswish_s8(size_t n, float a_scale, const float* channel_scale, const float* bias,
+                              float out_scale, float* multiplier, float* offset) {
+  for (size_t j = 0; j < n; ++j) {
+    multiplier[j] = (channel_scale[j] * a_scale) / out_scale;
+    offset[j] = (bias ? bias[j] : 0.0f) / out_scale;
+  }
+}
+
 namespace {
 
 // The workspace of a full-layer call: [activation sums][per-channel correction, multiplier, offset]
@@ -664,6 +687,27 @@ void t2i8_gemm_s8(const PackedTernaryWeights& weights, size_t m, const int8_t* a
                   fused(mt, nt, w.k_, 1, a + m0 * a_stride, a_stride, 0, tile, tile_sums, terms, c + m0 * c_stride + n0,
                         c_stride);
                 });
+}
+
+void t2i8_gemm_hardswish_s8(const PackedTernaryWeights& weights, size_t m, const int8_t* a, size_t a_stride,
+                            float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
+                            float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max, int8_t* c,
+                            size_t c_stride, pthreadpool_t pool, void* workspace) {
+  const PackedWeightsImpl& w = impl(weights);
+  if (m == 0 || w.n_ == 0) return;
+  const ChannelTerms t = channel_terms(w, m, workspace, a_zero_point);
+  epilogue_terms_hswish_s8(w.n_, a_scale, channel_scale, bias, out_scale, t.multiplier, t.offset);
+  gemm_with_epilogue(w, m, a, a_stride, pool, t, HswishEpilogue(w.isa_, out_scale, out_zero_point), out_min, out_max,
+                     c, c_stride);
+}
+
+bool t2i8_epilogue_hswish_s8_isa(Isa isa, size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
+                                 const int32_t* correction, const float* multiplier, const float* offset, float slope,
+                                 float zero_point, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride) {
+  if (!isa_supported(isa)) return false;
+  epilogue_hswish_s8_for(isa)(mt, nt, acc, acc_stride, correction, multiplier, offset, slope, zero_point, out_min,
+                              out_max, c, c_stride);
+  return true;
 }
 
 bool t2i8_epilogue_s8_isa(Isa isa, size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,

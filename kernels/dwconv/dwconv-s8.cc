@@ -31,23 +31,32 @@ struct IsaKernels {
   Isa isa;   // the minimum ISA of the ukernel (named in kernel_name)
   PackedDwconvS8::Ukernel ukernel;
   PackedDwconvS8::Epilogue epilogue;
+  PackedDwconvS8::EpilogueHswish epilogue_hswish;
   size_t max_block;
 };
 
 IsaKernels kernels_for(Isa isa) {
   switch (isa) {
 #if defined(__x86_64__) || defined(_M_X64)
-    case Isa::avx2: return {Isa::avx2, dwconv_s8_ukernel__avx2, t2i8_epilogue_s8__avx2, kDwconvMaxBlockAvx2};
+    case Isa::avx2:
+      return {Isa::avx2, dwconv_s8_ukernel__avx2, t2i8_epilogue_s8__avx2, t2i8_epilogue_hswish_s8__avx2,
+              kDwconvMaxBlockAvx2};
     case Isa::avx512bw:
-      return {Isa::avx512bw, dwconv_s8_ukernel__avx512, t2i8_epilogue_s8__avx512, kDwconvMaxBlockAvx512};
+      return {Isa::avx512bw, dwconv_s8_ukernel__avx512, t2i8_epilogue_s8__avx512, t2i8_epilogue_hswish_s8__avx512,
+              kDwconvMaxBlockAvx512};
     case Isa::avx512vnni:
-      return {Isa::avx512vnni, dwconv_s8_ukernel__avx512vnni, t2i8_epilogue_s8__avx512, kDwconvMaxBlockAvx512};
+      return {Isa::avx512vnni, dwconv_s8_ukernel__avx512vnni, t2i8_epilogue_s8__avx512,
+              t2i8_epilogue_hswish_s8__avx512, kDwconvMaxBlockAvx512};
 #endif
 #if defined(__aarch64__)
     case Isa::neon:
-    case Isa::neondot: return {Isa::neon, dwconv_s8_ukernel__neon, t2i8_epilogue_s8__neon, kDwconvMaxBlockNeon};
+    case Isa::neondot:
+      return {Isa::neon, dwconv_s8_ukernel__neon, t2i8_epilogue_s8__neon, t2i8_epilogue_hswish_s8__neon,
+              kDwconvMaxBlockNeon};
 #endif
-    default: return {Isa::scalar, dwconv_s8_ukernel__scalar, t2i8_epilogue_s8__scalar, kDwconvMaxBlockScalar};
+    default:
+      return {Isa::scalar, dwconv_s8_ukernel__scalar, t2i8_epilogue_s8__scalar, t2i8_epilogue_hswish_s8__scalar,
+              kDwconvMaxBlockScalar};
   }
 }
 
@@ -69,6 +78,7 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
     d->isa_ = isa_supported(isa) ? isa : Isa::scalar;
     d->ukernel_ = k.ukernel;
     d->epilogue_ = k.epilogue;
+    d->epilogue_hswish_ = q.hardswish ? k.epilogue_hswish : nullptr;
 
     const size_t c_count = g.channels, taps = g.kernel_h * g.kernel_w;
     const size_t cp = (c_count + 7) / 8 * 8;
@@ -123,7 +133,7 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
     d->correction_.assign(cp, 0);
     d->multiplier_.assign(cp, 0.0f);
     d->offset_.assign(cp, 0.0f);
-    const float out_zero_point = float(q.out_zero_point);
+    const float out_zero_point = q.hardswish ? 0.0f : float(q.out_zero_point);   // the HardSwish form adds it last
     for (size_t pos = 0; pos < cp; ++pos) {
       size_t c = pos;
       if (pos < cf) {
@@ -354,8 +364,7 @@ void PackedDwconvS8::run_row(const int8_t* input, int8_t* output, size_t task) c
       for (size_t ox0 = 0; ox0 < g.out_w; ox0 += tile) {
         const size_t mt = std::min(tile, g.out_w - ox0);
         pair_tile(row, c0, n, ox0, mt, acc, n, tail);
-        epilogue_(mt, real, acc, n, correction_.data() + c0, multiplier_.data() + c0, offset_.data() + c0, q_.out_min,
-                  q_.out_max, out_row + ox0 * c_count + c0, c_count);
+        requantize(mt, real, acc, n, c0, out_row + ox0 * c_count + c0, c_count);
       }
     }
     return;
@@ -367,9 +376,19 @@ void PackedDwconvS8::run_row(const int8_t* input, int8_t* output, size_t task) c
     const size_t mt = std::min(tile, g.out_w - ox0);
     column_tile(row, ox0, mt, acc, cp, tail);
     if (pair_begin_ < cp) pair_tile(row, pair_begin_, cp - pair_begin_, ox0, mt, acc + pair_begin_, cp, tail_pairs);
-    epilogue_(mt, cp, acc, cp, correction_.data(), multiplier_.data(), offset_.data(), q_.out_min, q_.out_max, staged,
-              cp);
+    requantize(mt, cp, acc, cp, 0, staged, cp);
     unpermute_(column_channels_, c_count, mt, staged, cp, out_row + ox0 * c_count, c_count);
+  }
+}
+
+void PackedDwconvS8::requantize(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, size_t c0, int8_t* out,
+                                size_t out_stride) const {
+  if (epilogue_hswish_ != nullptr) {
+    epilogue_hswish_(mt, nt, acc, acc_stride, correction_.data() + c0, multiplier_.data() + c0, offset_.data() + c0,
+                     q_.out_scale / 6.0f, float(q_.out_zero_point), q_.out_min, q_.out_max, out, out_stride);
+  } else {
+    epilogue_(mt, nt, acc, acc_stride, correction_.data() + c0, multiplier_.data() + c0, offset_.data() + c0,
+              q_.out_min, q_.out_max, out, out_stride);
   }
 }
 

@@ -145,4 +145,27 @@ void t2i8_epilogue_s8__avx512(size_t mt, size_t nt, const int32_t* acc, size_t a
   }
 }
 
+// HardSwish form (t2i8-epilogue-s8.h): the scalar steps on 16 channels, masked at the last ones;
+// vmaxps(x, c) returns c for a NaN x, as the scalar x > c ? x : c does.
+void t2i8_epilogue_hswish_s8__avx512(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
+                                     const int32_t* correction, const float* multiplier, const float* offset,
+                                     float slope, float zero_point, int8_t out_min, int8_t out_max, int8_t* c,
+                                     size_t c_stride) {
+  const __m512 lo = _mm512_set1_ps(float(out_min)), hi = _mm512_set1_ps(float(out_max));
+  const __m512 k = _mm512_set1_ps(slope), half = _mm512_set1_ps(0.5f), zero = _mm512_setzero_ps(),
+               one = _mm512_set1_ps(1.0f), zp = _mm512_set1_ps(zero_point);
+  for (size_t j = 0; j < nt; j += 16) {
+    const __mmask16 lanes = nt - j >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (nt - j)) - 1);
+    const __m512i corr = _mm512_maskz_loadu_epi32(lanes, correction + j);
+    const __m512 mul = _mm512_maskz_loadu_ps(lanes, multiplier + j), add = _mm512_maskz_loadu_ps(lanes, offset + j);
+    for (size_t r = 0; r < mt; ++r) {
+      const __m512i x = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(lanes, acc + r * acc_stride + j), corr);
+      const __m512 u = _mm512_fmadd_ps(_mm512_cvtepi32_ps(x), mul, add);
+      const __m512 g = _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(u, k, half), zero), one);
+      const __m512 y = _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(u, g, zp), lo), hi);
+      _mm_mask_storeu_epi8(c + r * c_stride + j, lanes, _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(y)));
+    }
+  }
+}
+
 }  // namespace ternrt::kernels

@@ -20,4 +20,23 @@ void t2i8_epilogue_s8__scalar(size_t mt, size_t nt, const int32_t* acc, size_t a
   }
 }
 
+void t2i8_epilogue_hswish_s8__scalar(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
+                                     const int32_t* correction, const float* multiplier, const float* offset,
+                                     float slope, float zero_point, int8_t out_min, int8_t out_max, int8_t* c,
+                                     size_t c_stride) {
+  const float lo = float(out_min), hi = float(out_max);
+  for (size_t r = 0; r < mt; ++r) {
+    for (size_t j = 0; j < nt; ++j) {
+      const float u = std::fma(float(acc[r * acc_stride + j] - correction[j]), multiplier[j], offset[j]);
+      float g = std::fma(u, slope, 0.5f);
+      g = g > 0.0f ? g : 0.0f;   // NaN -> 0, like maxps(g, 0)
+      g = g < 1.0f ? g : 1.0f;
+      float y = std::fma(u, g, zero_point);
+      y = y > lo ? y : lo;   // NaN -> lo
+      y = y < hi ? y : hi;
+      c[r * c_stride + j] = int8_t(std::lrintf(y));
+    }
+  }
+}
+
 }  // namespace ternrt::kernels

@@ -20,6 +20,38 @@ using EpilogueS8Fn = void (*)(size_t mt, size_t nt, const int32_t* acc, size_t a
 void t2i8_epilogue_s8__scalar(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
                               const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
                               size_t c_stride);
+// The same with a fused HardSwish (a layer's HARD_SWISH activation before the int8 output). With the
+// multiplier and offset of the plain epilogue less the output zero point (u below is the pre-activation
+// value v over the output scale s_y), slope = s_y / 6 and zero_point = z_y:
+//   u = fma(float(acc[r][j] - correction[j]), multiplier[j], offset[j]);
+//   g = fma(u, slope, 0.5);  g = g > 0 ? g : 0;  g = g < 1 ? g : 1;      (clamp(v / 6 + 1/2, 0, 1))
+//   y = fma(u, g, zero_point);  y = y > out_min ? y : out_min;  y = y < out_max ? y : out_max;
+//   c[r][j] = int8(round to nearest, ties to even (y))
+// i.e. round(hardswish(v) / s_y) + z_y. A NaN u gives out_min. Same bits on every implementation.
+using EpilogueHswishS8Fn = void (*)(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
+                                    const int32_t* correction, const float* multiplier, const float* offset,
+                                    float slope, float zero_point, int8_t out_min, int8_t out_max, int8_t* c,
+                                    size_t c_stride);
+
+void t2i8_epilogue_hswish_s8__scalar(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
+                                     const int32_t* correction, const float* multiplier, const float* offset,
+                                     float slope, float zero_point, int8_t out_min, int8_t out_max, int8_t* c,
+                                     size_t c_stride);
+#if defined(__x86_64__) || defined(_M_X64)
+void t2i8_epilogue_hswish_s8__avx2(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
+                                   const int32_t* correction, const float* multiplier, const float* offset, float slope,
+                                   float zero_point, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride);
+void t2i8_epilogue_hswish_s8__avx512(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
+                                     const int32_t* correction, const float* multiplier, const float* offset,
+                                     float slope, float zero_point, int8_t out_min, int8_t out_max, int8_t* c,
+                                     size_t c_stride);
+#endif
+#if defined(__aarch64__)
+void t2i8_epilogue_hswish_s8__neon(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
+                                   const int32_t* correction, const float* multiplier, const float* offset, float slope,
+                                   float zero_point, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride);
+#endif
+
 #if defined(__x86_64__) || defined(_M_X64)
 void t2i8_epilogue_s8__avx2(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
                             const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,

@@ -48,11 +48,11 @@ struct Case {
     char text[400];
     std::snprintf(text, sizeof(text),
                   "batch %zu in %zux%zux%zu out %zux%zu kernel %zux%zu stride %zux%zu dilation %zux%zu pads %zu,%zu "
-                  "in_scale %g zp %d out_scale %g zp %d clamp [%d, %d] bias %d fill %d zero channels %d",
+                  "in_scale %g zp %d out_scale %g zp %d clamp [%d, %d] bias %d fill %d zero channels %d hardswish %d",
                   g.batch, g.in_h, g.in_w, g.channels, g.out_h, g.out_w, g.kernel_h, g.kernel_w, g.stride_h,
                   g.stride_w, g.dilation_h, g.dilation_w, g.pad_top, g.pad_left, double(q.in_scale),
                   int(q.in_zero_point), double(q.out_scale), int(q.out_zero_point), int(q.out_min), int(q.out_max),
-                  int(with_bias), int(input), zero_channel_every);
+                  int(with_bias), int(input), zero_channel_every, int(q.hardswish));
     return text;
   }
 };
@@ -128,13 +128,24 @@ std::vector<int8_t> reference(const Case& k, const Data& d, std::vector<int>* fl
           volatile float multiplier = w_scale[c] * q.in_scale;
           multiplier = multiplier / q.out_scale;
           volatile float offset = bias / q.out_scale;
-          offset = offset + float(q.out_zero_point);
-          float y = std::fma(float(acc), float(multiplier), float(offset));   // one rounding, as the epilogue
+          float y;
+          if (q.hardswish) {   // the HardSwish form (t2i8_gemm_hardswish_s8 in t2i8-gemm.h)
+            const float u = std::fma(float(acc), float(multiplier), float(offset));
+            float gate = std::fma(u, q.out_scale / 6.0f, 0.5f);
+            gate = gate > 0.0f ? gate : 0.0f;
+            gate = gate < 1.0f ? gate : 1.0f;
+            y = std::fma(u, gate, float(q.out_zero_point));
+          } else {
+            offset = offset + float(q.out_zero_point);
+            y = std::fma(float(acc), float(multiplier), float(offset));   // one rounding, as the epilogue
+          }
           if (!(y > float(q.out_min))) y = float(q.out_min);
           if (!(y < float(q.out_max))) y = float(q.out_max);
           const size_t o = ((b * g.out_h + oy) * g.out_w + ox) * g.channels + c;
           out[o] = int8_t(round_half_even(y));
-          const double yr = std::nearbyint((real + bias) / q.out_scale) + q.out_zero_point;
+          double v = real + bias;
+          if (q.hardswish) v = v * std::clamp(v / 6.0 + 0.5, 0.0, 1.0);
+          const double yr = std::nearbyint(v / q.out_scale) + q.out_zero_point;
           (*float_check)[o] = int(std::clamp(yr, double(q.out_min), double(q.out_max)));
         }
   return out;
@@ -169,7 +180,7 @@ void check_case(const Case& k, std::mt19937& rng, pthreadpool_t pool, const std:
       // Guard bytes around the output: nothing outside it may be written.
       std::vector<int8_t> got(expected.size() + 64, int8_t(0x5A));
       packed->run(d.input.data(), got.data() + 32, p);
-      INFO("isa ", isa_name(isa), " kernel ", packed->kernel_name(), " threads ", p ? 2 : 1);
+      INFO("isa ", std::string(isa_name(isa)), " kernel ", std::string(packed->kernel_name()), " threads ", p ? 2 : 1);
       size_t mismatches = 0, first = 0;
       for (size_t i = 0; i < expected.size(); ++i) {
         if (got[32 + i] != expected[i] && mismatches++ == 0) first = i;
@@ -214,6 +225,7 @@ Case random_case(std::mt19937& rng, int trial) {
   }
   k.with_bias = trial % 7 != 3;
   k.zero_channel_every = trial % 6 == 4 ? 3 : 0;
+  k.q.hardswish = trial % 4 == 3;   // the HardSwish epilogue on every path (pairs, columns, windows)
   return k;
 }
 

@@ -76,7 +76,7 @@ TEST_CASE("max_pool_s8: every ISA and thread count equals the definition") {
       for (pthreadpool_t p : {pthreadpool_t(nullptr), pool}) {
         std::vector<int8_t> y(want.size() + 64, 0x33);
         max_pool_s8(isa, g, x.data(), lo, hi, y.data(), p);
-        INFO("trial ", trial, " isa ", isa_name(isa), " threads ", p ? 2 : 0, " in ", g.in_h, "x", g.in_w, "x",
+        INFO("trial ", trial, " isa ", std::string(isa_name(isa)), " threads ", p ? 2 : 0, " in ", g.in_h, "x", g.in_w, "x",
              g.channels, " kernel ", g.kernel_h, "x", g.kernel_w, " stride ", g.stride_h, "x", g.stride_w, " pads ",
              g.pad_top, ",", g.pad_left, " range [", int(lo), ", ", int(hi), "]");
         CHECK(std::equal(want.begin(), want.end(), y.begin()));

@@ -71,7 +71,7 @@ TEST_CASE("scale_channels_s8: every ISA and thread count equals the definition")
       for (pthreadpool_t p : {pthreadpool_t(nullptr), pool}) {
         std::vector<int8_t> y(want.size() + 64, 0x33);
         scale_channels_s8(isa, pixels, channels, x.data(), zp, m.data(), o.data(), lo, hi, y.data(), p);
-        INFO("trial ", trial, " isa ", isa_name(isa), " threads ", p ? 2 : 0, " ", pixels, " pixels x ", channels,
+        INFO("trial ", trial, " isa ", std::string(isa_name(isa)), " threads ", p ? 2 : 0, " ", pixels, " pixels x ", channels,
              " channels, x zero point ", zp, ", range [", int(lo), ", ", int(hi), "]");
         size_t first_bad = want.size();
         for (size_t i = 0; i < want.size() && first_bad == want.size(); ++i)
@@ -88,7 +88,7 @@ TEST_CASE("scale_channels_s8: names the epilogue implementation it runs") {
   CHECK(std::string(scale_channels_s8_name(Isa::scalar)) == "scale_channels_s8__scalar");
   for (Isa isa : {Isa::avx2, Isa::avx512bw, Isa::avx512vnni, Isa::neon, Isa::neondot}) {
     const std::string name = scale_channels_s8_name(isa);
-    INFO(isa_name(isa), ": ", name);
+    INFO(std::string(isa_name(isa)), ": ", name);
     if (!isa_supported(isa)) {
       CHECK(name == "scale_channels_s8__scalar");
     } else {

@@ -118,10 +118,19 @@ TEST_CASE("T2I8Conv equals im2col + t2i8_gemm on every ISA, bit for bit") {
                    want_s8.data(), n, nullptr);
       t2i8_gemm_f32(*w, m, patches.data(), k, a_scale, zp, scale.data(), bias.data(), -3.0f, 4.0f, want_f32.data(), n,
                     nullptr);
+      std::vector<int8_t> want_hswish(m * n);   // the HardSwish form (no requantizing kernel form)
+      {
+        std::vector<int32_t> scratch(t2i8_gemm_workspace_bytes(*w, m) / 4 + 1);
+        t2i8_gemm_hardswish_s8(*w, m, patches.data(), k, a_scale, zp, scale.data(), bias.data(), out_scale, out_zp,
+                               -100, 120, want_hswish.data(), n, nullptr, scratch.data());
+      }
       for (pthreadpool_t p : {pthreadpool_t(nullptr), pool}) {
         std::vector<int32_t> workspace(conv->workspace_bytes() / 4 + 1, 0x5A5A5A5A);
-        std::vector<int8_t> got_s8(m * n, 0);
+        std::vector<int8_t> got_s8(m * n, 0), got_hswish(m * n, 0);
         std::vector<float> got_f32(m * n, 0.0f);
+        conv->run_hardswish_s8(image.data(), a_scale, zp, scale.data(), bias.data(), out_scale, out_zp, -100, 120,
+                               got_hswish.data(), n, p, workspace.data());
+        CHECK(got_hswish == want_hswish);
         conv->run_s8(image.data(), a_scale, zp, scale.data(), bias.data(), out_scale, out_zp, -100, 120, got_s8.data(),
                      n, p, workspace.data());
         conv->run_f32(image.data(), a_scale, zp, scale.data(), bias.data(), -3.0f, 4.0f, got_f32.data(), n, p,
@@ -184,7 +193,7 @@ TEST_CASE("T2I8Conv declines layers that need im2col") {
   const std::vector<uint8_t> codes = random_codes(rng, n, k);
   for (Isa isa : {Isa::scalar, Isa::avx2, Isa::neon}) {
     if (!isa_supported(isa)) continue;
-    INFO("isa ", isa_name(isa));
+    INFO("isa ", std::string(isa_name(isa)));
     const auto w = PackedTernaryWeights::pack(codes.data(), n, k, isa);
     CHECK(T2I8Conv::create(*w, g) != nullptr);
     Im2colGeometry dilated = g;

@@ -198,7 +198,7 @@ TEST_CASE("t2i8 ukernel list: every GEMM kernel has a GEMV partner sharing its p
 TEST_CASE("t2i8_gemm_choose_ukernel: narrow tiles for few channels, u8 layout only for many rows") {
   for (Isa isa : {Isa::avx2, Isa::avx512bw, Isa::avx512vnni}) {
     if (t2i8_gemm_ukernel_for(isa, false) == nullptr) continue;   // not compiled in (ARM build)
-    INFO("isa ", isa_name(isa));
+    INFO("isa ", std::string(isa_name(isa)));
     const T2I8GemmUkernel* widest = t2i8_gemm_ukernel_for(isa, false);
     const T2I8GemmUkernel* wide_n = t2i8_gemm_choose_ukernel(isa, 4 * widest->nr, 576, PackOptions());
     REQUIRE(wide_n != nullptr);
@@ -234,7 +234,7 @@ TEST_CASE("t2i8 activation sums: every ISA equals the definition") {
         for (size_t r = 0; r < m; ++r)
           for (size_t kk = 0; kk < k; ++kk) expected[r] += a[r * stride + kk];
         t2i8_activation_sums_isa(isa, m, k, a.data(), stride, got.data());
-        INFO("isa ", isa_name(isa), " k ", k);
+        INFO("isa ", std::string(isa_name(isa)), " k ", k);
         CHECK(got == expected);
       }
     }
@@ -252,7 +252,7 @@ TEST_CASE("t2i8 activation sums: every ISA equals the definition") {
             for (size_t kk = 0; kk < 16; ++kk) expected[r] += a[r * stride + kk];
           }
           t2i8_activation_sums_isa(isa, m, 16, a.data(), stride, got.data());
-          INFO("isa ", isa_name(isa), " k 16, m ", m, " stride ", stride);
+          INFO("isa ", std::string(isa_name(isa)), " k 16, m ", m, " stride ", stride);
           CHECK(got == expected);
         }
       }

@@ -5,7 +5,8 @@
 //   acc[p][c] = sum over taps (ky, kx) of wq[c][ky][kx] * (x[tap] - in_zero_point)        (int32, exact;
 //               taps outside the image contribute 0, i.e. padding reads in_zero_point)
 //   multiplier[c] = (s_w[c] * in_scale) / out_scale,  offset[c] = (bias ? bias[c] : 0) / out_scale + out_zero_point
-//   y = fma(float(acc), multiplier[c], offset[c]) (one rounding);  clamp to [out_min, out_max];  round half to even.
+//   y = fma(float(acc), multiplier[c], offset[c]) (one rounding);  clamp to [out_min, out_max];  round half to even
+//   (with DwconvS8Quant::hardswish, the HardSwish form of that epilogue: t2i8_gemm_hardswish_s8 in t2i8-gemm.h).
 // Weights: s_w[c] = max_i |w[c][i]| / 127 (1 when the channel is all zero),
 //          wq = clamp(round_half_even(w / s_w[c]), -127, 127).
 #pragma once
@@ -32,6 +33,9 @@ struct DwconvS8Quant {    // static per-tensor int8 ranges of input and output (
   float out_scale;
   int32_t out_zero_point;
   int8_t out_min, out_max;
+  // A fused HardSwish before the requantization: the epilogue of t2i8_gemm_hardswish_s8 (t2i8-gemm.h),
+  // offset[c] = bias[c] / out_scale without the zero point.
+  bool hardswish = false;
 };
 
 class PackedDwconvS8 {
@@ -60,6 +64,9 @@ class PackedDwconvS8 {
   using Epilogue = void (*)(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
                             const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
                             size_t c_stride);
+  using EpilogueHswish = void (*)(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
+                                  const int32_t* correction, const float* multiplier, const float* offset, float slope,
+                                  float zero_point, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride);
   using Columns = void (*)(size_t channels, size_t pixels, size_t span, size_t groups, size_t kernel_w, size_t stride_w,
                            size_t dilation_w, const int8_t* const* rows, const int8_t* weights, int32_t* acc,
                            size_t acc_stride);
@@ -74,12 +81,16 @@ class PackedDwconvS8 {
   void pair_tile(const Row& row, size_t c0, size_t n, size_t ox0, size_t mt, int32_t* acc, size_t acc_stride,
                  Tail& tail) const;
   void column_tile(const Row& row, size_t ox0, size_t mt, int32_t* acc, size_t acc_stride, Tail& tail) const;
+  // The epilogue (or its HardSwish form) on mt pixels of nt accumulator positions from position c0.
+  void requantize(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, size_t c0, int8_t* out,
+                  size_t out_stride) const;
 
   DwconvGeometry g_{};
   DwconvS8Quant q_{};
   Isa isa_ = Isa::scalar;
   Ukernel ukernel_ = nullptr;
   Epilogue epilogue_ = nullptr;
+  EpilogueHswish epilogue_hswish_ = nullptr;   // q_.hardswish: used instead of epilogue_
   char name_[64] = {};
   size_t padded_channels_ = 0;          // channels rounded up to 8 (the smallest channel block)
   std::vector<size_t> chunk_taps_;      // taps per chunk (kernels with many taps run in chunks)

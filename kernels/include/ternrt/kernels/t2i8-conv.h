@@ -66,6 +66,11 @@ class T2I8Conv {
   void run_s8(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
               float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride,
               pthreadpool_t pool, void* workspace) const;
+  // With a fused HardSwish (t2i8_gemm_hardswish_s8's arithmetic; kernel_name()'s kernel, no
+  // requantizing form).
+  void run_hardswish_s8(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale,
+                        const float* bias, float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max,
+                        int8_t* c, size_t c_stride, pthreadpool_t pool, void* workspace) const;
 
  private:
   T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g, ImageEncoding encoding);
@@ -77,8 +82,10 @@ class T2I8Conv {
   size_t sum_elements() const;
   void activation_sums(const int8_t* src, const Workspace& ws, pthreadpool_t pool) const;
   template <typename Out, typename Bound, typename Epilogue>
-  void run(const int8_t* image, int32_t a_zero_point, const Workspace& ws, Epilogue epilogue, Bound out_min,
-           Bound out_max, Out* c, size_t c_stride, pthreadpool_t pool) const;
+  // minmax: the requantizing form to call instead of the kernel + epilogue (int8 output), or null.
+  void run(const int8_t* image, int32_t a_zero_point, const Workspace& ws, Epilogue epilogue,
+           const MinmaxFormUkernel* minmax, Bound out_min, Bound out_max, Out* c, size_t c_stride,
+           pthreadpool_t pool) const;
 
   const PackedTernaryWeights& w_;
   Im2colGeometry g_;

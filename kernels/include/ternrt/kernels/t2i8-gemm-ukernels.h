@@ -191,6 +191,11 @@ void t2i8_activation_sums_isa(Isa isa, size_t m, size_t k, const int8_t* a, size
 bool t2i8_epilogue_s8_isa(Isa isa, size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
                           const int32_t* correction, const float* multiplier, const float* offset, int8_t out_min,
                           int8_t out_max, int8_t* c, size_t c_stride);
+// Its HardSwish form (t2i8_gemm_hardswish_s8 in t2i8-gemm.h): multiplier and offset without the output
+// zero point, slope = out_scale / 6, zero_point = float(out_zero_point). False if isa is not supported.
+bool t2i8_epilogue_hswish_s8_isa(Isa isa, size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
+                                 const int32_t* correction, const float* multiplier, const float* offset, float slope,
+                                 float zero_point, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride);
 
 // quantize_f32_s8_dynamic with a given ISA's implementation (bit-identical to the scalar one);
 // false if the ISA is not supported here.

@@ -101,6 +101,20 @@ void t2i8_gemm_s8(const PackedTernaryWeights& w, size_t m, const int8_t* a, size
                   float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max,
                   int8_t* c, size_t c_stride, pthreadpool_t pool, void* workspace);
 
+// The same with a fused HardSwish before the requantization (a layer with a HARD_SWISH activation and
+// an int8 output): per output channel n, with the real pre-activation value
+// v = acc * channel_scale[n] * a_scale + bias[n], c = round(hardswish(v) / out_scale) + out_zero_point
+// clamped to [out_min, out_max], computed as (exact float operations, identical on every ISA and
+// thread count): once per call multiplier[n] = (channel_scale[n] * a_scale) / out_scale,
+// offset[n] = (bias ? bias[n] : 0.0f) / out_scale, slope = out_scale / 6; per element
+// u = fma(float(acc - a_zero_point * rowsum[n]), multiplier[n], offset[n]), g = fma(u, slope, 0.5)
+// clamped to [0, 1] (a NaN to 0), y = fma(u, g, float(out_zero_point)), then the clamp and rounding
+// of t2i8_gemm_s8. Runs the plain kernels (their requantizing forms know no HardSwish).
+void t2i8_gemm_hardswish_s8(const PackedTernaryWeights& w, size_t m, const int8_t* a, size_t a_stride,
+                            float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
+                            float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max, int8_t* c,
+                            size_t c_stride, pthreadpool_t pool, void* workspace);
+
 // The same without a workspace argument: they use a buffer of the calling thread that grows when a
 // call needs more (so the first call of a size allocates; convenience for tests and one-off
 // callers; the runtime uses the overloads above).
