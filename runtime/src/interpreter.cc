@@ -170,13 +170,15 @@ void Interpreter::choose_int8_tensors(const ternrt_interpreter_options& options)
   for (size_t t = 0; t < tensors.size(); ++t) int8_[t] = !tensors[t].is_constant() && tensors[t].has_act_quant();
   for (int t : model_.inputs()) int8_[t] = 0;
   for (int t : model_.outputs()) int8_[t] = 0;
-  // An operator whose activation has no int8 form (HardSwish, Sigmoid, HardSigmoid) computes its
-  // result in float anyway, so an int8 output would cost it a quantization pass. Written as float,
-  // a ternary consumer quantizes it with the tensor's range instead (the same pass) and any other
-  // consumer skips it: a MobileNet head (HardSwish 1x1 conv -> pool -> classifier) ran 3% slower
-  // end to end with the head's output int8 (benchmarks/RESULTS.md).
+  // An operator whose activation has no int8 form (Sigmoid, HardSigmoid) computes its result in
+  // float anyway, so an int8 output would cost it a quantization pass. Written as float, a ternary
+  // consumer quantizes it with the tensor's range instead (the same pass) and any other consumer
+  // skips it: a MobileNet head (HardSwish 1x1 conv -> pool -> classifier) ran 3% slower end to end
+  // with the head's output int8 (benchmarks/RESULTS.md). HardSwish has an int8 form in the ternary
+  // GEMM and depthwise epilogues, so its outputs stay int8 (and its depthwise consumers on int8).
   for (const OpDesc& op : model_.ops()) {
-    if (activation_of(fused_activation(*op.fb)).post == fb::Activation::NONE) continue;
+    const fb::Activation post = activation_of(fused_activation(*op.fb)).post;
+    if (post == fb::Activation::NONE || post == fb::Activation::HARD_SWISH) continue;
     for (int t : op.outputs) int8_[t] = 0;
   }
   // A tensor some consumer would only dequantize again (an operator without an int8 form, run by

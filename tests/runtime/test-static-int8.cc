@@ -461,6 +461,7 @@ TEST_CASE("static int8: shallow ternary layers (K < 32) between int8 tensors run
 
 TEST_CASE("static int8: a squeeze-excite product runs on int8 (scale_channels_s8) and keeps its block int8") {
   // x -> ternary 1x1 (K = 36) + ReLU -> a -> depthwise 3x3 + ReLU6 -> b -> GAP -> f -> ternary 1x1
+  // (a MobileNetV3 block: HardSwish on both, run by the epilogues' HardSwish form)
   // (K = 40 -> 8) + ReLU -> r -> float 1x1 (8 -> 40) + HardSigmoid -> gate (float: HardSigmoid has no
   // int8 form) -> MUL(b, gate) (or MUL(gate, b)) -> c -> ternary 1x1 -> y (float). The MUL reads b and
   // writes c as int8, so the depthwise layer stays on int8 too; c is the int8 epilogue of b - z_b with
@@ -468,15 +469,18 @@ TEST_CASE("static int8: a squeeze-excite product runs on int8 (scale_channels_s8
   std::mt19937 rng(test_seed() + 14);
   const int C = 36, D = 40, R = 8, H = 6, W = 7, N = 16;
   const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
-  for (bool gate_first : {false, true}) {
+  for (int variant = 0; variant < 3; ++variant) {
+    const bool gate_first = variant == 1, hardswish = variant == 2;
     ModelBuilder mb;
     const int x = mb.activation("x", {1, H, W, C});
     const int w1 = mb.ternary("w1", {D, 1, 1, C}, random_trits(rng, D * C), random_floats(rng, D, 0.1f, 0.4f));
     const int a = mb.activation("a", {1, H, W, D});
-    mb.op(fb::OpCode::CONV_2D, {x, w1}, {a}, conv_options(1, 0, 0, 0, 0, 1, 1, fb::Activation::RELU));
+    mb.op(fb::OpCode::CONV_2D, {x, w1}, {a},
+          conv_options(1, 0, 0, 0, 0, 1, 1, hardswish ? fb::Activation::HARD_SWISH : fb::Activation::RELU));
     const int wd = mb.constant("wd", {D, 3, 3, 1}, random_floats(rng, D * 9, -0.5f, 0.5f));
     const int b = mb.activation("b", {1, H, W, D});
-    mb.op(fb::OpCode::CONV_2D, {a, wd}, {b}, conv_options(1, 1, 1, 1, 1, D, 1, fb::Activation::RELU6));
+    mb.op(fb::OpCode::CONV_2D, {a, wd}, {b},
+          conv_options(1, 1, 1, 1, 1, D, 1, hardswish ? fb::Activation::HARD_SWISH : fb::Activation::RELU6));
     const int f = mb.activation("f", {1, 1, 1, D});
     mb.op(fb::OpCode::GLOBAL_AVG_POOL, {b}, {f}, options(fb::ReshapeOptionsT{}));
     const int wr = mb.ternary("wr", {R, 1, 1, D}, random_trits(rng, R * D), random_floats(rng, R, 0.1f, 0.4f));
@@ -499,11 +503,14 @@ TEST_CASE("static int8: a squeeze-excite product runs on int8 (scale_channels_s8
     set_ranges_from(mb, as_float, {x, a, b, f, r, gate, c});
     const auto bytes = mb.finish();
     const Run stat = run(bytes, input, 0);
-    INFO("MUL(" << (gate_first ? "gate, b" : "b, gate") << "): " << stat.kernels[1] << " | " << stat.kernels[5]);
+    INFO("MUL(" << (gate_first ? "gate, b" : "b, gate") << "), " << (hardswish ? "HardSwish" : "ReLU") << ": "
+                << stat.kernels[0] << " | " << stat.kernels[1] << " | " << stat.kernels[5]);
     REQUIRE(stat.mode == "static");
     REQUIRE(stat.kernels.size() == 7);
     CHECK(stat.kernels[5].rfind("scale_channels_s8__", 0) == 0);
     CHECK(stat.kernels[1].rfind("dwconv_s8_", 0) == 0);
+    CHECK(contains(stat.kernels[1], "(hardswish)") == hardswish);
+    CHECK(contains(stat.kernels[0], "(f32 static -> s8, hardswish)") == hardswish);
     for (int t : {a, b, c}) CHECK(stat.int8.count(t) == 1);
     REQUIRE(stat.int8.count(gate) == 0);   // HardSigmoid writes float
 
@@ -521,6 +528,72 @@ TEST_CASE("static int8: a squeeze-excite product runs on int8 (scale_channels_s8
     }
     CHECK(differ == 0);
     CHECK(worst_error_of_peak(stat.output, as_float.output) <= 0.08);
+    check_same_output_everywhere(bytes, input, stat.output);
+  }
+}
+
+TEST_CASE("static int8: a depthwise layer after a qs8 ADD, average pools and a float-output GAP keep int8 tensors") {
+  // x -> ternary 3x3 + ReLU -> a; ternary 1x1 of a -> a2; ADD(a, a2) -> s (xnnpack qs8) -> depthwise
+  // 3x3 / 2 + ReLU6 -> d -> AVG_POOL 2x2 (count_include_pad 3x3 / 2 pad 1 in variant 1) -> p ->
+  // ternary 1x1 -> e -> GAP -> y (float graph output); in variant 2 p is the graph output. The ADD
+  // writes int8 for free, so the depthwise layer runs on int8 after it; the pools read int8 (exact
+  // sums) and write int8 or float; the GAP reads int8 and writes float. Each used to be a float
+  // operator that, through the fixed point of int8 tensors, turned the tensors before it float.
+  std::mt19937 rng(test_seed() + 15);
+  const int C = 5, D = 40, H = 10, W = 9, N = 24;
+  const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
+  for (int variant = 0; variant < 3; ++variant) {
+    ModelBuilder mb;
+    const int x = mb.activation("x", {1, H, W, C});
+    const int w1 = mb.ternary("w1", {D, 3, 3, C}, random_trits(rng, D * 9 * C), random_floats(rng, D, 0.05f, 0.3f));
+    const int a = mb.activation("a", {1, H, W, D});
+    mb.op(fb::OpCode::CONV_2D, {x, w1}, {a}, conv_options(1, 1, 1, 1, 1, 1, 1, fb::Activation::RELU));
+    const int w2 = mb.ternary("w2", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
+    const int a2 = mb.activation("a2", {1, H, W, D});
+    mb.op(fb::OpCode::CONV_2D, {a, w2}, {a2}, conv_options(1, 0, 0, 0, 0));
+    const int sum = mb.activation("s", {1, H, W, D});
+    fb::ElementwiseOptionsT add;
+    add.activation = std::make_unique<fb::FusedActivationT>();
+    mb.op(fb::OpCode::ADD, {a, a2}, {sum}, options(std::move(add)));
+    const int wd = mb.constant("wd", {D, 3, 3, 1}, random_floats(rng, D * 9, -0.5f, 0.5f));
+    const int OH = H / 2, OW = (W + 1) / 2;
+    const int d = mb.activation("d", {1, OH, OW, D});
+    mb.op(fb::OpCode::CONV_2D, {sum, wd}, {d}, conv_options(2, 1, 1, 1, 1, D, 1, fb::Activation::RELU6));
+    fb::Pool2DOptionsT pool;
+    const bool padded = variant == 1;
+    pool.kernel_h = pool.kernel_w = padded ? 3 : 2;
+    pool.stride_h = pool.stride_w = 2;
+    pool.pad_top = pool.pad_left = pool.pad_bottom = pool.pad_right = padded ? 1 : 0;
+    pool.count_include_pad = padded;
+    const int PH = padded ? (OH + 2 - 3) / 2 + 1 : OH / 2, PW = padded ? (OW + 2 - 3) / 2 + 1 : OW / 2;
+    const int p = mb.activation("p", {1, PH, PW, D});
+    mb.op(fb::OpCode::AVG_POOL_2D, {d}, {p}, options(std::move(pool)));
+    int y = p, e = -1;
+    if (variant < 2) {
+      const int w3 = mb.ternary("w3", {N, 1, 1, D}, random_trits(rng, N * D), random_floats(rng, N, 0.05f, 0.3f));
+      e = mb.activation("e", {1, PH, PW, N});
+      mb.op(fb::OpCode::CONV_2D, {p, w3}, {e}, conv_options(1, 0, 0, 0, 0));
+      y = mb.activation("y", {1, 1, 1, N});
+      mb.op(fb::OpCode::GLOBAL_AVG_POOL, {e}, {y}, options(fb::ReshapeOptionsT{}));
+    }
+    mb.inputs({x});
+    mb.outputs({y});
+    const Run as_float = run(mb.finish(), input, TERNRT_FLAG_TERNARY_AS_FLOAT);
+    set_ranges_from(mb, as_float, {x, a, a2, sum, d, p});
+    if (variant < 2) set_ranges_from(mb, as_float, {e});
+    const auto bytes = mb.finish();
+    const Run stat = run(bytes, input, 0);
+    std::string kernels;
+    for (const auto& k : stat.kernels) kernels += k + " | ";
+    INFO("variant " << variant << ": " << kernels);
+    REQUIRE(stat.mode == "static");
+    CHECK(stat.kernels[2] == "xnnpack qs8 add");
+    CHECK(stat.kernels[3].rfind("dwconv_s8_", 0) == 0);
+    CHECK(stat.kernels[4] == (variant < 2 ? "ternrt avgpool (s8 -> s8)" : "ternrt avgpool (s8 -> f32)"));
+    if (variant < 2) CHECK(stat.kernels[6] == "ternrt gavgpool (s8 -> f32)");
+    for (int t : {a, a2, sum, d}) CHECK(stat.int8.count(t) == 1);
+    CHECK(stat.int8.count(p) == (variant < 2 ? 1u : 0u));
+    CHECK(worst_error_of_peak(stat.output, as_float.output) <= 0.05);
     check_same_output_everywhere(bytes, input, stat.output);
   }
 }
@@ -619,14 +692,16 @@ TEST_CASE("static int8: an operator without an int8 form runs in float; its cons
   }
 }
 
-TEST_CASE("static int8: an operator with a HardSwish / Sigmoid / HardSigmoid activation writes float") {
-  // x -> ternary 3x3 + act -> a -> ternary 1x1 -> b -> ternary 1x1 -> y, every tensor with a range. Such an
-  // activation is computed in float; a stays float (the 1x1 quantizes it with a's range), b is int8.
+TEST_CASE("static int8: Sigmoid / HardSigmoid outputs stay float, HardSwish ones are int8") {
+  // x -> ternary 3x3 + act -> a -> ternary 1x1 -> b -> ternary 1x1 -> y, every tensor with a range.
+  // Sigmoid and HardSigmoid have no int8 form: a stays float (the 1x1 quantizes it with a's range), b
+  // is int8. HardSwish runs the int8 epilogue's HardSwish form: a is int8 too.
   std::mt19937 rng(test_seed() + 11);
   const int C = 6, D = 33, H = 6, W = 6;
   const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
   for (auto act : {fb::Activation::HARD_SWISH, fb::Activation::SIGMOID, fb::Activation::HARD_SIGMOID}) {
-    INFO("activation " << fb::EnumNameActivation(act));
+    const bool hardswish = act == fb::Activation::HARD_SWISH;
+    INFO("activation " << std::string(fb::EnumNameActivation(act)));
     ModelBuilder mb;
     const int x = mb.activation("x", {1, H, W, C});
     const int w1 = mb.ternary("w1", {D, 3, 3, C}, random_trits(rng, D * 9 * C), random_floats(rng, D, 0.05f, 0.3f));
@@ -642,22 +717,27 @@ TEST_CASE("static int8: an operator with a HardSwish / Sigmoid / HardSigmoid act
     mb.outputs({y});
     const Run dynamic = run(mb.finish(), input, 0);
     set_ranges_from(mb, dynamic, {x, a, b, y});
-    const Run stat = run(mb.finish(), input, 0);
+    const auto bytes = mb.finish();
+    const Run stat = run(bytes, input, 0);
     REQUIRE(stat.mode == "static");
-    CHECK(stat.int8.count(a) == 0);
+    CHECK(stat.int8.count(a) == (hardswish ? 1u : 0u));
     CHECK(stat.int8.count(b) == 1);
     REQUIRE(stat.kernels.size() == 3);
-    CHECK(contains(stat.kernels[0], "(f32 static -> f32)"));
-    CHECK(contains(stat.kernels[1], "(f32 static -> s8)"));
-    // b as the dynamic run has it, within a few of its steps (a and b each rounded once).
-    const auto& got = stat.tensors.at(b);
-    const auto& want = dynamic.tensors.at(b);
-    REQUIRE(got.size() == want.size());
-    const auto [lo, hi] = std::minmax_element(want.begin(), want.end());
-    const float step = params_for(*lo, *hi).scale;
-    double worst = 0;
-    for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(double(got[i]) - want[i]) / step);
-    CHECK(worst <= 4.0);
+    INFO(stat.kernels[0] << " | " << stat.kernels[1]);
+    CHECK(contains(stat.kernels[0], hardswish ? "(f32 static -> s8, hardswish)" : "(f32 static -> f32)"));
+    CHECK(contains(stat.kernels[1], hardswish ? "(s8 -> s8)" : "(f32 static -> s8)"));
+    // a and b as the dynamic run has them, within a few of their steps (each rounded once more).
+    for (int t : {a, b}) {
+      const auto& got = stat.tensors.at(t);
+      const auto& want = dynamic.tensors.at(t);
+      REQUIRE(got.size() == want.size());
+      const auto [lo, hi] = std::minmax_element(want.begin(), want.end());
+      const float step = params_for(*lo, *hi).scale;
+      double worst = 0;
+      for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(double(got[i]) - want[i]) / step);
+      CHECK(worst <= 4.0);
+    }
+    if (hardswish) check_same_output_everywhere(bytes, input, stat.output);
   }
 }
 

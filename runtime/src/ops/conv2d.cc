@@ -165,14 +165,18 @@ class DepthwiseConvS8 : public Op {
                                      g.dilation_h, g.dilation_w, g.pad_top, g.pad_left};
     const kernels::DwconvS8Quant q{x.act_scale, x.act_zero_point, y.act_scale, y.act_zero_point,
                                    quantized_bound(act_.min, y.act_scale, y.act_zero_point),
-                                   quantized_bound(act_.max, y.act_scale, y.act_zero_point)};
+                                   quantized_bound(act_.max, y.act_scale, y.act_zero_point),
+                                   act_.post == fb::Activation::HARD_SWISH};
     packed_ = kernels::PackedDwconvS8::pack(dg, weights, bias, q, args.isa);
     if (!packed_) fail(TERNRT_OUT_OF_MEMORY, what + ": cannot allocate packed int8 depthwise weights");
     x_data_ = args.s8(x_);
     y_data_ = args.s8(y_);
   }
   void run(pthreadpool_t pool) override { packed_->run(x_data_, y_data_, pool); }
-  std::string kernel() const override { return packed_ ? packed_->kernel_name() : "ternrt s8 dwconv"; }
+  std::string kernel() const override {
+    const std::string name = packed_ ? packed_->kernel_name() : "ternrt s8 dwconv";
+    return act_.post == fb::Activation::HARD_SWISH ? name + " (hardswish)" : name;
+  }
   bool handles_int8() const override { return true; }
   size_t packed_weight_bytes() const override { return packed_ ? packed_->packed_bytes() : 0; }
 
@@ -215,17 +219,20 @@ GemmForm gemm_form(const Model& model, const OpDesc& op, const ConvParams& p, co
   return int8_weights ? GemmForm::int8_weights : GemmForm::none;
 }
 
-// Whether `tensor` is written by a convolution that runs on a GEMM, which writes int8 for free. A
-// depthwise layer reads int8 only after one: after a float operator the int8 input costs that
-// operator a quantization pass (or, before the i8i8 kernels, XNNPACK qc8), more than the int8
-// depthwise kernels save (benchmarks/RESULTS.md).
-bool produced_by_gemm(const Model& model, int tensor, const CreateOptions& options) {
+// Whether `tensor` is written by an operator that runs on int8 (a GEMM convolution, a qs8 ADD, a
+// squeeze-excite MUL, an int8 depthwise layer, ...), which writes int8 for free. A depthwise layer
+// reads int8 only after one: after a float operator the int8 input costs that operator a quantization
+// pass (or, before the i8i8 kernels, XNNPACK qc8), more than the int8 depthwise kernels save
+// (benchmarks/RESULTS.md). At first this took GEMM convolutions only, which left the depthwise layer
+// after a residual ADD (a stride-2 block after a residual one) and, through the tensors' fixed point,
+// the blocks before it in float.
+bool produced_in_int8(const Model& model, int tensor, const CreateOptions& options) {
+  if (!options.is_s8(tensor)) return false;
   for (const OpDesc& producer : model.ops()) {
     if (producer.outputs.empty() || producer.outputs[0] != tensor) continue;
-    return producer.opcode == fb::OpCode::CONV_2D && producer.inputs.size() >= 2 &&
-           gemm_form(model, producer, conv_params(model, producer), options) != GemmForm::none;
+    return find_op_spec(producer.opcode)->create(model, producer, options)->handles_int8();
   }
-  return false;
+  return false;   // a graph input (float)
 }
 
 std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOptions& options) {
@@ -244,8 +251,9 @@ std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOpt
   // than its f32 one on the machine of benchmarks/RESULTS.md), where the int8 input is free. Other
   // grouped convolutions (ternary weights expanded to scale * trit) stay float: K per group is tiny.
   const bool depthwise = p.groups > 1 && p.groups == p.g.in_c && p.g.out_c == p.g.in_c;
+  const bool int8_activation = act.post == fb::Activation::NONE || act.post == fb::Activation::HARD_SWISH;
   if (depthwise && options.static_ranges && options.is_s8(op.inputs[0]) && options.is_s8(op.outputs[0]) &&
-      act.post == fb::Activation::NONE && produced_by_gemm(model, op.inputs[0], options)) {
+      int8_activation && produced_in_int8(model, op.inputs[0], options)) {
     return std::make_unique<DepthwiseConvS8>(p, act, op.inputs[0], op.inputs[1], bias, op.outputs[0]);
   }
   return std::make_unique<FloatConv2D>(p, act, o, op.inputs[0], op.inputs[1], bias, op.outputs[0]);

@@ -1,4 +1,7 @@
 // GLOBAL_AVG_POOL: (N, H, W, C) -> (N, 1, 1, C) through XNNPACK (f32, or qs8 on the static int8 path).
+#include <algorithm>
+#include <vector>
+
 #include "ops/common.h"
 #include "ops/int8-convert.h"
 #include "ops/op.h"
@@ -62,8 +65,56 @@ class GlobalAvgPoolS8 : public Op {
   XnnOp op_;
 };
 
+// int8 input, float output (e.g. a squeeze-excite branch whose first convolution runs in float):
+// exact int32 sums per channel, then mean = float(sum - pixels * zero_point) * scale / pixels, the
+// same on every ISA. Without it the pool's int8 input (the block's depthwise output, which the
+// squeeze-excite MUL and the next layer read as int8) would be made float.
+class GlobalAvgPoolS8ToF32 : public Op {
+ public:
+  GlobalAvgPoolS8ToF32(int x, int y) : x_(x), y_(y) {}
+  void prepare(const PrepareArgs& args) override {
+    const TensorDesc& x = args.tensor(x_);
+    batch_ = x.shape[0];
+    pixels_ = static_cast<size_t>(x.shape[1]) * x.shape[2];
+    channels_ = x.shape[3];
+    scale_ = x.act_scale;
+    zero_point_ = x.act_zero_point;
+    // int32 sums: |x - zero point| <= 255 per pixel.
+    if (pixels_ > (size_t(1) << 23)) throw Int8Unsupported{"more than 2^23 pixels per channel"};
+    x_data_ = args.s8(x_);
+    y_data_ = args.f32(y_);
+    sums_.assign(channels_, 0);
+  }
+  void run(pthreadpool_t) override {
+    for (size_t b = 0; b < batch_; ++b) {
+      std::fill(sums_.begin(), sums_.end(), 0);
+      const int8_t* x = x_data_ + b * pixels_ * channels_;
+      for (size_t p = 0; p < pixels_; ++p, x += channels_) {
+        for (size_t c = 0; c < channels_; ++c) sums_[c] += x[c];
+      }
+      const int32_t zero_sum = static_cast<int32_t>(pixels_) * zero_point_;
+      float* y = y_data_ + b * channels_;
+      for (size_t c = 0; c < channels_; ++c) {
+        y[c] = static_cast<float>(sums_[c] - zero_sum) * scale_ / static_cast<float>(pixels_);
+      }
+    }
+  }
+  std::string kernel() const override { return "ternrt gavgpool (s8 -> f32)"; }
+  bool handles_int8() const override { return true; }
+
+ private:
+  int x_, y_;
+  size_t batch_ = 0, pixels_ = 0, channels_ = 0;
+  float scale_ = 1.0f;
+  int32_t zero_point_ = 0;
+  const int8_t* x_data_ = nullptr;
+  float* y_data_ = nullptr;
+  std::vector<int32_t> sums_;
+};
+
 std::unique_ptr<Op> create(const Model&, const OpDesc& op, const CreateOptions& options) {
   if (options.is_s8(op.inputs[0]) && options.is_s8(op.outputs[0])) return std::make_unique<GlobalAvgPoolS8>(op.inputs[0], op.outputs[0]);
+  if (options.is_s8(op.inputs[0])) return std::make_unique<GlobalAvgPoolS8ToF32>(op.inputs[0], op.outputs[0]);
   return std::make_unique<GlobalAvgPool>(op.inputs[0], op.outputs[0]);
 }
 

@@ -2,6 +2,7 @@
 // and AVG_POOL_2D (own loop: XNNPACK's average pooling cannot express count_include_pad, and the op
 // is rare in the models we target).
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -141,51 +142,99 @@ class MaxPool2DS8 : public Op {
   DequantizeS8 dequantize_;
 };
 
+// Average pooling, ternrt's loop: float input, or int8 on the static path (exact int32 window sums,
+// then one float formula, the same on every ISA); float output, or int8 (requantized, clamp-only
+// activation). An int8 input keeps its producer, and the operators before it, on int8 where a float
+// pool would have made that tensor float (the interpreter's fixed point of int8 tensors).
 class AvgPool2D : public Op {
  public:
   AvgPool2D(const PoolGeometry& g, Activation act, int x, int y) : g_(g), act_(act), xi_(x), yi_(y) {}
   void prepare(const PrepareArgs& args) override {
-    x_ = args.f32(xi_);
-    y_ = args.f32(yi_);
-    post_.prepare(act_, y_, g_.batch * g_.out_h * g_.out_w * g_.channels, args.op.label());
+    const TensorDesc &x = args.tensor(xi_), &y = args.tensor(yi_);
+    if (args.is_s8(xi_)) {
+      x_s8_ = args.s8(xi_);
+      x_scale_ = x.act_scale;
+      x_zero_point_ = x.act_zero_point;
+      sums_.assign(g_.channels, 0);
+    } else {
+      x_ = args.f32(xi_);
+    }
+    if (args.is_s8(yi_)) {
+      if (act_.post != fb::Activation::NONE) throw Int8Unsupported{"an int8 output with a post-activation"};
+      y_s8_ = args.s8(yi_);
+      y_scale_ = y.act_scale;
+      y_zero_point_ = y.act_zero_point;
+      row_.assign(g_.channels, 0.0f);
+    } else {
+      y_ = args.f32(yi_);
+      post_.prepare(act_, y_, g_.batch * g_.out_h * g_.out_w * g_.channels, args.op.label());
+    }
   }
   void run(pthreadpool_t pool) override {
     const size_t c = g_.channels;
     for (size_t b = 0; b < g_.batch; ++b) {
       for (size_t oy = 0; oy < g_.out_h; ++oy) {
         for (size_t ox = 0; ox < g_.out_w; ++ox) {
-          float* out = y_ + ((b * g_.out_h + oy) * g_.out_w + ox) * c;
-          std::fill(out, out + c, 0.0f);
+          const size_t o = ((b * g_.out_h + oy) * g_.out_w + ox) * c;
+          float* out = y_ ? y_ + o : row_.data();
           // Window in padded coordinates, clipped to the real input.
           const ptrdiff_t y0 = static_cast<ptrdiff_t>(oy * g_.stride_h) - static_cast<ptrdiff_t>(g_.pad_top);
           const ptrdiff_t x0 = static_cast<ptrdiff_t>(ox * g_.stride_w) - static_cast<ptrdiff_t>(g_.pad_left);
           const ptrdiff_t y1 = y0 + static_cast<ptrdiff_t>(g_.kernel_h), x1 = x0 + static_cast<ptrdiff_t>(g_.kernel_w);
           size_t count = 0;
+          if (x_s8_ != nullptr) std::fill(sums_.begin(), sums_.end(), 0);
+          else std::fill(out, out + c, 0.0f);
           for (ptrdiff_t iy = std::max<ptrdiff_t>(y0, 0); iy < std::min<ptrdiff_t>(y1, g_.in_h); ++iy) {
             for (ptrdiff_t ix = std::max<ptrdiff_t>(x0, 0); ix < std::min<ptrdiff_t>(x1, g_.in_w); ++ix) {
-              const float* in = x_ + ((b * g_.in_h + iy) * g_.in_w + ix) * c;
-              for (size_t ch = 0; ch < c; ++ch) out[ch] += in[ch];
+              const size_t i = ((b * g_.in_h + iy) * g_.in_w + ix) * c;
+              if (x_s8_ != nullptr) {
+                for (size_t ch = 0; ch < c; ++ch) sums_[ch] += x_s8_[i + ch];
+              } else {
+                for (size_t ch = 0; ch < c; ++ch) out[ch] += x_[i + ch];
+              }
               ++count;
             }
+          }
+          if (x_s8_ != nullptr) {   // the window's sum of dequantized values
+            const int32_t zero_sum = static_cast<int32_t>(count) * x_zero_point_;
+            for (size_t ch = 0; ch < c; ++ch) out[ch] = static_cast<float>(sums_[ch] - zero_sum) * x_scale_;
           }
           // count_include_pad divides by the window clipped to the padded input (PyTorch/ONNX rule).
           const ptrdiff_t py1 = std::min<ptrdiff_t>(y1, g_.in_h + g_.pad_bottom), px1 = std::min<ptrdiff_t>(x1, g_.in_w + g_.pad_right);
           const size_t padded_count = static_cast<size_t>((py1 - y0) * (px1 - x0));
           const float inv = 1.0f / static_cast<float>(g_.count_include_pad ? padded_count : std::max<size_t>(count, 1));
           for (size_t ch = 0; ch < c; ++ch) out[ch] = std::min(act_.max, std::max(act_.min, out[ch] * inv));
+          if (y_s8_ != nullptr) {
+            for (size_t ch = 0; ch < c; ++ch) {
+              const float q = std::nearbyint(out[ch] / y_scale_) + static_cast<float>(y_zero_point_);
+              y_s8_[o + ch] = static_cast<int8_t>(q > 127.0f ? 127.0f : q > -128.0f ? q : -128.0f);   // NaN -> -128
+            }
+          }
         }
       }
     }
-    post_.run(pool);
+    if (y_ != nullptr) post_.run(pool);
   }
-  std::string kernel() const override { return "ternrt f32 avgpool"; }
+  std::string kernel() const override {
+    if (x_s8_ == nullptr && y_s8_ == nullptr) return "ternrt f32 avgpool";
+    return std::string("ternrt avgpool (") + (x_s8_ ? "s8" : "f32") + " -> " + (y_s8_ ? "s8" : "f32") + ")";
+  }
+  bool handles_int8() const override { return true; }
 
  private:
   PoolGeometry g_;
   Activation act_;
   int xi_, yi_;
   const float* x_ = nullptr;
+  const int8_t* x_s8_ = nullptr;
+  float x_scale_ = 1.0f;
+  int32_t x_zero_point_ = 0;
   float* y_ = nullptr;
+  int8_t* y_s8_ = nullptr;
+  float y_scale_ = 1.0f;
+  int32_t y_zero_point_ = 0;
+  std::vector<int32_t> sums_;   // int8 input: one window's sums
+  std::vector<float> row_;      // int8 output: one output pixel before requantizing
   PostActivation post_;
 };
 

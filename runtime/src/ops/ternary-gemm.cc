@@ -50,10 +50,12 @@ void TernaryGemmOp::pack_int8_weights(const PrepareArgs& args, const std::string
 }
 
 void TernaryGemmOp::prepare(const PrepareArgs& args) {
-  // The interpreter keeps such outputs float (choose_int8_tensors); no int8 form otherwise.
-  if (args.is_s8(output_) && act_.post != fb::Activation::NONE) {
-    throw Int8Unsupported{"an int8 output with a HardSwish / Sigmoid / HardSigmoid activation"};
+  // An int8 output with HardSwish runs the epilogue's HardSwish form; Sigmoid / HardSigmoid have no
+  // int8 form (the interpreter keeps such outputs float, choose_int8_tensors).
+  if (args.is_s8(output_) && act_.post != fb::Activation::NONE && act_.post != fb::Activation::HARD_SWISH) {
+    throw Int8Unsupported{"an int8 output with a Sigmoid / HardSigmoid activation"};
   }
+  hardswish_s8_ = args.is_s8(output_) && act_.post == fb::Activation::HARD_SWISH;
   const TensorDesc& w = args.tensor(weights_);
   m_ = g_.batch * g_.out_h * g_.out_w;
   const std::string what = args.model.source() + ": " + args.op.label();
@@ -166,6 +168,11 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
     image = quantized;
   }
   if (conv_) {
+    if (hardswish_s8_) {
+      conv_->run_hardswish_s8(image, scale, zero_point, channel_scales_, bias_data_, y_scale_, y_zero_point_, y_min_,
+                              y_max_, y_s8_, g_.out_c, pool, workspace);
+      return;
+    }
     if (y_s8_ != nullptr) {
       conv_->run_s8(image, scale, zero_point, channel_scales_, bias_data_, y_scale_, y_zero_point_, y_min_, y_max_, y_s8_,
                     g_.out_c, pool, workspace);
@@ -186,6 +193,11 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
       im2col_.copy_taps(image, patches_.data(), pool);
       a = patches_.data();
     }
+    if (hardswish_s8_) {
+      kernels::t2i8_gemm_hardswish_s8(*packed_, m_, a, k_, scale, zero_point, channel_scales_, bias_data_, y_scale_,
+                                      y_zero_point_, y_min_, y_max_, y_s8_, g_.out_c, pool, workspace);
+      return;
+    }
     if (y_s8_ != nullptr) {
       kernels::t2i8_gemm_s8(*packed_, m_, a, k_, scale, zero_point, channel_scales_, bias_data_, y_scale_,
                             y_zero_point_, y_min_, y_max_, y_s8_, g_.out_c, pool, workspace);
@@ -200,14 +212,17 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
 
 std::string TernaryGemmOp::kernel() const {
   const bool out_s8 = y_s8_ != nullptr;
-  // An int8 output runs the kernel's requantizing form, if it has one (GEMM rows only: m_ == 1 is a GEMV).
-  std::string name = conv_ ? (out_s8 ? conv_->kernel_name_s8() : conv_->kernel_name())
-                     : packed_ ? (out_s8 && m_ > 1 ? packed_->kernel_name_s8() : packed_->kernel_name())
+  // An int8 output runs the kernel's requantizing form, if it has one (GEMM rows only: m_ == 1 is a
+  // GEMV); with HardSwish the plain kernel and the epilogue's HardSwish form.
+  const bool minmax = out_s8 && !hardswish_s8_;
+  std::string name = conv_ ? (minmax ? conv_->kernel_name_s8() : conv_->kernel_name())
+                     : packed_ ? (minmax && m_ > 1 ? packed_->kernel_name_s8() : packed_->kernel_name())
                                : "ternary";
   if (conv_) name += " in place";   // k x k convolution without im2col (T2I8Conv)
   if (pad_channels_) name += " on 4-channel pixels";
   if (x_s8_ != nullptr || out_s8 || static_input_) {
-    name += std::string(" (") + (x_s8_ ? "s8" : static_input_ ? "f32 static" : "f32") + " -> " + (out_s8 ? "s8" : "f32") + ")";
+    name += std::string(" (") + (x_s8_ ? "s8" : static_input_ ? "f32 static" : "f32") + " -> " + (out_s8 ? "s8" : "f32") +
+            (hardswish_s8_ ? ", hardswish" : "") + ")";
   }
   return name;
 }

@@ -93,6 +93,7 @@ class TernaryGemmOp : public Op {
   bool int8_weights_;
   bool pad_channels_ = false;      // see kernel_channels()
   bool flip_padded_ = false;       // pad_channels_: the 4-channel image is flipped (conv_ reads it as u8)
+  bool hardswish_s8_ = false;      // int8 output with a fused HardSwish (the epilogue's HardSwish form)
   std::unique_ptr<kernels::PackedTernaryWeights> packed_;
   const float* x_ = nullptr;       // float input (dynamic quantization), or
   const int8_t* x_s8_ = nullptr;   // int8 input with the model's static scale / zero point
