@@ -18,6 +18,19 @@ inline __m256i requantize(__m256i x, __m256i corr, __m256 mul, __m256 add, __m25
 
 inline __m128i narrow(__m256i q) { return narrow_s32(q); }
 
+// The first `lanes` (<= 8) of 8 int32 in [-128, 127] as bytes at out (no byte past them).
+inline void store_lanes(int8_t* out, __m256i q, size_t lanes) {
+  const __m128i q16 = narrow(q);
+  const __m128i q8 = _mm_packs_epi16(q16, q16);
+  if (lanes == 8) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out), q8);
+    return;
+  }
+  alignas(16) int8_t buf[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(buf), q8);
+  std::memcpy(out, buf, lanes);
+}
+
 }  // namespace
 
 void t2i8_epilogue_s8__avx2(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
@@ -84,16 +97,26 @@ void t2i8_epilogue_hswish_s8__avx2(size_t mt, size_t nt, const int32_t* acc, siz
       const __m256 u = _mm256_fmadd_ps(_mm256_cvtepi32_ps(x), mul, add);
       const __m256 g = _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(u, k, half), zero), one);
       const __m256 y = _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(u, g, zp), lo), hi);
-      const __m128i q16 = narrow_s32(_mm256_cvtps_epi32(y));
-      const __m128i q8 = _mm_packs_epi16(q16, q16);
-      int8_t* out = c + r * c_stride + j;
-      if (lanes == 8) {
-        _mm_storel_epi64(reinterpret_cast<__m128i*>(out), q8);
-      } else {
-        alignas(16) int8_t buf[16];
-        _mm_store_si128(reinterpret_cast<__m128i*>(buf), q8);
-        std::memcpy(out, buf, lanes);
-      }
+      store_lanes(c + r * c_stride + j, _mm256_cvtps_epi32(y), lanes);
+    }
+  }
+}
+
+// scale_channels_s8 (t2i8-epilogue-s8.h): 8 values per vector, the plain epilogue's operations.
+void scale_channels_s8__avx2(size_t mt, size_t nt, const int8_t* x, size_t x_stride, int32_t x_zero_point,
+                             const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
+                             size_t c_stride) {
+  const __m256 lo = _mm256_set1_ps(float(out_min)), hi = _mm256_set1_ps(float(out_max));
+  const __m256i zp = _mm256_set1_epi32(x_zero_point);
+  for (size_t j = 0; j < nt; j += 8) {
+    const size_t lanes = nt - j < 8 ? nt - j : 8;
+    const __m256 mul = load_f32_partial(multiplier + j, lanes), add = load_f32_partial(offset + j, lanes);
+    for (size_t r = 0; r < mt; ++r) {
+      const int8_t* row = x + r * x_stride + j;
+      int64_t bytes = 0;
+      std::memcpy(&bytes, row, lanes);
+      const __m256i v = _mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_cvtsi64_si128(bytes)), zp);
+      store_lanes(c + r * c_stride + j, requantize_s8_avx2(v, mul, add, lo, hi), lanes);
     }
   }
 }

@@ -168,4 +168,22 @@ void t2i8_epilogue_hswish_s8__avx512(size_t mt, size_t nt, const int32_t* acc, s
   }
 }
 
+// scale_channels_s8 (t2i8-epilogue-s8.h): 64 values per step, the plain epilogue's operations with the
+// float clamp (vmaxps(y, lo) returns lo for a NaN y), masked at the last channels.
+void scale_channels_s8__avx512(size_t mt, size_t nt, const int8_t* x, size_t x_stride, int32_t x_zero_point,
+                               const float* multiplier, const float* offset, int8_t out_min, int8_t out_max,
+                               int8_t* c, size_t c_stride) {
+  const __m512 lo = _mm512_set1_ps(float(out_min)), hi = _mm512_set1_ps(float(out_max));
+  const __m512i zp = _mm512_set1_epi32(x_zero_point);
+  for (size_t j = 0; j < nt; j += 16) {
+    const __mmask16 lanes = nt - j >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (nt - j)) - 1);
+    const __m512 mul = _mm512_maskz_loadu_ps(lanes, multiplier + j), add = _mm512_maskz_loadu_ps(lanes, offset + j);
+    for (size_t r = 0; r < mt; ++r) {
+      const __m512i v = _mm512_sub_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(lanes, x + r * x_stride + j)), zp);
+      const __m512 y = _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(_mm512_cvtepi32_ps(v), mul, add), lo), hi);
+      _mm_mask_storeu_epi8(c + r * c_stride + j, lanes, _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(y)));
+    }
+  }
+}
+
 }  // namespace ternrt::kernels

@@ -88,4 +88,31 @@ void t2i8_epilogue_hswish_s8__neon(size_t mt, size_t nt, const int32_t* acc, siz
   }
 }
 
+// scale_channels_s8 (t2i8-epilogue-s8.h): 8 values per step, the plain epilogue's operations.
+void scale_channels_s8__neon(size_t mt, size_t nt, const int8_t* x, size_t x_stride, int32_t x_zero_point,
+                             const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
+                             size_t c_stride) {
+  const float32x4_t lo = vdupq_n_f32(float(out_min)), hi = vdupq_n_f32(float(out_max));
+  const int32x4_t zp = vdupq_n_s32(x_zero_point);
+  for (size_t j = 0; j < nt; j += 8) {
+    const size_t lanes = nt - j < 8 ? nt - j : 8;
+    float mul_buf[8] = {}, add_buf[8] = {};
+    std::memcpy(mul_buf, multiplier + j, lanes * sizeof(float));
+    std::memcpy(add_buf, offset + j, lanes * sizeof(float));
+    const float32x4_t mul0 = vld1q_f32(mul_buf), mul1 = vld1q_f32(mul_buf + 4);
+    const float32x4_t add0 = vld1q_f32(add_buf), add1 = vld1q_f32(add_buf + 4);
+    for (size_t r = 0; r < mt; ++r) {
+      int8_t x_buf[8] = {};
+      std::memcpy(x_buf, x + r * x_stride + j, lanes);
+      const int16x8_t wide = vmovl_s8(vld1_s8(x_buf));
+      const int32x4_t v0 = vsubq_s32(vmovl_s16(vget_low_s16(wide)), zp);
+      const int32x4_t v1 = vsubq_s32(vmovl_s16(vget_high_s16(wide)), zp);
+      const int8x8_t q = narrow(requantize_s8_neon(v0, mul0, add0, lo, hi), requantize_s8_neon(v1, mul1, add1, lo, hi));
+      int8_t q_buf[8];
+      vst1_s8(q_buf, q);
+      std::memcpy(c + r * c_stride + j, q_buf, lanes);
+    }
+  }
+}
+
 }  // namespace ternrt::kernels

@@ -39,4 +39,18 @@ void t2i8_epilogue_hswish_s8__scalar(size_t mt, size_t nt, const int32_t* acc, s
   }
 }
 
+void scale_channels_s8__scalar(size_t mt, size_t nt, const int8_t* x, size_t x_stride, int32_t x_zero_point,
+                               const float* multiplier, const float* offset, int8_t out_min, int8_t out_max,
+                               int8_t* c, size_t c_stride) {
+  const float lo = float(out_min), hi = float(out_max);
+  for (size_t r = 0; r < mt; ++r) {
+    for (size_t j = 0; j < nt; ++j) {
+      float y = std::fma(float(int32_t(x[r * x_stride + j]) - x_zero_point), multiplier[j], offset[j]);
+      y = y > lo ? y : lo;   // NaN -> lo
+      y = y < hi ? y : hi;
+      c[r * c_stride + j] = int8_t(std::lrintf(y));
+    }
+  }
+}
+
 }  // namespace ternrt::kernels

@@ -52,6 +52,28 @@ void t2i8_epilogue_hswish_s8__neon(size_t mt, size_t nt, const int32_t* acc, siz
                                    float zero_point, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride);
 #endif
 
+// The plain epilogue on int8 values instead of int32 accumulators (scale_channels_s8, kernels/
+// scale-channels-s8.h): rows of nt values x[r][j] - x_zero_point, the same operations and bits.
+using ScaleChannelsS8Fn = void (*)(size_t mt, size_t nt, const int8_t* x, size_t x_stride, int32_t x_zero_point,
+                                   const float* multiplier, const float* offset, int8_t out_min, int8_t out_max,
+                                   int8_t* c, size_t c_stride);
+void scale_channels_s8__scalar(size_t mt, size_t nt, const int8_t* x, size_t x_stride, int32_t x_zero_point,
+                               const float* multiplier, const float* offset, int8_t out_min, int8_t out_max,
+                               int8_t* c, size_t c_stride);
+#if defined(__x86_64__) || defined(_M_X64)
+void scale_channels_s8__avx2(size_t mt, size_t nt, const int8_t* x, size_t x_stride, int32_t x_zero_point,
+                             const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
+                             size_t c_stride);
+void scale_channels_s8__avx512(size_t mt, size_t nt, const int8_t* x, size_t x_stride, int32_t x_zero_point,
+                               const float* multiplier, const float* offset, int8_t out_min, int8_t out_max,
+                               int8_t* c, size_t c_stride);
+#endif
+#if defined(__aarch64__)
+void scale_channels_s8__neon(size_t mt, size_t nt, const int8_t* x, size_t x_stride, int32_t x_zero_point,
+                             const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
+                             size_t c_stride);
+#endif
+
 #if defined(__x86_64__) || defined(_M_X64)
 void t2i8_epilogue_s8__avx2(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
                             const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,

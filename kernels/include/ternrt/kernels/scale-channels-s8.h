@@ -3,7 +3,8 @@
 //   y[p][c] = int8 epilogue of t2i8_gemm_s8 applied to x[p][c] - x_zero_point:
 //             fma(float(x - x_zero_point), multiplier[c], offset[c]), clamped to [out_min, out_max]
 //             (a NaN becomes out_min), rounded half to even
-// (kernels/t2i8-gemm/t2i8-epilogue-s8.h), so every ISA and thread count gives the same bytes.
+// (kernels/t2i8-gemm/t2i8-epilogue-s8.h, which also holds its per-ISA implementations), so every ISA
+// and thread count gives the same bytes.
 // For y = x * gate with scales s_x, s_y: multiplier[c] = s_x * gate[c] / s_y, offset[c] = y_zero_point.
 #pragma once
 
