@@ -542,7 +542,9 @@ TEST_CASE("static int8: a depthwise layer after a qs8 ADD, average pools and a f
   std::mt19937 rng(test_seed() + 15);
   const int C = 5, D = 40, H = 10, W = 9, N = 24;
   const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
-  for (int variant = 0; variant < 3; ++variant) {
+  // Variant 3: the pool has a fused HardSwish (no int8 form in the pool): it runs in float between
+  // conversions, its int8 output quantized.
+  for (int variant = 0; variant < 4; ++variant) {
     ModelBuilder mb;
     const int x = mb.activation("x", {1, H, W, C});
     const int w1 = mb.ternary("w1", {D, 3, 3, C}, random_trits(rng, D * 9 * C), random_floats(rng, D, 0.05f, 0.3f));
@@ -565,11 +567,15 @@ TEST_CASE("static int8: a depthwise layer after a qs8 ADD, average pools and a f
     pool.stride_h = pool.stride_w = 2;
     pool.pad_top = pool.pad_left = pool.pad_bottom = pool.pad_right = padded ? 1 : 0;
     pool.count_include_pad = padded;
+    if (variant == 3) {
+      pool.activation = std::make_unique<fb::FusedActivationT>();
+      pool.activation->type = fb::Activation::HARD_SWISH;
+    }
     const int PH = padded ? (OH + 2 - 3) / 2 + 1 : OH / 2, PW = padded ? (OW + 2 - 3) / 2 + 1 : OW / 2;
     const int p = mb.activation("p", {1, PH, PW, D});
     mb.op(fb::OpCode::AVG_POOL_2D, {d}, {p}, options(std::move(pool)));
     int y = p, e = -1;
-    if (variant < 2) {
+    if (variant != 2) {
       const int w3 = mb.ternary("w3", {N, 1, 1, D}, random_trits(rng, N * D), random_floats(rng, N, 0.05f, 0.3f));
       e = mb.activation("e", {1, PH, PW, N});
       mb.op(fb::OpCode::CONV_2D, {p, w3}, {e}, conv_options(1, 0, 0, 0, 0));
@@ -580,19 +586,24 @@ TEST_CASE("static int8: a depthwise layer after a qs8 ADD, average pools and a f
     mb.outputs({y});
     const Run as_float = run(mb.finish(), input, TERNRT_FLAG_TERNARY_AS_FLOAT);
     set_ranges_from(mb, as_float, {x, a, a2, sum, d, p});
-    if (variant < 2) set_ranges_from(mb, as_float, {e});
+    if (variant != 2) set_ranges_from(mb, as_float, {e});
     const auto bytes = mb.finish();
     const Run stat = run(bytes, input, 0);
     std::string kernels;
     for (const auto& k : stat.kernels) kernels += k + " | ";
     INFO("variant " << variant << ": " << kernels);
     REQUIRE(stat.mode == "static");
-    CHECK(stat.kernels[2] == "xnnpack qs8 add");
-    CHECK(stat.kernels[3].rfind("dwconv_s8_", 0) == 0);
-    CHECK(stat.kernels[4] == (variant < 2 ? "ternrt avgpool (s8 -> s8)" : "ternrt avgpool (s8 -> f32)"));
-    if (variant < 2) CHECK(stat.kernels[6] == "ternrt gavgpool (s8 -> f32)");
-    for (int t : {a, a2, sum, d}) CHECK(stat.int8.count(t) == 1);
-    CHECK(stat.int8.count(p) == (variant < 2 ? 1u : 0u));
+    if (variant == 3) {   // the pool's float input makes the tensors before it float (fixed point)
+      CHECK(stat.kernels[4] == "ternrt f32 avgpool (int8 out)");
+      CHECK(stat.int8.count(p) == 1);
+    } else {
+      CHECK(stat.kernels[2] == "xnnpack qs8 add");
+      CHECK(stat.kernels[3].rfind("dwconv_s8_", 0) == 0);
+      CHECK(stat.kernels[4] == (variant < 2 ? "ternrt avgpool (s8 -> s8)" : "ternrt avgpool (s8 -> f32)"));
+      for (int t : {a, a2, sum, d}) CHECK(stat.int8.count(t) == 1);
+      CHECK(stat.int8.count(p) == (variant < 2 ? 1u : 0u));
+    }
+    if (variant != 2) CHECK(stat.kernels[6] == "ternrt gavgpool (s8 -> f32)");
     CHECK(worst_error_of_peak(stat.output, as_float.output) <= 0.05);
     check_same_output_everywhere(bytes, input, stat.output);
   }

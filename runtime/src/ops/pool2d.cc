@@ -149,6 +149,9 @@ class MaxPool2DS8 : public Op {
 class AvgPool2D : public Op {
  public:
   AvgPool2D(const PoolGeometry& g, Activation act, int x, int y) : g_(g), act_(act), xi_(x), yi_(y) {}
+  // int8 tensors with a clamp-only activation; a post-activation (HardSwish, ...) runs in float
+  // between conversions (FloatFallback).
+  bool handles_int8() const override { return act_.post == fb::Activation::NONE; }
   void prepare(const PrepareArgs& args) override {
     const TensorDesc &x = args.tensor(xi_), &y = args.tensor(yi_);
     if (args.is_s8(xi_)) {
@@ -160,7 +163,6 @@ class AvgPool2D : public Op {
       x_ = args.f32(xi_);
     }
     if (args.is_s8(yi_)) {
-      if (act_.post != fb::Activation::NONE) throw Int8Unsupported{"an int8 output with a post-activation"};
       y_s8_ = args.s8(yi_);
       y_scale_ = y.act_scale;
       y_zero_point_ = y.act_zero_point;
@@ -219,7 +221,6 @@ class AvgPool2D : public Op {
     if (x_s8_ == nullptr && y_s8_ == nullptr) return "ternrt f32 avgpool";
     return std::string("ternrt avgpool (") + (x_s8_ ? "s8" : "f32") + " -> " + (y_s8_ ? "s8" : "f32") + ")";
   }
-  bool handles_int8() const override { return true; }
 
  private:
   PoolGeometry g_;
