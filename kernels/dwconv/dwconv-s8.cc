@@ -17,7 +17,7 @@
 #include <new>
 
 #include "dwconv/dwconv-s8-internal.h"
-#include "t2i8-gemm/t2i8-epilogue-s8.h"
+#include "t2i8-gemm-internal.h"
 
 namespace ternrt::kernels {
 
@@ -27,36 +27,25 @@ constexpr size_t kChunkTaps = 64;    // taps per ukernel call (even); larger ker
 constexpr size_t kWindow = 4096;     // channels per pass (a multiple of every block size)
 constexpr size_t kAccElems = 4096;   // int32 accumulators on the stack of a task (16 KiB)
 
+// The ukernel of an ISA (the epilogues come from t2i8-gemm-internal.h, shared with the GEMMs).
 struct IsaKernels {
   Isa isa;   // the minimum ISA of the ukernel (named in kernel_name)
   PackedDwconvS8::Ukernel ukernel;
-  PackedDwconvS8::Epilogue epilogue;
-  PackedDwconvS8::EpilogueHswish epilogue_hswish;
   size_t max_block;
 };
 
 IsaKernels kernels_for(Isa isa) {
   switch (isa) {
 #if defined(__x86_64__) || defined(_M_X64)
-    case Isa::avx2:
-      return {Isa::avx2, dwconv_s8_ukernel__avx2, t2i8_epilogue_s8__avx2, t2i8_epilogue_hswish_s8__avx2,
-              kDwconvMaxBlockAvx2};
-    case Isa::avx512bw:
-      return {Isa::avx512bw, dwconv_s8_ukernel__avx512, t2i8_epilogue_s8__avx512, t2i8_epilogue_hswish_s8__avx512,
-              kDwconvMaxBlockAvx512};
-    case Isa::avx512vnni:
-      return {Isa::avx512vnni, dwconv_s8_ukernel__avx512vnni, t2i8_epilogue_s8__avx512,
-              t2i8_epilogue_hswish_s8__avx512, kDwconvMaxBlockAvx512};
+    case Isa::avx2: return {Isa::avx2, dwconv_s8_ukernel__avx2, kDwconvMaxBlockAvx2};
+    case Isa::avx512bw: return {Isa::avx512bw, dwconv_s8_ukernel__avx512, kDwconvMaxBlockAvx512};
+    case Isa::avx512vnni: return {Isa::avx512vnni, dwconv_s8_ukernel__avx512vnni, kDwconvMaxBlockAvx512};
 #endif
 #if defined(__aarch64__)
     case Isa::neon:
-    case Isa::neondot:
-      return {Isa::neon, dwconv_s8_ukernel__neon, t2i8_epilogue_s8__neon, t2i8_epilogue_hswish_s8__neon,
-              kDwconvMaxBlockNeon};
+    case Isa::neondot: return {Isa::neon, dwconv_s8_ukernel__neon, kDwconvMaxBlockNeon};
 #endif
-    default:
-      return {Isa::scalar, dwconv_s8_ukernel__scalar, t2i8_epilogue_s8__scalar, t2i8_epilogue_hswish_s8__scalar,
-              kDwconvMaxBlockScalar};
+    default: return {Isa::scalar, dwconv_s8_ukernel__scalar, kDwconvMaxBlockScalar};
   }
 }
 
@@ -77,8 +66,8 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
     d->q_ = q;
     d->isa_ = isa_supported(isa) ? isa : Isa::scalar;
     d->ukernel_ = k.ukernel;
-    d->epilogue_ = k.epilogue;
-    d->epilogue_hswish_ = q.hardswish ? k.epilogue_hswish : nullptr;
+    d->epilogue_ = epilogue_s8_for(d->isa_);
+    d->epilogue_hswish_ = q.hardswish ? epilogue_hswish_s8_for(d->isa_) : nullptr;
 
     const size_t c_count = g.channels, taps = g.kernel_h * g.kernel_w;
     const size_t cp = (c_count + 7) / 8 * 8;

@@ -2,7 +2,6 @@
 // and AVG_POOL_2D (own loop: XNNPACK's average pooling cannot express count_include_pad, and the op
 // is rare in the models we target).
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -164,6 +163,7 @@ class AvgPool2D : public Op {
     }
     if (args.is_s8(yi_)) {
       y_s8_ = args.s8(yi_);
+      isa_ = args.isa;
       y_scale_ = y.act_scale;
       y_zero_point_ = y.act_zero_point;
       row_.assign(g_.channels, 0.0f);
@@ -206,12 +206,7 @@ class AvgPool2D : public Op {
           const size_t padded_count = static_cast<size_t>((py1 - y0) * (px1 - x0));
           const float inv = 1.0f / static_cast<float>(g_.count_include_pad ? padded_count : std::max<size_t>(count, 1));
           for (size_t ch = 0; ch < c; ++ch) out[ch] = std::min(act_.max, std::max(act_.min, out[ch] * inv));
-          if (y_s8_ != nullptr) {
-            for (size_t ch = 0; ch < c; ++ch) {
-              const float q = std::nearbyint(out[ch] / y_scale_) + static_cast<float>(y_zero_point_);
-              y_s8_[o + ch] = static_cast<int8_t>(q > 127.0f ? 127.0f : q > -128.0f ? q : -128.0f);   // NaN -> -128
-            }
-          }
+          if (y_s8_ != nullptr) kernels::quantize_f32_s8_static(isa_, out, c, y_scale_, y_zero_point_, y_s8_ + o);
         }
       }
     }
@@ -236,6 +231,7 @@ class AvgPool2D : public Op {
   int32_t y_zero_point_ = 0;
   std::vector<int32_t> sums_;   // int8 input: one window's sums
   std::vector<float> row_;      // int8 output: one output pixel before requantizing
+  kernels::Isa isa_ = kernels::Isa::scalar;   // of the quantizer (every ISA gives the same bytes)
   PostActivation post_;
 };
 
