@@ -3,6 +3,8 @@
 // in requantize-s8-avx512.h).
 #include "avx512-intrinsics.h"
 
+#include <algorithm>
+
 #include "t2i8-gemm/requantize-s8-avx512.h"
 #include "t2i8-gemm/t2i8-epilogue-s8.h"
 
@@ -10,11 +12,45 @@ namespace ternrt::kernels {
 
 namespace {
 
-// requantize_s8 after the correction.
-template <bool kBounded>
-inline __m512i requantize(__m512i x, __m512i corr, __m512 mul, __m512 add, __m512 hi) {
-  return requantize_s8<kBounded>(_mm512_sub_epi32(x, corr), mul, add, hi);
+// The per-channel terms of 16 channels.
+struct Terms {
+  __m512i corr;
+  __m512 mul, add;
+};
+
+inline Terms load_terms(__mmask16 lanes, const int32_t* correction, const float* multiplier, const float* offset) {
+  return {_mm512_maskz_loadu_epi32(lanes, correction), _mm512_maskz_loadu_ps(lanes, multiplier),
+          _mm512_maskz_loadu_ps(lanes, offset)};
 }
+
+// The two forms as operations on 16 accumulators, giving int32 values whose saturating narrowing and
+// int8 clamps are the result.
+// Plain: requantize_s8 after the correction.
+template <bool kBounded>
+struct Plain {
+  __m512 hi;
+  explicit Plain(int8_t out_max) : hi(_mm512_set1_ps(float(out_max))) {}
+  __m512i operator()(__m512i x, const Terms& t) const {
+    return requantize_s8<kBounded>(_mm512_sub_epi32(x, t.corr), t.mul, t.add, hi);
+  }
+};
+
+// HardSwish: the scalar steps up to y (vmaxps(x, 0) returns 0 for a NaN x, as the scalar x > 0 ? x : 0
+// does); then, as in requantize_s8, only the clamp of y to hi in float (kept out when the terms pass
+// terms_bound_y: |u| < 2^30, so |y| < 2^31), the other clamps in int8 (both bounds are integers, so
+// clamping before or after rounding is the same; a NaN y converts to INT32_MIN, so out_min).
+template <bool kBounded>
+struct Hswish {
+  __m512 k, half = _mm512_set1_ps(0.5f), zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f), zp, hi;
+  Hswish(float slope, float zero_point, int8_t out_max)
+      : k(_mm512_set1_ps(slope)), zp(_mm512_set1_ps(zero_point)), hi(_mm512_set1_ps(float(out_max))) {}
+  __m512i operator()(__m512i x, const Terms& t) const {
+    const __m512 u = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(x, t.corr)), t.mul, t.add);
+    const __m512 g = _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(u, k, half), zero), one);
+    const __m512 y = _mm512_fmadd_ps(u, g, zp);
+    return _mm512_cvtps_epi32(kBounded ? y : _mm512_min_ps(hi, y));
+  }
+};
 
 // Rows of V * 16 channels: 4 / V rows packed into one vector of 64 bytes, the per-channel terms in
 // registers. Rows back to back (c_stride == 16 V) take one 64-byte store; rows apart (a tile of a
@@ -22,19 +58,22 @@ inline __m512i requantize(__m512i x, __m512i corr, __m512 mul, __m512 add, __m51
 // Measured alone on a 16 x 16 tile: 24 ns against 33 for one vpmovsdb store and two float clamps
 // per vector; MobileNetV2's layers wider than a tile spent a quarter of their time in the vpmovsdb
 // form before they took the strided stores.
-template <size_t V, bool kBounded>
-size_t rows_in_packed_stores(size_t mt, const int32_t* acc, size_t acc_stride, const __m512i* corr, const __m512* mul,
-                             const __m512* add, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride) {
+// (Terms and operation are copied into locals: the int8 stores could alias what a reference points to,
+// which made the compiler reload them after every store.)
+template <size_t V, class Op>
+size_t rows_in_packed_stores(size_t mt, const int32_t* acc, size_t acc_stride, const Terms* terms, const Op& op_ref,
+                             int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride) {
   constexpr size_t kRows = 4 / V;
-  const __m512 hi = _mm512_set1_ps(float(out_max));
+  const Op op = op_ref;
+  Terms t[V];
+  for (size_t v = 0; v < V; ++v) t[v] = terms[v];
   const __m512i lo_bytes = _mm512_set1_epi8(out_min), hi_bytes = _mm512_set1_epi8(out_max);
   size_t r = 0;
   for (; r + kRows <= mt; r += kRows) {
     __m512i q[4];
     for (size_t i = 0; i < 4; ++i) {
       const size_t v = i % V;
-      q[i] = requantize<kBounded>(_mm512_loadu_si512(acc + (r + i / V) * acc_stride + 16 * v), corr[v], mul[v], add[v],
-                                  hi);
+      q[i] = op(_mm512_loadu_si512(acc + (r + i / V) * acc_stride + 16 * v), t[v]);
     }
     const __m512i bytes = _mm512_min_epi8(_mm512_max_epi8(pack_in_order(q[0], q[1], q[2], q[3]), lo_bytes), hi_bytes);
     int8_t* row = c + r * c_stride;
@@ -53,38 +92,21 @@ size_t rows_in_packed_stores(size_t mt, const int32_t* acc, size_t acc_stride, c
   return r;
 }
 
-template <size_t V>
-size_t rows_in_packed_stores(size_t mt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
-                             const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
-                             size_t c_stride) {
-  __m512i corr[V];
-  __m512 mul[V], add[V];
-  bool bounded = true;
-  for (size_t v = 0; v < V; ++v) {
-    corr[v] = _mm512_loadu_si512(correction + 16 * v);
-    mul[v] = _mm512_loadu_ps(multiplier + 16 * v);
-    add[v] = _mm512_loadu_ps(offset + 16 * v);
-    bounded = bounded && terms_bound_y(0xFFFF, mul[v], add[v]);
-  }
-  return bounded ? rows_in_packed_stores<V, true>(mt, acc, acc_stride, corr, mul, add, out_min, out_max, c, c_stride)
-                 : rows_in_packed_stores<V, false>(mt, acc, acc_stride, corr, mul, add, out_min, out_max, c, c_stride);
-}
-
 // Rows of 64 channels or more (a depthwise layer's column tile, a wide tile): each run of 64 channels
 // of a row is one packed 64-byte store, the terms loaded per run.
-template <bool kBounded>
+template <class Op>
 void runs_of_64_channels(size_t mt, size_t runs, const int32_t* acc, size_t acc_stride, const int32_t* correction,
-                         const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
-                         size_t c_stride) {
-  const __m512 hi = _mm512_set1_ps(float(out_max));
+                         const float* multiplier, const float* offset, const Op& op_ref, int8_t out_min,
+                         int8_t out_max, int8_t* c, size_t c_stride) {
+  const Op op = op_ref;
   const __m512i lo_bytes = _mm512_set1_epi8(out_min), hi_bytes = _mm512_set1_epi8(out_max);
   for (size_t r = 0; r < mt; ++r) {
     for (size_t j = 0; j < 64 * runs; j += 64) {
       __m512i q[4];
       for (size_t i = 0; i < 4; ++i) {
         const size_t ch = j + 16 * i;
-        q[i] = requantize<kBounded>(_mm512_loadu_si512(acc + r * acc_stride + ch), _mm512_loadu_si512(correction + ch),
-                                    _mm512_loadu_ps(multiplier + ch), _mm512_loadu_ps(offset + ch), hi);
+        q[i] = op(_mm512_loadu_si512(acc + r * acc_stride + ch),
+                  load_terms(0xFFFF, correction + ch, multiplier + ch, offset + ch));
       }
       const __m512i bytes = _mm512_max_epi8(pack_in_order(q[0], q[1], q[2], q[3]), lo_bytes);
       _mm512_storeu_si512(c + r * c_stride + j, _mm512_min_epi8(bytes, hi_bytes));
@@ -93,78 +115,98 @@ void runs_of_64_channels(size_t mt, size_t runs, const int32_t* acc, size_t acc_
 }
 
 // Rows of up to 16 channels (lanes) anywhere: one masked 16-byte store per row.
-template <bool kBounded>
-void rows_of_one_vector(size_t mt, __mmask16 lanes, const int32_t* acc, size_t acc_stride, __m512i corr, __m512 mul,
-                        __m512 add, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride) {
-  const __m512 hi = _mm512_set1_ps(float(out_max));
+template <class Op>
+void rows_of_one_vector(size_t mt, __mmask16 lanes, const int32_t* acc, size_t acc_stride, const Terms& t_ref,
+                        const Op& op_ref, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride) {
+  const Op op = op_ref;
+  const Terms t = t_ref;
   const __m128i lo_bytes = _mm_set1_epi8(out_min), hi_bytes = _mm_set1_epi8(out_max);
   for (size_t r = 0; r < mt; ++r) {
     const __m512i x = _mm512_maskz_loadu_epi32(lanes, acc + r * acc_stride);
-    const __m128i bytes = _mm_max_epi8(_mm512_cvtsepi32_epi8(requantize<kBounded>(x, corr, mul, add, hi)), lo_bytes);
+    const __m128i bytes = _mm_max_epi8(_mm512_cvtsepi32_epi8(op(x, t)), lo_bytes);
     _mm_mask_storeu_epi8(c + r * c_stride, lanes, _mm_min_epi8(bytes, hi_bytes));
   }
 }
 
-}  // namespace
-
-void t2i8_epilogue_s8__avx512(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
-                              const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
-                              size_t c_stride) {
-  size_t done = 0, first_channel = 0;   // rows done (all channels); channels done (all rows)
-  if (nt == 16) {
-    done = rows_in_packed_stores<1>(mt, acc, acc_stride, correction, multiplier, offset, out_min, out_max, c, c_stride);
-  } else if (nt == 32) {
-    done = rows_in_packed_stores<2>(mt, acc, acc_stride, correction, multiplier, offset, out_min, out_max, c, c_stride);
-  } else if (nt >= 64) {
-    const size_t runs = nt / 64;
-    bool bounded = true;
-    for (size_t j = 0; j < 64 * runs; j += 16) {
-      bounded = bounded && terms_bound_y(0xFFFF, _mm512_loadu_ps(multiplier + j), _mm512_loadu_ps(offset + j));
-    }
-    if (bounded) {
-      runs_of_64_channels<true>(mt, runs, acc, acc_stride, correction, multiplier, offset, out_min, out_max, c, c_stride);
-    } else {
-      runs_of_64_channels<false>(mt, runs, acc, acc_stride, correction, multiplier, offset, out_min, out_max, c, c_stride);
-    }
-    first_channel = 64 * runs;
+// Whether the terms of channels [j0, j1) pass terms_bound_y.
+inline bool bounded(size_t j0, size_t j1, const float* multiplier, const float* offset) {
+  bool ok = true;
+  for (size_t j = j0; j < j1 && ok; j += 16) {
+    const __mmask16 lanes = j1 - j >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (j1 - j)) - 1);
+    ok = terms_bound_y(lanes, _mm512_maskz_loadu_ps(lanes, multiplier + j), _mm512_maskz_loadu_ps(lanes, offset + j));
   }
-  if (done == mt || first_channel == nt) return;
-  // Any other tile, the rows or channels left: one vector at a time, masked at the last channels.
-  acc += done * acc_stride;
-  c += done * c_stride;
-  for (size_t j = first_channel; j < nt; j += 16) {
-    const __mmask16 lanes = nt - j >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (nt - j)) - 1);
-    const __m512i corr = _mm512_maskz_loadu_epi32(lanes, correction + j);
-    const __m512 mul = _mm512_maskz_loadu_ps(lanes, multiplier + j);
-    const __m512 add = _mm512_maskz_loadu_ps(lanes, offset + j);
-    if (terms_bound_y(lanes, mul, add)) {
-      rows_of_one_vector<true>(mt - done, lanes, acc + j, acc_stride, corr, mul, add, out_min, out_max, c + j, c_stride);
-    } else {
-      rows_of_one_vector<false>(mt - done, lanes, acc + j, acc_stride, corr, mul, add, out_min, out_max, c + j, c_stride);
-    }
+  return ok;
+}
+
+// Channels [j0, j1) of rows [r0, mt), one vector at a time, masked at the last channels.
+template <class Op>
+void one_vector_rows(size_t r0, size_t mt, size_t j0, size_t j1, const int32_t* acc, size_t acc_stride,
+                     const int32_t* correction, const float* multiplier, const float* offset, const Op& op,
+                     int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride) {
+  for (size_t j = j0; j < j1 && r0 < mt; j += 16) {
+    const __mmask16 lanes = j1 - j >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (j1 - j)) - 1);
+    rows_of_one_vector(mt - r0, lanes, acc + r0 * acc_stride + j, acc_stride,
+                       load_terms(lanes, correction + j, multiplier + j, offset + j), op, out_min, out_max,
+                       c + r0 * c_stride + j, c_stride);
   }
 }
 
-// HardSwish form (t2i8-epilogue-s8.h): the scalar steps on 16 channels, masked at the last ones;
-// vmaxps(x, c) returns c for a NaN x, as the scalar x > c ? x : c does.
+// The layout of both forms: runs of 64 channels, then a group of 32 and one of 16 in packed stores (the
+// rows that fill a vector), then what is left one vector at a time (a 36-channel depthwise layer spent a
+// quarter of its time here when every channel of it took the one-vector form).
+template <class Op>
+void epilogue(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+              const float* multiplier, const float* offset, const Op& op, int8_t out_min, int8_t out_max, int8_t* c,
+              size_t c_stride) {
+  size_t j = 0;
+  if (nt >= 64) {
+    const size_t runs = nt / 64;
+    runs_of_64_channels(mt, runs, acc, acc_stride, correction, multiplier, offset, op, out_min, out_max, c, c_stride);
+    j = 64 * runs;
+  }
+  if (nt - j >= 32) {
+    const Terms t[2] = {load_terms(0xFFFF, correction + j, multiplier + j, offset + j),
+                        load_terms(0xFFFF, correction + j + 16, multiplier + j + 16, offset + j + 16)};
+    const size_t done = rows_in_packed_stores<2>(mt, acc + j, acc_stride, t, op, out_min, out_max, c + j, c_stride);
+    one_vector_rows(done, mt, j, j + 32, acc, acc_stride, correction, multiplier, offset, op, out_min, out_max, c,
+                    c_stride);
+    j += 32;
+  }
+  if (nt - j >= 16) {
+    const Terms t[1] = {load_terms(0xFFFF, correction + j, multiplier + j, offset + j)};
+    const size_t done = rows_in_packed_stores<1>(mt, acc + j, acc_stride, t, op, out_min, out_max, c + j, c_stride);
+    one_vector_rows(done, mt, j, j + 16, acc, acc_stride, correction, multiplier, offset, op, out_min, out_max, c,
+                    c_stride);
+    j += 16;
+  }
+  one_vector_rows(0, mt, j, nt, acc, acc_stride, correction, multiplier, offset, op, out_min, out_max, c, c_stride);
+}
+
+}  // namespace
+
+// The float clamp of y is left out when every channel's terms pass terms_bound_y.
+void t2i8_epilogue_s8__avx512(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                              const float* multiplier, const float* offset, int8_t out_min, int8_t out_max, int8_t* c,
+                              size_t c_stride) {
+  if (bounded(0, nt, multiplier, offset)) {
+    epilogue(mt, nt, acc, acc_stride, correction, multiplier, offset, Plain<true>(out_max), out_min, out_max, c,
+             c_stride);
+  } else {
+    epilogue(mt, nt, acc, acc_stride, correction, multiplier, offset, Plain<false>(out_max), out_min, out_max, c,
+             c_stride);
+  }
+}
+
 void t2i8_epilogue_hswish_s8__avx512(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
                                      const int32_t* correction, const float* multiplier, const float* offset,
                                      float slope, float zero_point, int8_t out_min, int8_t out_max, int8_t* c,
                                      size_t c_stride) {
-  const __m512 lo = _mm512_set1_ps(float(out_min)), hi = _mm512_set1_ps(float(out_max));
-  const __m512 k = _mm512_set1_ps(slope), half = _mm512_set1_ps(0.5f), zero = _mm512_setzero_ps(),
-               one = _mm512_set1_ps(1.0f), zp = _mm512_set1_ps(zero_point);
-  for (size_t j = 0; j < nt; j += 16) {
-    const __mmask16 lanes = nt - j >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (nt - j)) - 1);
-    const __m512i corr = _mm512_maskz_loadu_epi32(lanes, correction + j);
-    const __m512 mul = _mm512_maskz_loadu_ps(lanes, multiplier + j), add = _mm512_maskz_loadu_ps(lanes, offset + j);
-    for (size_t r = 0; r < mt; ++r) {
-      const __m512i x = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(lanes, acc + r * acc_stride + j), corr);
-      const __m512 u = _mm512_fmadd_ps(_mm512_cvtepi32_ps(x), mul, add);
-      const __m512 g = _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(u, k, half), zero), one);
-      const __m512 y = _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(u, g, zp), lo), hi);
-      _mm_mask_storeu_epi8(c + r * c_stride + j, lanes, _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(y)));
-    }
+  if (bounded(0, nt, multiplier, offset)) {
+    epilogue(mt, nt, acc, acc_stride, correction, multiplier, offset, Hswish<true>(slope, zero_point, out_max),
+             out_min, out_max, c, c_stride);
+  } else {
+    epilogue(mt, nt, acc, acc_stride, correction, multiplier, offset, Hswish<false>(slope, zero_point, out_max),
+             out_min, out_max, c, c_stride);
   }
 }
 

@@ -52,46 +52,64 @@ TEST_CASE("HardSwish int8 epilogue: every ISA equals the written-out operations,
   std::mt19937 rng(test_seed());
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  std::vector<size_t> widths;
+  for (size_t nt = 1; nt <= 70; nt += (nt < 40 ? 1 : 7)) widths.push_back(nt);
+  for (size_t nt : {96, 100, 128, 150}) widths.push_back(nt);
   for (Isa isa : supported_isas()) {
-    for (size_t nt = 1; nt <= 70; nt += (nt < 40 ? 1 : 7)) {
-      for (const auto& [mt, c_gap] : {std::pair<size_t, size_t>{1, 0}, {3, 2}, {16, 5}}) {
-        const size_t acc_stride = nt + 3, c_stride = nt + c_gap;
-        std::vector<int32_t> acc(mt * acc_stride), correction(nt);
-        std::vector<float> multiplier(nt), offset(nt);
-        for (size_t i = 0; i < acc.size(); ++i)
-          acc[i] = i % 11 == 0 ? (i % 2 ? INT32_MAX - 100 : INT32_MIN + 200) : int32_t(rng() % 4001) - 2000;   // acc - correction fits int32
-        for (size_t j = 0; j < nt; ++j) {
-          correction[j] = int32_t(rng() % 201) - 100;
-          switch (j % 8) {
-            case 0: multiplier[j] = 0.5f; offset[j] = 0.0f; break;   // u on halves: ties after the gate
-            case 1: multiplier[j] = nan; offset[j] = 0.0f; break;
-            case 2: multiplier[j] = (j % 2) ? inf : -inf; offset[j] = 0.0f; break;   // -inf * gate 0: NaN
-            case 3: multiplier[j] = 1.0f; offset[j] = 0.0f; break;   // saturates both ways
-            default: multiplier[j] = 0.05f * dist(rng); offset[j] = 40.0f * dist(rng); break;
-          }
-        }
-        for (float slope : {0.004f, 0.05f, 1.0f / 6.0f}) {
-          for (const auto& range : {std::pair<int8_t, int8_t>{-128, 127}, {-20, 90}}) {
-            const float zero_point = float(int(rng() % 256) - 128);
-            INFO("isa ", std::string(isa_name(isa)), " mt ", mt, " nt ", nt, " slope ", slope, " zp ", zero_point, " range [",
-                 int(range.first), ", ", int(range.second), "]");
-            std::vector<int8_t> c(mt * c_stride + 64, 0x33);
-            REQUIRE(t2i8_epilogue_hswish_s8_isa(isa, mt, nt, acc.data(), acc_stride, correction.data(),
-                                                multiplier.data(), offset.data(), slope, zero_point, range.first,
-                                                range.second, c.data(), c_stride));
-            size_t mismatches = 0, overwritten = 0;
-            for (size_t r = 0; r < mt; ++r) {
-              for (size_t j = 0; j < nt; ++j) {
-                const int8_t want = hswish_requantize(acc[r * acc_stride + j] - correction[j], multiplier[j],
-                                                      offset[j], slope, zero_point, range.first, range.second);
-                if (c[r * c_stride + j] != want && ++mismatches <= 3)
-                  FAIL_CHECK("row ", r, " col ", j, ": got ", int(c[r * c_stride + j]), " expected ", int(want));
+    for (size_t nt : widths) {
+      // Rows back to back (c_gap 0) or apart, whole groups of 4 / 2 rows and left-over rows.
+      for (const auto& [mt, c_gap] : {std::pair<size_t, size_t>{1, 0}, {3, 2}, {16, 5}, {7, 0}, {8, 0}}) {
+        // Terms that can take u anywhere (NaN, infinities, multiplier 1), or terms that keep |u| below 2^30
+        // for any int32 accumulator (|multiplier| <= 1/4, |offset| <= 2^29: the AVX-512 one then leaves out
+        // the float clamps of y and packs 64 outputs per store), with accumulators near the int32 ends.
+        for (bool bounded : {false, true}) {
+          const size_t acc_stride = nt + 3, c_stride = nt + c_gap;
+          std::vector<int32_t> acc(mt * acc_stride), correction(nt);
+          std::vector<float> multiplier(nt), offset(nt);
+          for (size_t i = 0; i < acc.size(); ++i)
+            acc[i] = i % 11 == 0 ? (i % 2 ? INT32_MAX - 100 : INT32_MIN + 200) : int32_t(rng() % 4001) - 2000;   // acc - correction fits int32
+          for (size_t j = 0; j < nt; ++j) {
+            correction[j] = int32_t(rng() % 201) - 100;
+            if (bounded) {
+              switch (j % 5) {
+                case 0: multiplier[j] = 0.25f; offset[j] = (j % 2 ? 1.0f : -1.0f) * 0x1p29f; break;   // the bound
+                case 1: multiplier[j] = 0.25f; offset[j] = 0.0f; break;    // u on quarters: ties after the gate
+                case 2: multiplier[j] = -0.125f; offset[j] = float(int(rng() % 9) - 4); break;
+                default: multiplier[j] = 0.05f * dist(rng); offset[j] = 40.0f * dist(rng); break;
               }
-              for (size_t j = nt; j < c_stride; ++j) overwritten += c[r * c_stride + j] != 0x33;
+              continue;
             }
-            for (size_t i = mt * c_stride; i < c.size(); ++i) overwritten += c[i] != 0x33;
-            CHECK(mismatches == 0);
-            CHECK(overwritten == 0);
+            switch (j % 8) {
+              case 0: multiplier[j] = 0.5f; offset[j] = 0.0f; break;   // u on halves: ties after the gate
+              case 1: multiplier[j] = nan; offset[j] = 0.0f; break;
+              case 2: multiplier[j] = (j % 2) ? inf : -inf; offset[j] = 0.0f; break;   // -inf * gate 0: NaN
+              case 3: multiplier[j] = 1.0f; offset[j] = 0.0f; break;   // saturates both ways
+              default: multiplier[j] = 0.05f * dist(rng); offset[j] = 40.0f * dist(rng); break;
+            }
+          }
+          for (float slope : {0.004f, 0.05f, 1.0f / 6.0f}) {
+            for (const auto& range : {std::pair<int8_t, int8_t>{-128, 127}, {-20, 90}}) {
+              const float zero_point = float(int(rng() % 256) - 128);
+              INFO("isa ", std::string(isa_name(isa)), " mt ", mt, " nt ", nt, " slope ", slope, " zp ", zero_point, " range [",
+                   int(range.first), ", ", int(range.second), "]", bounded ? " bounded terms" : "");
+              std::vector<int8_t> c(mt * c_stride + 64, 0x33);
+              REQUIRE(t2i8_epilogue_hswish_s8_isa(isa, mt, nt, acc.data(), acc_stride, correction.data(),
+                                                  multiplier.data(), offset.data(), slope, zero_point, range.first,
+                                                  range.second, c.data(), c_stride));
+              size_t mismatches = 0, overwritten = 0;
+              for (size_t r = 0; r < mt; ++r) {
+                for (size_t j = 0; j < nt; ++j) {
+                  const int8_t want = hswish_requantize(acc[r * acc_stride + j] - correction[j], multiplier[j],
+                                                        offset[j], slope, zero_point, range.first, range.second);
+                  if (c[r * c_stride + j] != want && ++mismatches <= 3)
+                    FAIL_CHECK("row ", r, " col ", j, ": got ", int(c[r * c_stride + j]), " expected ", int(want));
+                }
+                for (size_t j = nt; j < c_stride; ++j) overwritten += c[r * c_stride + j] != 0x33;
+              }
+              for (size_t i = mt * c_stride; i < c.size(); ++i) overwritten += c[i] != 0x33;
+              CHECK(mismatches == 0);
+              CHECK(overwritten == 0);
+            }
           }
         }
       }
