@@ -55,7 +55,9 @@ const DwShape kShapes[] = {
     {7, 7, 960, 3, 1, true},
     // MobileNetV3-Large's 5x5 and HardSwish layers (benchmarks/make-imagenet-model.py mobilenetv3)
     {56, 56, 72, 5, 2, true},   {28, 28, 120, 5, 1, true},  {28, 28, 240, 3, 2, true}, {14, 14, 200, 3, 1, true},
-    {14, 14, 480, 3, 1, true},  {14, 14, 672, 5, 2, true},  {7, 7, 960, 5, 1, true}};
+    {14, 14, 480, 3, 1, true},  {14, 14, 672, 5, 2, true},  {7, 7, 960, 5, 1, true},
+    // The same work without padding (what the edge pixels cost) and a channel count of whole blocks
+    {34, 34, 36, 3, 1, false},  {20, 20, 36, 5, 1, false},  {32, 32, 32, 3, 1, true},  {34, 34, 32, 3, 1, false}};
 
 const DwconvS8Quant kQuant{0.02f, 3, 0.05f, -2, -128, 127};
 
@@ -89,8 +91,9 @@ void bench_ternrt(benchmark::State& state, DwShape s, Isa isa) {
     state.SkipWithError("PackedDwconvS8::pack failed");
     return;
   }
+  std::vector<int8_t> workspace(packed->workspace_bytes());
   for (auto _ : state) {
-    packed->run(x.data(), y.data(), nullptr);
+    packed->run(x.data(), y.data(), nullptr, workspace.empty() ? nullptr : workspace.data());
     benchmark::DoNotOptimize(y.data());
   }
   set_counters(state, g);

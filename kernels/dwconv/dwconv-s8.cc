@@ -2,14 +2,17 @@
 // Built with -ffp-contract=off: the per-channel multiplier/offset must be the same on every path.
 //
 // run() splits output rows (batch x out_h) over the pool. A row is done in tiles of pixels whose int32
-// accumulators fit a stack buffer; interior pixels (all taps inside the image) go to the ukernel in runs
-// that share one tap-pointer list (advanced by stride_w * C per pixel), border pixels one by one with
-// padding taps pointing at a row of in_zero_point. With the avx512vnni column path, channels below
-// column_channels_ instead go through dwconv_s8_columns (whole tile, padding by pointer table) and
-// are reordered after the epilogue. The epilogue of t2i8_gemm_s8 then requantizes the tile.
+// accumulators fit a stack buffer; pixels whose tap columns are inside the image go to the ukernel in
+// runs that share one tap-pointer list (advanced by stride_w * C per pixel; kernel rows above or below
+// the image point at a long row of in_zero_point), the pixels at the left and right edges in runs over
+// a stack copy of their input window with the padding written out (edge_pixels). A small padded input
+// can instead be framed once per run (run() with a workspace), which leaves no edge pixels. With the
+// avx512vnni column path, channels below column_channels_ instead go through dwconv_s8_columns (whole
+// tile, padding by pointer table) and are reordered after the epilogue. The epilogue of t2i8_gemm_s8
+// then requantizes the tile.
 // Ukernels read whole 8-channel groups; where that would pass the end of the input (C not a multiple of
-// 8, last pixels of the tensor) the taps read a stack copy of the tensor's end instead.
-// Stack per task: about 40 KiB here plus 32 KiB in the column kernel.
+// 8, last pixels of the tensor) those pixels take the edge path too.
+// Stack per task: about 56 KiB here plus 32 KiB in the column kernel.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -26,6 +29,9 @@ namespace {
 constexpr size_t kChunkTaps = 64;    // taps per ukernel call (even); larger kernels accumulate chunks
 constexpr size_t kWindow = 4096;     // channels per pass (a multiple of every block size)
 constexpr size_t kAccElems = 4096;   // int32 accumulators on the stack of a task (16 KiB)
+constexpr size_t kPatchBytes = 16384;      // the edge pixels' copy of their input windows (on the stack)
+constexpr size_t kPatchMaxWindow = 4096;   // the largest window of one pixel (kernel_h x extent x channels)
+constexpr size_t kFrameMaxBytes = 65536;   // the largest input frame (workspace) for explicit padding
 
 // The ukernel of an ISA (the epilogues come from t2i8-gemm-internal.h, shared with the GEMMs).
 struct IsaKernels {
@@ -184,13 +190,21 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
       }
     }
 
-    d->zero_row_.assign(cp, int8_t(q.in_zero_point));
-    d->tap_offsets_.resize(taps);
-    for (size_t ky = 0; ky < g.kernel_h; ++ky) {
-      for (size_t kx = 0; kx < g.kernel_w; ++kx) {
-        d->tap_offsets_[ky * g.kernel_w + kx] =
-            ptrdiff_t((ky * g.dilation_h * g.in_w + kx * g.dilation_w) * c_count);
-      }
+    // Padding taps: as long as the bytes a run of a whole output row reads from one input row.
+    d->zero_row_.assign((g.out_w - 1) * g.stride_w * c_count + cp, int8_t(q.in_zero_point));
+    // Explicit padding (run() with a workspace): the input copied once into a zero-point frame, so
+    // every pixel takes the interior runs; only where the frame is small (the copy is then a small
+    // part of the work and the edge pixels a large one: 16x16x36 5x5 1.5x faster).
+    if (g.pad_top > 0 || g.pad_left > 0 || (g.out_h - 1) * g.stride_h + (g.kernel_h - 1) * g.dilation_h + 1 > g.in_h ||
+        (g.out_w - 1) * g.stride_w + (g.kernel_w - 1) * g.dilation_w + 1 > g.in_w) {
+      DwconvGeometry& f = d->framed_;
+      f = g;
+      f.in_h = std::max(g.pad_top + g.in_h, (g.out_h - 1) * g.stride_h + (g.kernel_h - 1) * g.dilation_h + 1);
+      f.in_w = std::max(g.pad_left + g.in_w, (g.out_w - 1) * g.stride_w + (g.kernel_w - 1) * g.dilation_w + 1);
+      f.pad_top = f.pad_left = 0;
+      const size_t bytes = f.batch * f.in_h * f.in_w * c_count + cp;   // + the reads past the last pixel
+      // The column path reads padding through its row pointers: only the tap-pair path gains.
+      if (bytes <= kFrameMaxBytes && d->pair_begin_ < cp) d->workspace_bytes_ = bytes;
     }
     return d;
   } catch (const std::bad_alloc&) {
@@ -200,14 +214,14 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
 
 size_t PackedDwconvS8::packed_bytes() const {
   return weights_.size() * sizeof(int16_t) + column_weights_.size() + correction_.size() * sizeof(int32_t) +
-         (multiplier_.size() + offset_.size()) * sizeof(float) + zero_row_.size() +
-         tap_offsets_.size() * sizeof(ptrdiff_t);
+         (multiplier_.size() + offset_.size()) * sizeof(float) + zero_row_.size();
 }
 
 // One output row (b, oy) of a run.
 struct PackedDwconvS8::Row {
+  const DwconvGeometry* g;   // g_, or framed_ for a framed input
   const int8_t* input;
-  ptrdiff_t total;   // input bytes
+  ptrdiff_t total;   // input bytes (that may be read)
   ptrdiff_t image;   // offset of image b
   ptrdiff_t iy0;     // input row of kernel row 0
   size_t xa, xb;     // interior output columns (every tap inside the image)
@@ -237,41 +251,126 @@ struct PackedDwconvS8::Tail {
 
 void PackedDwconvS8::pair_tile(const Row& row, size_t c0, size_t n, size_t ox0, size_t mt, int32_t* acc,
                                size_t acc_stride, Tail& tail) const {
-  const DwconvGeometry& g = g_;
+  const DwconvGeometry& g = *row.g;
   const ptrdiff_t pixel_bytes = ptrdiff_t(g.channels);
   const ptrdiff_t step = ptrdiff_t(g.stride_w) * pixel_bytes;
-  const ptrdiff_t max_tap = tap_offsets_.back();
-  const ptrdiff_t safe = row.total - ptrdiff_t(n);
-  const int8_t* taps[kChunkTaps];
-  for (size_t ox = ox0; ox < ox0 + mt;) {
-    int32_t* acc_pixel = acc + (ox - ox0) * acc_stride;
-    const ptrdiff_t ix0 = ptrdiff_t(ox * g.stride_w) - ptrdiff_t(g.pad_left);
-    if (ox >= row.xa && ox < row.xb) {
-      // Interior run; its last pixels fall back to the border path if they would over-read.
-      const ptrdiff_t first = row.image + (row.iy0 * ptrdiff_t(g.in_w) + ix0) * pixel_bytes + ptrdiff_t(c0);
-      size_t run = std::min(row.xb, ox0 + mt) - ox;
-      while (run > 0 && first + ptrdiff_t(run - 1) * step + max_tap > safe) --run;
-      if (run > 0) {
-        for (size_t chunk = 0; chunk < chunk_taps_.size(); ++chunk) {
-          const size_t t0 = chunk * kChunkTaps, count = chunk_taps_[chunk], pairs = (count + 1) / 2;
-          for (size_t t = 0; t < count; ++t) taps[t] = row.input + first + tap_offsets_[t0 + t];
-          if (count % 2) taps[count] = taps[0];   // zero weights; moves with the pixel like a real tap
-          ukernel_(n, run, pairs, taps, size_t(step),
-                   weights_.data() + chunk_weights_[chunk] + 2 * (c0 - pair_begin_) * pairs, acc_pixel, acc_stride,
-                   chunk > 0);
-        }
-        ox += run;
-        continue;
+  const size_t end = ox0 + mt;
+  // Pixels [xa, xb) have every tap column inside the image; kernel rows outside it read the long
+  // zero-point row, which advances with the pixels like an input row.
+  const size_t mid_begin = std::clamp(row.xa, ox0, end), mid_end = std::clamp(row.xb, mid_begin, end);
+  size_t run = mid_end - mid_begin;
+  if (run > 0) {
+    const ptrdiff_t ix0 = ptrdiff_t(mid_begin * g.stride_w) - ptrdiff_t(g.pad_left);
+    ptrdiff_t furthest = -1;   // input offset of the first pixel's furthest tap (the last inside row's)
+    for (size_t ky = 0; ky < g.kernel_h; ++ky) {
+      const ptrdiff_t iy = row.iy0 + ptrdiff_t(ky * g.dilation_h);
+      if (iy >= 0 && iy < ptrdiff_t(g.in_h)) {
+        furthest = row.image + (iy * ptrdiff_t(g.in_w) + ix0 + ptrdiff_t((g.kernel_w - 1) * g.dilation_w)) *
+                                   pixel_bytes + ptrdiff_t(c0);
       }
     }
-    // One pixel with bounds checks: padding taps read the zero-point row.
+    // The last pixels go to the edge path if their n-byte reads would pass the tensor's end.
+    while (run > 0 && furthest >= 0 && furthest + ptrdiff_t(run - 1) * step > row.total - ptrdiff_t(n)) --run;
+    const int8_t* taps[kChunkTaps];
+    for (size_t chunk = 0; run > 0 && chunk < chunk_taps_.size(); ++chunk) {
+      const size_t t0 = chunk * kChunkTaps, count = chunk_taps_[chunk], pairs = (count + 1) / 2;
+      size_t ky = t0 / g.kernel_w, kx = t0 % g.kernel_w;
+      for (size_t t = 0; t < count; ++t, kx = kx + 1 == g.kernel_w ? (++ky, 0) : kx + 1) {
+        const ptrdiff_t iy = row.iy0 + ptrdiff_t(ky * g.dilation_h);
+        taps[t] = iy >= 0 && iy < ptrdiff_t(g.in_h)
+                      ? row.input + row.image + (iy * ptrdiff_t(g.in_w) + ix0 + ptrdiff_t(kx * g.dilation_w)) *
+                                                    pixel_bytes + ptrdiff_t(c0)
+                      : zero_row_.data();
+      }
+      if (count % 2) taps[count] = taps[0];   // zero weights; moves with the pixel like a real tap
+      ukernel_(n, run, pairs, taps, size_t(step),
+               weights_.data() + chunk_weights_[chunk] + 2 * (c0 - pair_begin_) * pairs,
+               acc + (mid_begin - ox0) * acc_stride, acc_stride, chunk > 0);
+    }
+  }
+  if (mid_begin > ox0) edge_pixels(row, c0, n, ox0, mid_begin, ox0, acc, acc_stride, tail);
+  if (mid_begin + run < end) edge_pixels(row, c0, n, mid_begin + run, end, ox0, acc, acc_stride, tail);
+}
+
+// Pixels [begin, end) of a row whose taps leave the image (or would read past the tensor's end): each
+// group of pixels gets a copy of its input window with the padding written out (the patch: kernel_h rows
+// of input columns), then runs like an interior run. The patch keeps the input's pixel stride when it
+// holds all channels (one copy per kernel row; the reads of padded channels run into the next pixel and
+// a tail of in_zero_point), else one copy per pixel.
+void PackedDwconvS8::edge_pixels(const Row& row, size_t c0, size_t n, size_t begin, size_t end, size_t ox0,
+                                 int32_t* acc, size_t acc_stride, Tail& tail) const {
+  const DwconvGeometry& g = *row.g;
+  const size_t extent = (g.kernel_w - 1) * g.dilation_w + 1, rows = g.kernel_h, channels = g.channels;
+  // Copying a pixel's window costs about as much as computing it, so wide windows (many channels or
+  // taps) go pixel by pixel instead, where the overhead per pixel is fixed.
+  if (rows * extent * n > kPatchMaxWindow) {
+    pixel_by_pixel(row, c0, n, begin, end, ox0, acc, acc_stride, tail);
+    return;
+  }
+  alignas(64) int8_t patch[kPatchBytes];
+  const int8_t* taps[kChunkTaps];
+  const int zero_point = q_.in_zero_point;
+  const size_t real = c0 < channels ? std::min(n, channels - c0) : 0;   // the rest are padded channels
+  const size_t ps = c0 == 0 && real == channels ? channels : n;        // patch pixel stride
+  const size_t max_width = (kPatchBytes - n) / (rows * ps);           // >= extent (kPatchMaxWindow)
+  const size_t group = (max_width - extent) / g.stride_w + 1;
+  for (size_t p = begin; p < end; p += group) {
+    const size_t pixels = std::min(group, end - p), width = (pixels - 1) * g.stride_w + extent;
+    const ptrdiff_t ix_first = ptrdiff_t(p * g.stride_w) - ptrdiff_t(g.pad_left);
+    // Patch columns [lo, hi) are inside the image.
+    const size_t lo = size_t(std::clamp<ptrdiff_t>(-ix_first, 0, ptrdiff_t(width)));
+    const size_t hi = size_t(std::clamp<ptrdiff_t>(ptrdiff_t(g.in_w) - ix_first, ptrdiff_t(lo), ptrdiff_t(width)));
+    for (size_t ky = 0; ky < rows; ++ky) {
+      const ptrdiff_t iy = row.iy0 + ptrdiff_t(ky * g.dilation_h);
+      int8_t* dst = patch + ky * width * ps;
+      if (iy < 0 || iy >= ptrdiff_t(g.in_h) || lo == hi) {
+        std::memset(dst, zero_point, width * ps);
+        continue;
+      }
+      const int8_t* src = row.input + row.image + (iy * ptrdiff_t(g.in_w) + ix_first + ptrdiff_t(lo)) *
+                                                      ptrdiff_t(channels) + ptrdiff_t(c0);
+      std::memset(dst, zero_point, lo * ps);
+      if (ps == channels) {
+        std::memcpy(dst + lo * ps, src, (hi - lo) * channels);
+      } else {
+        for (size_t j = lo; j < hi; ++j, src += channels) {
+          std::memcpy(dst + j * ps, src, real);
+          std::memset(dst + j * ps + real, zero_point, ps - real);
+        }
+      }
+      std::memset(dst + hi * ps, zero_point, (width - hi) * ps);
+    }
+    std::memset(patch + rows * width * ps, zero_point, n - ps);   // read past the last pixel
+    for (size_t chunk = 0; chunk < chunk_taps_.size(); ++chunk) {
+      const size_t t0 = chunk * kChunkTaps, count = chunk_taps_[chunk], pairs = (count + 1) / 2;
+      size_t ky = t0 / g.kernel_w, kx = t0 % g.kernel_w;
+      for (size_t t = 0; t < count; ++t, kx = kx + 1 == g.kernel_w ? (++ky, 0) : kx + 1) {
+        taps[t] = patch + (ky * width + kx * g.dilation_w) * ps;
+      }
+      if (count % 2) taps[count] = taps[0];
+      ukernel_(n, pixels, pairs, taps, g.stride_w * ps,
+               weights_.data() + chunk_weights_[chunk] + 2 * (c0 - pair_begin_) * pairs,
+               acc + (p - ox0) * acc_stride, acc_stride, chunk > 0);
+    }
+  }
+}
+
+// The edge path for wide windows: one pixel at a time, padding taps
+// pointing at the zero-point row.
+void PackedDwconvS8::pixel_by_pixel(const Row& row, size_t c0, size_t n, size_t begin, size_t end, size_t ox0,
+                                    int32_t* acc, size_t acc_stride, Tail& tail) const {
+  const DwconvGeometry& g = *row.g;
+  const ptrdiff_t pixel_bytes = ptrdiff_t(g.channels);
+  const int8_t* taps[kChunkTaps];
+  for (size_t ox = begin; ox < end; ++ox) {
+    const ptrdiff_t ix0 = ptrdiff_t(ox * g.stride_w) - ptrdiff_t(g.pad_left);
     for (size_t chunk = 0; chunk < chunk_taps_.size(); ++chunk) {
       const size_t t0 = chunk * kChunkTaps, count = chunk_taps_[chunk], pairs = (count + 1) / 2;
       size_t ky = t0 / g.kernel_w, kx = t0 % g.kernel_w;
       for (size_t t = 0; t < count; ++t, kx = kx + 1 == g.kernel_w ? (++ky, 0) : kx + 1) {
         const ptrdiff_t iy = row.iy0 + ptrdiff_t(ky * g.dilation_h), ix = ix0 + ptrdiff_t(kx * g.dilation_w);
         if (iy < 0 || iy >= ptrdiff_t(g.in_h) || ix < 0 || ix >= ptrdiff_t(g.in_w)) {
-          taps[t] = zero_row_.data() + c0;
+          taps[t] = zero_row_.data();
         } else {
           taps[t] = tail.pointer(row.input, row.total,
                                  row.image + (iy * ptrdiff_t(g.in_w) + ix) * pixel_bytes + ptrdiff_t(c0), n);
@@ -279,15 +378,14 @@ void PackedDwconvS8::pair_tile(const Row& row, size_t c0, size_t n, size_t ox0, 
       }
       if (count % 2) taps[count] = taps[0];
       ukernel_(n, 1, pairs, taps, 0, weights_.data() + chunk_weights_[chunk] + 2 * (c0 - pair_begin_) * pairs,
-               acc_pixel, acc_stride, chunk > 0);
+               acc + (ox - ox0) * acc_stride, acc_stride, chunk > 0);
     }
-    ++ox;
   }
 }
 
 void PackedDwconvS8::column_tile(const Row& row, size_t ox0, size_t mt, int32_t* acc, size_t acc_stride,
                                  Tail& tail) const {
-  const DwconvGeometry& g = g_;
+  const DwconvGeometry& g = *row.g;
   const size_t groups = column_groups_, cp = padded_channels_;
   const size_t extent = (g.kernel_w - 1) * g.dilation_w + 1;
   const size_t max_run = std::min(kDwconvColumnsMaxRun, (kDwconvColumnsMaxSpan - extent) / g.stride_w + 1);
@@ -323,26 +421,23 @@ void PackedDwconvS8::column_tile(const Row& row, size_t ox0, size_t mt, int32_t*
   }
 }
 
-void PackedDwconvS8::run_row(const int8_t* input, int8_t* output, size_t task) const {
-  const DwconvGeometry& g = g_;
+void PackedDwconvS8::run_row(const DwconvGeometry& g, const int8_t* input, ptrdiff_t input_bytes, int8_t* output,
+                             size_t task) const {
   const size_t c_count = g.channels, cp = padded_channels_;
   const size_t b = task / g.out_h, oy = task % g.out_h;
   Row row;
+  row.g = &g;
   row.input = input;
-  row.total = ptrdiff_t(g.batch * g.in_h * g.in_w * c_count);
+  row.total = input_bytes;
   row.image = ptrdiff_t(b * g.in_h * g.in_w * c_count);
   row.iy0 = ptrdiff_t(oy * g.stride_h) - ptrdiff_t(g.pad_top);
   int8_t* out_row = output + (b * g.out_h + oy) * g.out_w * c_count;
 
-  const bool row_inside = row.iy0 >= 0 && row.iy0 + ptrdiff_t((g.kernel_h - 1) * g.dilation_h) < ptrdiff_t(g.in_h);
   // Interior columns [xa, xb): ox * stride_w >= pad_left and the last tap's column is inside.
-  row.xa = row.xb = 0;
-  if (row_inside) {
-    row.xa = (g.pad_left + g.stride_w - 1) / g.stride_w;
-    const ptrdiff_t last = ptrdiff_t(g.in_w) - 1 + ptrdiff_t(g.pad_left) - ptrdiff_t((g.kernel_w - 1) * g.dilation_w);
-    row.xb = last >= 0 ? std::min(g.out_w, size_t(last) / g.stride_w + 1) : 0;
-    if (row.xa >= row.xb) row.xa = row.xb = 0;
-  }
+  row.xa = (g.pad_left + g.stride_w - 1) / g.stride_w;
+  const ptrdiff_t last = ptrdiff_t(g.in_w) - 1 + ptrdiff_t(g.pad_left) - ptrdiff_t((g.kernel_w - 1) * g.dilation_w);
+  row.xb = last >= 0 ? std::min(g.out_w, size_t(last) / g.stride_w + 1) : 0;
+  if (row.xa >= row.xb) row.xa = row.xb = 0;
 
   alignas(64) int32_t acc[kAccElems];
   Tail tail, tail_pairs;
@@ -381,14 +476,42 @@ void PackedDwconvS8::requantize(size_t mt, size_t nt, const int32_t* acc, size_t
   }
 }
 
-void PackedDwconvS8::run(const int8_t* input, int8_t* output, pthreadpool_t pool) const {
+void PackedDwconvS8::run(const int8_t* input, int8_t* output, pthreadpool_t pool, int8_t* workspace) const {
   const size_t tasks = g_.batch * g_.out_h;
   if (tasks == 0 || g_.out_w == 0) return;
+  const DwconvGeometry* g = &g_;
+  ptrdiff_t input_bytes = ptrdiff_t(g_.batch * g_.in_h * g_.in_w * g_.channels);
+  if (workspace != nullptr && workspace_bytes_ > 0) {
+    frame(input, workspace);
+    g = &framed_;
+    input = workspace;
+    input_bytes = ptrdiff_t(workspace_bytes_);
+  }
   if (pool == nullptr || pthreadpool_get_threads_count(pool) <= 1) {
-    for (size_t t = 0; t < tasks; ++t) run_row(input, output, t);
+    for (size_t t = 0; t < tasks; ++t) run_row(*g, input, input_bytes, output, t);
     return;
   }
-  pthreadpool_parallelize_1d(pool, [&](size_t t) { run_row(input, output, t); }, tasks);
+  pthreadpool_parallelize_1d(pool, [&](size_t t) { run_row(*g, input, input_bytes, output, t); }, tasks);
+}
+
+// The input in its zero-point frame: rows of framed_.in_w pixels, the image at (pad_top, pad_left).
+void PackedDwconvS8::frame(const int8_t* input, int8_t* framed) const {
+  const DwconvGeometry &g = g_, &f = framed_;
+  const size_t pixel = g.channels, row_bytes = f.in_w * pixel;
+  const int zero_point = q_.in_zero_point;
+  for (size_t b = 0; b < g.batch; ++b) {
+    for (size_t y = 0; y < f.in_h; ++y) {
+      int8_t* dst = framed + (b * f.in_h + y) * row_bytes;
+      if (y < g.pad_top || y >= g.pad_top + g.in_h) {
+        std::memset(dst, zero_point, row_bytes);
+        continue;
+      }
+      std::memset(dst, zero_point, g.pad_left * pixel);
+      std::memcpy(dst + g.pad_left * pixel, input + (b * g.in_h + y - g.pad_top) * g.in_w * pixel, g.in_w * pixel);
+      std::memset(dst + (g.pad_left + g.in_w) * pixel, zero_point, (f.in_w - g.pad_left - g.in_w) * pixel);
+    }
+  }
+  std::memset(framed + f.batch * f.in_h * row_bytes, zero_point, padded_channels_);
 }
 
 }  // namespace ternrt::kernels

@@ -171,8 +171,15 @@ class DepthwiseConvS8 : public Op {
     if (!packed_) fail(TERNRT_OUT_OF_MEMORY, what + ": cannot allocate packed int8 depthwise weights");
     x_data_ = args.s8(x_);
     y_data_ = args.s8(y_);
+    // A small padded input is framed once per run (kernels/dwconv-s8.h), in the shared scratch.
+    if (packed_->workspace_bytes() > 0) {
+      scratch_ = args.scratch;
+      scratch_->request(packed_->workspace_bytes(), args.budget, what + ": padded int8 input");
+    }
   }
-  void run(pthreadpool_t pool) override { packed_->run(x_data_, y_data_, pool); }
+  void run(pthreadpool_t pool) override {
+    packed_->run(x_data_, y_data_, pool, scratch_ ? reinterpret_cast<int8_t*>(scratch_->data()) : nullptr);
+  }
   std::string kernel() const override {
     const std::string name = packed_ ? packed_->kernel_name() : "ternrt s8 dwconv";
     return act_.post == fb::Activation::HARD_SWISH ? name + " (hardswish)" : name;
@@ -185,6 +192,7 @@ class DepthwiseConvS8 : public Op {
   Activation act_;
   int x_, w_, b_, y_;
   std::unique_ptr<kernels::PackedDwconvS8> packed_;
+  SharedScratch* scratch_ = nullptr;   // set when the kernel frames its input
   const int8_t* x_data_ = nullptr;
   int8_t* y_data_ = nullptr;
 };

@@ -48,10 +48,14 @@ class PackedDwconvS8 {
   ~PackedDwconvS8();
 
   // input: NHWC int8 (batch, in_h, in_w, C); output: NHWC int8 (batch, out_h, out_w, C). Nothing is read
-  // outside the input tensor or written outside the output. No allocation (scratch, about 72 KiB, lives on
+  // outside the input tensor or written outside the output. No allocation (scratch, about 90 KiB, lives on
   // the stack of each task); output rows are split over the pool's threads, identical for any thread count.
-  // Thread-safe: concurrent run() calls on one packed object are fine.
-  void run(const int8_t* input, int8_t* output, pthreadpool_t pool) const;
+  // Thread-safe: concurrent run() calls on one packed object are fine (each with its own workspace).
+  // workspace: null, or workspace_bytes() bytes that run() may overwrite; with it, a small padded
+  // input is copied once into a frame of in_zero_point, which spares the edge pixels their own path.
+  // The output is the same either way.
+  void run(const int8_t* input, int8_t* output, pthreadpool_t pool, int8_t* workspace = nullptr) const;
+  size_t workspace_bytes() const { return workspace_bytes_; }   // 0: run() does not use a workspace
 
   const char* kernel_name() const { return name_; }   // e.g. "dwconv_s8_3x3c32__avx512" (kernels/NAMING.md)
   size_t packed_bytes() const;
@@ -77,9 +81,15 @@ class PackedDwconvS8 {
   struct Row;
   struct Tail;
   PackedDwconvS8() = default;
-  void run_row(const int8_t* input, int8_t* output, size_t task) const;
+  void run_row(const DwconvGeometry& g, const int8_t* input, ptrdiff_t input_bytes, int8_t* output,
+               size_t task) const;
+  void frame(const int8_t* input, int8_t* framed) const;
   void pair_tile(const Row& row, size_t c0, size_t n, size_t ox0, size_t mt, int32_t* acc, size_t acc_stride,
                  Tail& tail) const;
+  void edge_pixels(const Row& row, size_t c0, size_t n, size_t begin, size_t end, size_t ox0, int32_t* acc,
+                   size_t acc_stride, Tail& tail) const;
+  void pixel_by_pixel(const Row& row, size_t c0, size_t n, size_t begin, size_t end, size_t ox0, int32_t* acc,
+                      size_t acc_stride, Tail& tail) const;
   void column_tile(const Row& row, size_t ox0, size_t mt, int32_t* acc, size_t acc_stride, Tail& tail) const;
   // The epilogue (or its HardSwish form) on mt pixels of nt accumulator positions from position c0.
   void requantize(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, size_t c0, int8_t* out,
@@ -98,8 +108,9 @@ class PackedDwconvS8 {
   std::vector<int16_t> weights_;        // per chunk: channel blocks x tap pairs x lanes x 2 (see pack)
   std::vector<int32_t> correction_;     // in_zero_point * sum of wq[c]
   std::vector<float> multiplier_, offset_;
-  std::vector<int8_t> zero_row_;        // padded_channels_ bytes of in_zero_point: the padding taps
-  std::vector<ptrdiff_t> tap_offsets_;  // byte offset of each tap from the top-left tap (interior pixels)
+  std::vector<int8_t> zero_row_;        // in_zero_point bytes for padding taps, as long as a row's run reads
+  DwconvGeometry framed_{};             // g_ on the framed input (no padding), when workspace_bytes_ > 0
+  size_t workspace_bytes_ = 0;
   size_t pair_begin_ = 0;               // first channel of the tap-pair path (weights_ start there)
   // Column path (avx512vnni, see kernels/dwconv/dwconv-s8-internal.h): channels [0, column_channels_);
   // accumulators and the per-channel arrays above are then in position order, not channel order.
