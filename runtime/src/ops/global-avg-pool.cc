@@ -5,6 +5,7 @@
 #include "ops/common.h"
 #include "ops/int8-convert.h"
 #include "ops/op.h"
+#include "ternrt/kernels/channel-sums-s8.h"
 
 namespace ternrt {
 namespace {
@@ -84,14 +85,12 @@ class GlobalAvgPoolS8ToF32 : public Op {
     x_data_ = args.s8(x_);
     y_data_ = args.f32(y_);
     sums_.assign(channels_, 0);
+    sum_s8_ = kernels::channel_sums_s8_for(args.isa);
   }
   void run(pthreadpool_t) override {
     for (size_t b = 0; b < batch_; ++b) {
       std::fill(sums_.begin(), sums_.end(), 0);
-      const int8_t* x = x_data_ + b * pixels_ * channels_;
-      for (size_t p = 0; p < pixels_; ++p, x += channels_) {
-        for (size_t c = 0; c < channels_; ++c) sums_[c] += x[c];
-      }
+      sum_s8_(1, pixels_, channels_, x_data_ + b * pixels_ * channels_, pixels_ * channels_, sums_.data());
       const int32_t zero_sum = static_cast<int32_t>(pixels_) * zero_point_;
       float* y = y_data_ + b * channels_;
       for (size_t c = 0; c < channels_; ++c) {
@@ -110,6 +109,7 @@ class GlobalAvgPoolS8ToF32 : public Op {
   const int8_t* x_data_ = nullptr;
   float* y_data_ = nullptr;
   std::vector<int32_t> sums_;
+  kernels::ChannelSumsS8Fn sum_s8_ = nullptr;
 };
 
 std::unique_ptr<Op> create(const Model&, const OpDesc& op, const CreateOptions& options) {

@@ -8,6 +8,7 @@
 #include "ops/common.h"
 #include "ops/int8-convert.h"
 #include "ops/op.h"
+#include "ternrt/kernels/channel-sums-s8.h"
 #include "ternrt/kernels/max-pool-s8.h"
 
 namespace ternrt {
@@ -158,6 +159,7 @@ class AvgPool2D : public Op {
       x_scale_ = x.act_scale;
       x_zero_point_ = x.act_zero_point;
       sums_.assign(g_.channels, 0);
+      sum_s8_ = kernels::channel_sums_s8_for(args.isa);
     } else {
       x_ = args.f32(xi_);
     }
@@ -183,18 +185,22 @@ class AvgPool2D : public Op {
           const ptrdiff_t y0 = static_cast<ptrdiff_t>(oy * g_.stride_h) - static_cast<ptrdiff_t>(g_.pad_top);
           const ptrdiff_t x0 = static_cast<ptrdiff_t>(ox * g_.stride_w) - static_cast<ptrdiff_t>(g_.pad_left);
           const ptrdiff_t y1 = y0 + static_cast<ptrdiff_t>(g_.kernel_h), x1 = x0 + static_cast<ptrdiff_t>(g_.kernel_w);
-          size_t count = 0;
-          if (x_s8_ != nullptr) std::fill(sums_.begin(), sums_.end(), 0);
-          else std::fill(out, out + c, 0.0f);
-          for (ptrdiff_t iy = std::max<ptrdiff_t>(y0, 0); iy < std::min<ptrdiff_t>(y1, g_.in_h); ++iy) {
-            for (ptrdiff_t ix = std::max<ptrdiff_t>(x0, 0); ix < std::min<ptrdiff_t>(x1, g_.in_w); ++ix) {
-              const size_t i = ((b * g_.in_h + iy) * g_.in_w + ix) * c;
-              if (x_s8_ != nullptr) {
-                for (size_t ch = 0; ch < c; ++ch) sums_[ch] += x_s8_[i + ch];
-              } else {
-                for (size_t ch = 0; ch < c; ++ch) out[ch] += x_[i + ch];
+          const ptrdiff_t iy0 = std::max<ptrdiff_t>(y0, 0), iy1 = std::min<ptrdiff_t>(y1, g_.in_h);
+          const ptrdiff_t ix0 = std::max<ptrdiff_t>(x0, 0), ix1 = std::min<ptrdiff_t>(x1, g_.in_w);
+          const size_t rows = static_cast<size_t>(std::max<ptrdiff_t>(iy1 - iy0, 0));
+          const size_t cols = static_cast<size_t>(std::max<ptrdiff_t>(ix1 - ix0, 0));
+          const size_t count = rows * cols;
+          const size_t first = ((b * g_.in_h + static_cast<size_t>(iy0)) * g_.in_w + static_cast<size_t>(ix0)) * c;
+          if (x_s8_ != nullptr) {
+            std::fill(sums_.begin(), sums_.end(), 0);
+            if (count > 0) sum_s8_(rows, cols, c, x_s8_ + first, g_.in_w * c, sums_.data());
+          } else {
+            std::fill(out, out + c, 0.0f);
+            for (size_t r = 0; r < rows; ++r) {
+              for (size_t p = 0; p < cols; ++p) {
+                const float* pixel = x_ + first + (r * g_.in_w + p) * c;
+                for (size_t ch = 0; ch < c; ++ch) out[ch] += pixel[ch];
               }
-              ++count;
             }
           }
           if (x_s8_ != nullptr) {   // the window's sum of dequantized values
@@ -230,6 +236,7 @@ class AvgPool2D : public Op {
   float y_scale_ = 1.0f;
   int32_t y_zero_point_ = 0;
   std::vector<int32_t> sums_;   // int8 input: one window's sums
+  kernels::ChannelSumsS8Fn sum_s8_ = nullptr;
   std::vector<float> row_;      // int8 output: one output pixel before requantizing
   kernels::Isa isa_ = kernels::Isa::scalar;   // of the quantizer (every ISA gives the same bytes)
   PostActivation post_;
