@@ -27,18 +27,68 @@ inline __m256i requantize_s8_avx2(__m256i x, __m256 mul, __m256 add, __m256 lo, 
 // 8 int32 in [-128, 127] -> 8 int16 (saturation never triggers).
 inline __m128i narrow_s32(__m256i q) { return _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)); }
 
-// The first n (<= 8) values of p in a vector, the others 0 (AVX2 has no byte-exact masked loads).
+// Partial vectors without a libc call per row (variable-length memcpy was a call; the forced-AVX2
+// fixture MobileNet spent a quarter of its time in the HardSwish epilogue's 12-channel tiles):
+// vpmaskmovd for 32-bit lanes (masked-out lanes neither fault nor are written), and byte stores of
+// 8 / 4 / 2 / 1 for int8 (AVX2 has no byte-masked store).
+inline __m256i first_lanes(size_t n) {   // all-ones in the first n (<= 8) 32-bit lanes
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(int32_t(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+// The first n (<= 8) values of p in a vector, the others 0.
 inline __m256i load_s32_partial(const int32_t* p, size_t n) {
   if (n >= 8) return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  alignas(32) int32_t buf[8] = {};
-  std::memcpy(buf, p, n * sizeof(int32_t));
-  return _mm256_load_si256(reinterpret_cast<const __m256i*>(buf));
+  return _mm256_maskload_epi32(reinterpret_cast<const int*>(p), first_lanes(n));
 }
 inline __m256 load_f32_partial(const float* p, size_t n) {
   if (n >= 8) return _mm256_loadu_ps(p);
-  alignas(32) float buf[8] = {};
-  std::memcpy(buf, p, n * sizeof(float));
-  return _mm256_load_ps(buf);
+  return _mm256_maskload_ps(p, first_lanes(n));
+}
+inline void store_s32_partial(int32_t* p, __m256i v, size_t n) {
+  _mm256_maskstore_epi32(reinterpret_cast<int*>(p), first_lanes(n), v);
+}
+inline void store_f32_partial(float* p, __m256 v, size_t n) { _mm256_maskstore_ps(p, first_lanes(n), v); }
+// The first n (< 16) bytes of v.
+inline void store_s8_partial(int8_t* p, __m128i v, size_t n) {
+  uint64_t low = uint64_t(_mm_cvtsi128_si64(v));
+  if (n & 8) {
+    std::memcpy(p, &low, 8);
+    p += 8;
+    low = uint64_t(_mm_extract_epi64(v, 1));
+  }
+  if (n & 4) {
+    const uint32_t part = uint32_t(low);
+    std::memcpy(p, &part, 4);
+    p += 4;
+    low >>= 32;
+  }
+  if (n & 2) {
+    const uint16_t part = uint16_t(low);
+    std::memcpy(p, &part, 2);
+    p += 2;
+    low >>= 16;
+  }
+  if (n & 1) *p = int8_t(uint8_t(low));
+}
+// The first n (< 8) bytes of p in the low bytes of a vector, the others 0.
+inline __m128i load_s8_partial(const int8_t* p, size_t n) {
+  uint64_t value = 0;
+  size_t shift = 0;
+  if (n & 1) {
+    value = uint8_t(p[0]);
+    shift = 8;
+  }
+  if (n & 2) {
+    uint16_t part;
+    std::memcpy(&part, p + shift / 8, 2);
+    value |= uint64_t(part) << shift;
+    shift += 16;
+  }
+  if (n & 4) {
+    uint32_t part;
+    std::memcpy(&part, p + shift / 8, 4);
+    value |= uint64_t(part) << shift;
+  }
+  return _mm_cvtsi64_si128(int64_t(value));
 }
 
 // Channels of vector v (8 each) among a tile's first nc.
@@ -86,9 +136,7 @@ __attribute__((always_inline)) inline void requantize_tile_avx2(size_t mr, size_
         _mm_storel_epi64(reinterpret_cast<__m128i*>(row), bytes);
       }
     } else {
-      alignas(16) int8_t buf[16];
-      _mm_store_si128(reinterpret_cast<__m128i*>(buf), bytes);
-      std::memcpy(row, buf, nc);
+      store_s8_partial(row, bytes, nc);
     }
   }
 }

@@ -3,8 +3,6 @@
 // are in requantize-s8-avx2.h).
 #include <immintrin.h>
 
-#include <cstring>
-
 #include "t2i8-gemm/requantize-s8-avx2.h"
 #include "t2i8-gemm/t2i8-epilogue-s8.h"
 
@@ -24,11 +22,9 @@ inline void store_lanes(int8_t* out, __m256i q, size_t lanes) {
   const __m128i q8 = _mm_packs_epi16(q16, q16);
   if (lanes == 8) {
     _mm_storel_epi64(reinterpret_cast<__m128i*>(out), q8);
-    return;
+  } else {
+    store_s8_partial(out, q8, lanes);
   }
-  alignas(16) int8_t buf[16];
-  _mm_store_si128(reinterpret_cast<__m128i*>(buf), q8);
-  std::memcpy(out, buf, lanes);
 }
 
 }  // namespace
@@ -62,21 +58,13 @@ void t2i8_epilogue_s8__avx2(size_t mt, size_t nt, const int32_t* acc, size_t acc
     j += 8;
   }
   if (j == nt) return;
-  // 1..7 channels through small buffers (AVX2 has no byte-exact masked stores).
+  // 1..7 channels: masked loads, partial stores.
   const size_t left = nt - j;
-  alignas(32) int32_t corr_buf[8] = {}, x_buf[8] = {};
-  alignas(32) float mul_buf[8] = {}, add_buf[8] = {};
-  alignas(16) int8_t q_buf[16];
-  std::memcpy(corr_buf, correction + j, left * sizeof(int32_t));
-  std::memcpy(mul_buf, multiplier + j, left * sizeof(float));
-  std::memcpy(add_buf, offset + j, left * sizeof(float));
-  const __m256i corr = _mm256_load_si256(reinterpret_cast<const __m256i*>(corr_buf));
-  const __m256 mul = _mm256_load_ps(mul_buf), add = _mm256_load_ps(add_buf);
+  const __m256i corr = load_s32_partial(correction + j, left);
+  const __m256 mul = load_f32_partial(multiplier + j, left), add = load_f32_partial(offset + j, left);
   for (size_t r = 0; r < mt; ++r) {
-    std::memcpy(x_buf, acc + r * acc_stride + j, left * sizeof(int32_t));
-    const __m128i q = narrow(requantize(_mm256_load_si256(reinterpret_cast<const __m256i*>(x_buf)), corr, mul, add, lo, hi));
-    _mm_store_si128(reinterpret_cast<__m128i*>(q_buf), _mm_packs_epi16(q, q));
-    std::memcpy(c + r * c_stride + j, q_buf, left);
+    store_lanes(c + r * c_stride + j, requantize(load_s32_partial(acc + r * acc_stride + j, left), corr, mul, add, lo, hi),
+                left);
   }
 }
 
@@ -113,9 +101,8 @@ void scale_channels_s8__avx2(size_t mt, size_t nt, const int8_t* x, size_t x_str
     const __m256 mul = load_f32_partial(multiplier + j, lanes), add = load_f32_partial(offset + j, lanes);
     for (size_t r = 0; r < mt; ++r) {
       const int8_t* row = x + r * x_stride + j;
-      int64_t bytes = 0;
-      std::memcpy(&bytes, row, lanes);
-      const __m256i v = _mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_cvtsi64_si128(bytes)), zp);
+      const __m128i bytes = lanes == 8 ? _mm_loadl_epi64(reinterpret_cast<const __m128i*>(row)) : load_s8_partial(row, lanes);
+      const __m256i v = _mm256_sub_epi32(_mm256_cvtepi8_epi32(bytes), zp);
       store_lanes(c + r * c_stride + j, requantize_s8_avx2(v, mul, add, lo, hi), lanes);
     }
   }

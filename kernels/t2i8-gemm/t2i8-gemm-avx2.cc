@@ -119,10 +119,8 @@ __attribute__((always_inline)) inline void gemm_avx2(size_t mr, size_t nc, size_
       for (size_t v = 0; v < NV; ++v)
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(c_row + 8 * v), _mm256_sub_epi32(acc32[r][v], sum));
     } else {
-      alignas(32) int32_t tmp[8 * NV];
       for (size_t v = 0; v < NV; ++v)
-        _mm256_store_si256(reinterpret_cast<__m256i*>(tmp + 8 * v), _mm256_sub_epi32(acc32[r][v], sum));
-      std::memcpy(c_row, tmp, nc * sizeof(int32_t));
+        if (nc > 8 * v) store_s32_partial(c_row + 8 * v, _mm256_sub_epi32(acc32[r][v], sum), nc - 8 * v);
     }
   }
 }
@@ -234,10 +232,8 @@ __attribute__((always_inline)) inline void gemm_4x16_avx2(size_t mr, size_t nc, 
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(c_row), _mm256_sub_epi32(acc[r][0], sum));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(c_row + 8), _mm256_sub_epi32(acc[r][1], sum));
     } else {
-      alignas(32) int32_t tmp[16];
-      _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), _mm256_sub_epi32(acc[r][0], sum));
-      _mm256_store_si256(reinterpret_cast<__m256i*>(tmp + 8), _mm256_sub_epi32(acc[r][1], sum));
-      std::memcpy(c_row, tmp, nc * sizeof(int32_t));
+      store_s32_partial(c_row, _mm256_sub_epi32(acc[r][0], sum), nc);
+      if (nc > 8) store_s32_partial(c_row + 8, _mm256_sub_epi32(acc[r][1], sum), nc - 8);
     }
   }
 }
@@ -310,10 +306,8 @@ __attribute__((always_inline)) inline void i8i8_gemm_avx2(size_t mr, size_t nc, 
   accumulate_i8i8_avx2<MR, NV>(mr, k, slices, a, a_stride, a_slice_stride, w, acc32);
   for (size_t r = 0; r < mr; ++r) {
     const __m256i offset = _mm256_set1_epi32(a_sums[r] * 128);
-    int32_t out[8 * NV];
-    for (size_t v = 0; v < NV; ++v)
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * v), _mm256_sub_epi32(acc32[r][v], offset));
-    std::memcpy(c + r * c_stride, out, nc * sizeof(int32_t));
+    for (size_t v = 0; v < NV && nc > 8 * v; ++v)
+      store_s32_partial(c + r * c_stride + 8 * v, _mm256_sub_epi32(acc32[r][v], offset), nc - 8 * v);
   }
 }
 
@@ -407,20 +401,13 @@ void t2i8_epilogue_f32__avx2(size_t mt, size_t nt, const int32_t* acc, size_t ac
   }
   if (j == nt) return;
   const size_t left = nt - j;
-  alignas(32) int32_t corr_buf[8] = {}, x_buf[8] = {};
-  alignas(32) float mul_buf[8] = {}, add_buf[8] = {}, y_buf[8];
-  std::memcpy(corr_buf, correction + j, left * sizeof(int32_t));
-  std::memcpy(mul_buf, multiplier + j, left * sizeof(float));
-  std::memcpy(add_buf, offset + j, left * sizeof(float));
-  const __m256i corr = _mm256_load_si256(reinterpret_cast<const __m256i*>(corr_buf));
-  const __m256 mul = _mm256_load_ps(mul_buf), add = _mm256_load_ps(add_buf);
+  const __m256i corr = load_s32_partial(correction + j, left);
+  const __m256 mul = load_f32_partial(multiplier + j, left), add = load_f32_partial(offset + j, left);
   for (size_t r = 0; r < mt; ++r) {
-    std::memcpy(x_buf, acc + r * acc_stride + j, left * sizeof(int32_t));
-    const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i*>(x_buf));
+    const __m256i x = load_s32_partial(acc + r * acc_stride + j, left);
     __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(x, corr)), mul);
     y = _mm256_add_ps(y, add);
-    _mm256_store_ps(y_buf, _mm256_min_ps(hi, _mm256_max_ps(lo, y)));
-    std::memcpy(c + r * c_stride + j, y_buf, left * sizeof(float));
+    store_f32_partial(c + r * c_stride + j, _mm256_min_ps(hi, _mm256_max_ps(lo, y)), left);
   }
 }
 
