@@ -256,7 +256,12 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
     Out* out = c + (row * g.out_w + ox0) * c_stride + n0;
     if constexpr (std::is_same_v<Out, int8_t>) {
       if (minmax != nullptr) {   // the requantizing form: no int32 tile
-        const RequantS8Terms terms{ws.correction + n0, ws.multiplier + n0, ws.offset + n0, out_min, out_max};
+        RequantS8Terms terms{ws.correction + n0, ws.multiplier + n0, ws.offset + n0, out_min, out_max};
+        if constexpr (std::is_same_v<Epilogue, HswishEpilogue>) {   // the form's HardSwish form
+          terms.hardswish = true;
+          terms.slope = epilogue.slope;
+          terms.zero_point = epilogue.zero_point;
+        }
         minmax->fn(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + ct * tile_bytes, sums,
                     terms, out, c_stride);
         return;
@@ -308,7 +313,7 @@ void T2I8Conv::run_hardswish_s8(const int8_t* image, float a_scale, int32_t a_ze
   const PackedWeightsImpl& w = impl(w_);
   const Workspace ws = split(workspace, a_zero_point);
   epilogue_terms_hswish_s8(w.n_, a_scale, channel_scale, bias, out_scale, ws.multiplier, ws.offset);
-  run(image, a_zero_point, ws, HswishEpilogue(w.isa_, out_scale, out_zero_point), nullptr, out_min, out_max, c,
+  run(image, a_zero_point, ws, HswishEpilogue(w.isa_, out_scale, out_zero_point), minmax_, out_min, out_max, c,
       c_stride, pool);
 }
 

@@ -655,6 +655,24 @@ void gemm_with_epilogue(const PackedWeightsImpl& w, size_t m, const int8_t* a, s
                 });
 }
 
+// The kernel's requantizing form on every tile (the epilogue in registers, int8 out); `form` holds
+// out_min / out_max and the HardSwish switch, the per-channel terms come from t.
+void gemm_requantizing_form(const PackedWeightsImpl& w, size_t m, const int8_t* a, size_t a_stride,
+                            pthreadpool_t pool, const ChannelTerms& t, const RequantS8Terms& form, int8_t* c,
+                            size_t c_stride) {
+  const T2I8GemmMinmaxUkernelFn fused = w.gemm_minmax_->fn;
+  for_each_tile(w, m, a, a_stride, pool, t.a_sums,
+                [&](size_t m0, size_t mt, size_t n0, size_t nt, const T2I8GemmUkernel&, const uint8_t* tile,
+                    const int32_t* tile_sums) {
+                  RequantS8Terms terms = form;
+                  terms.correction = t.correction + n0;
+                  terms.multiplier = t.multiplier + n0;
+                  terms.offset = t.offset + n0;
+                  fused(mt, nt, w.k_, 1, a + m0 * a_stride, a_stride, 0, tile, tile_sums, terms, c + m0 * c_stride + n0,
+                        c_stride);
+                });
+}
+
 }  // namespace
 
 void t2i8_gemm_f32(const PackedTernaryWeights& weights, size_t m, const int8_t* a, size_t a_stride,
@@ -675,18 +693,12 @@ void t2i8_gemm_s8(const PackedTernaryWeights& weights, size_t m, const int8_t* a
   if (m == 0 || w.n_ == 0) return;
   const ChannelTerms t = channel_terms(w, m, workspace, a_zero_point);
   epilogue_terms_s8(w.n_, a_scale, channel_scale, bias, out_scale, out_zero_point, t.multiplier, t.offset);
-  const T2I8GemmMinmaxUkernelFn fused = w.gemm_minmax_ != nullptr && m > 1 ? w.gemm_minmax_->fn : nullptr;
-  if (fused == nullptr) {
-    gemm_with_epilogue(w, m, a, a_stride, pool, t, w.epilogue_s8_, out_min, out_max, c, c_stride);
+  if (w.gemm_minmax_ != nullptr && m > 1) {
+    gemm_requantizing_form(w, m, a, a_stride, pool, t, RequantS8Terms{nullptr, nullptr, nullptr, out_min, out_max}, c,
+                           c_stride);
     return;
   }
-  for_each_tile(w, m, a, a_stride, pool, t.a_sums,
-                [&](size_t m0, size_t mt, size_t n0, size_t nt, const T2I8GemmUkernel&, const uint8_t* tile,
-                    const int32_t* tile_sums) {
-                  const RequantS8Terms terms{t.correction + n0, t.multiplier + n0, t.offset + n0, out_min, out_max};
-                  fused(mt, nt, w.k_, 1, a + m0 * a_stride, a_stride, 0, tile, tile_sums, terms, c + m0 * c_stride + n0,
-                        c_stride);
-                });
+  gemm_with_epilogue(w, m, a, a_stride, pool, t, w.epilogue_s8_, out_min, out_max, c, c_stride);
 }
 
 void t2i8_gemm_hardswish_s8(const PackedTernaryWeights& weights, size_t m, const int8_t* a, size_t a_stride,
@@ -697,8 +709,16 @@ void t2i8_gemm_hardswish_s8(const PackedTernaryWeights& weights, size_t m, const
   if (m == 0 || w.n_ == 0) return;
   const ChannelTerms t = channel_terms(w, m, workspace, a_zero_point);
   epilogue_terms_hswish_s8(w.n_, a_scale, channel_scale, bias, out_scale, t.multiplier, t.offset);
-  gemm_with_epilogue(w, m, a, a_stride, pool, t, HswishEpilogue(w.isa_, out_scale, out_zero_point), out_min, out_max,
-                     c, c_stride);
+  const HswishEpilogue epilogue(w.isa_, out_scale, out_zero_point);
+  if (w.gemm_minmax_ != nullptr && m > 1) {   // the requantizing form, in its HardSwish form
+    RequantS8Terms terms{nullptr, nullptr, nullptr, out_min, out_max};
+    terms.hardswish = true;
+    terms.slope = epilogue.slope;
+    terms.zero_point = epilogue.zero_point;
+    gemm_requantizing_form(w, m, a, a_stride, pool, t, terms, c, c_stride);
+    return;
+  }
+  gemm_with_epilogue(w, m, a, a_stride, pool, t, epilogue, out_min, out_max, c, c_stride);
 }
 
 bool t2i8_epilogue_hswish_s8_isa(Isa isa, size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,

@@ -24,6 +24,22 @@ inline __m256i requantize_s8_avx2(__m256i x, __m256 mul, __m256 add, __m256 lo, 
   return _mm256_cvtps_epi32(y);
 }
 
+// The HardSwish form (t2i8-epilogue-s8.h): u = fma(float(x), mul, add), g = min(max(fma(u, slope, 0.5),
+// 0), 1), y = fma(u, g, zero_point), clamped in float like requantize_s8_avx2 (vmaxps(NaN, c) returns
+// c, as the scalar x > c ? x : c does), rounded to int32.
+struct HswishConstsAvx2 {
+  __m256 slope, half, zero, one, zero_point;
+  HswishConstsAvx2(float k, float zp)
+      : slope(_mm256_set1_ps(k)), half(_mm256_set1_ps(0.5f)), zero(_mm256_setzero_ps()), one(_mm256_set1_ps(1.0f)),
+        zero_point(_mm256_set1_ps(zp)) {}
+};
+inline __m256i hswish_s8_avx2(__m256i x, __m256 mul, __m256 add, const HswishConstsAvx2& h, __m256 lo, __m256 hi) {
+  const __m256 u = _mm256_fmadd_ps(_mm256_cvtepi32_ps(x), mul, add);
+  const __m256 g = _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(u, h.slope, h.half), h.zero), h.one);
+  const __m256 y = _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(u, g, h.zero_point), lo), hi);
+  return _mm256_cvtps_epi32(y);
+}
+
 // 8 int32 in [-128, 127] -> 8 int16 (saturation never triggers).
 inline __m128i narrow_s32(__m256i q) { return _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1)); }
 
@@ -123,11 +139,16 @@ __attribute__((always_inline)) inline void requantize_tile_avx2(size_t mr, size_
   }
   const __m256 lo = _mm256_set1_ps(float(t.out_min)), hi = _mm256_set1_ps(float(t.out_max));
   const bool whole = nc == 8 * NV;
+  const HswishConstsAvx2 h(t.slope, t.zero_point);
+  auto step = [&](__m256i x, size_t v) {   // the plain or the HardSwish form (t.hardswish)
+    return narrow_s32(t.hardswish ? hswish_s8_avx2(x, mul[v], add[v], h, lo, hi)
+                                  : requantize_s8_avx2(x, mul[v], add[v], lo, hi));
+  };
   for (size_t r = 0; r < MR; ++r) {
     if (r >= mr) break;
     int8_t* row = c + r * c_stride;
-    const __m128i q0 = narrow_s32(requantize_s8_avx2(acc[r][0], mul[0], add[0], lo, hi));
-    const __m128i q1 = NV == 2 ? narrow_s32(requantize_s8_avx2(acc[r][NV - 1], mul[NV - 1], add[NV - 1], lo, hi)) : q0;
+    const __m128i q0 = step(acc[r][0], 0);
+    const __m128i q1 = NV == 2 ? step(acc[r][NV - 1], NV - 1) : q0;
     const __m128i bytes = _mm_packs_epi16(q0, q1);
     if (whole) {
       if (NV == 2) {

@@ -27,6 +27,25 @@ inline __m512i requantize_s8(__m512i x, __m512 mul, __m512 add, __m512 hi) {
   return _mm512_cvtps_epi32(kBounded ? y : _mm512_min_ps(hi, y));
 }
 
+// The HardSwish form (t2i8-epilogue-s8.h) before the int8 clamps: u = fma(float(x), mul, add),
+// g = min(max(fma(u, slope, 0.5), 0), 1) (vmaxps(NaN, 0) returns 0, as the scalar g > 0 ? g : 0 does),
+// y = fma(u, g, zero_point), then as requantize_s8: only the clamp of y to hi in float (left out under
+// terms_bound_y: |u| < 2^30, so |y| < 2^31), round to int32; the int8 clamps after the narrowing give the
+// scalar result (both bounds are integers; a NaN y converts to INT32_MIN, so out_min).
+struct HswishConsts {
+  __m512 slope, half, zero, one, zero_point;
+  HswishConsts(float k, float zp)
+      : slope(_mm512_set1_ps(k)), half(_mm512_set1_ps(0.5f)), zero(_mm512_setzero_ps()), one(_mm512_set1_ps(1.0f)),
+        zero_point(_mm512_set1_ps(zp)) {}
+};
+template <bool kBounded>
+inline __m512i hswish_s8(__m512i x, __m512 mul, __m512 add, const HswishConsts& h, __m512 hi) {
+  const __m512 u = _mm512_fmadd_ps(_mm512_cvtepi32_ps(x), mul, add);
+  const __m512 g = _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(u, h.slope, h.half), h.zero), h.one);
+  const __m512 y = _mm512_fmadd_ps(u, g, h.zero_point);
+  return _mm512_cvtps_epi32(kBounded ? y : _mm512_min_ps(hi, y));
+}
+
 // |acc - correction| < 2^31, so |y| < 2^30 when |multiplier| <= 1/4 and |offset| <= 2^29 (NaN fails
 // the test). Multipliers are scale ratios, about 0.001-0.1 in real layers: the float clamp, one of
 // the ~7 operations per 16 outputs, is then left out.
@@ -57,11 +76,12 @@ inline __mmask16 lane_mask(size_t nc, size_t v) {
 // one store of 16 * NV bytes per row (masked at a partial tile's last channels). Rows at or past mr
 // are computed (from the last row's activations, or a repeated row when MR is not a multiple of
 // 4 / NV) but not stored.
-template <size_t MR, size_t NV, bool kBounded>
+// kHswish: the HardSwish form (h) instead of the plain one.
+template <size_t MR, size_t NV, bool kBounded, bool kHswish = false>
 __attribute__((always_inline)) inline void store_requantized(size_t mr, size_t nc, const __m512i (&acc)[MR][NV],
                                                              const __m512 (&mul)[NV], const __m512 (&add)[NV],
                                                              int8_t out_min, int8_t out_max, int8_t* c,
-                                                             size_t c_stride) {
+                                                             size_t c_stride, const HswishConsts* h = nullptr) {
   constexpr size_t kRows = 4 / NV;
   const __m512 hi = _mm512_set1_ps(float(out_max));
   const __m512i lo_bytes = _mm512_set1_epi8(out_min), hi_bytes = _mm512_set1_epi8(out_max);
@@ -73,7 +93,8 @@ __attribute__((always_inline)) inline void store_requantized(size_t mr, size_t n
     __m512i q[4];
     for (size_t i = 0; i < 4; ++i) {
       const size_t row = r + i / NV < MR ? r + i / NV : MR - 1;
-      q[i] = requantize_s8<kBounded>(acc[row][i % NV], mul[i % NV], add[i % NV], hi);
+      q[i] = kHswish ? hswish_s8<kBounded>(acc[row][i % NV], mul[i % NV], add[i % NV], *h, hi)
+                     : requantize_s8<kBounded>(acc[row][i % NV], mul[i % NV], add[i % NV], hi);
     }
     const __m512i bytes = _mm512_min_epi8(_mm512_max_epi8(pack_in_order(q[0], q[1], q[2], q[3]), lo_bytes), hi_bytes);
     for (size_t i = 0; i < kRows; ++i) {
@@ -129,7 +150,14 @@ __attribute__((always_inline)) inline void requantize_tile(size_t mr, size_t nc,
     add[v] = _mm512_maskz_loadu_ps(lanes, t.offset + 16 * v);
     bounded = bounded && terms_bound_y(0xFFFF, mul[v], add[v]);
   }
-  if (bounded) {
+  if (t.hardswish) {
+    const HswishConsts h(t.slope, t.zero_point);
+    if (bounded) {
+      store_requantized<MR, NV, true, true>(mr, nc, acc, mul, add, t.out_min, t.out_max, c, c_stride, &h);
+    } else {
+      store_requantized<MR, NV, false, true>(mr, nc, acc, mul, add, t.out_min, t.out_max, c, c_stride, &h);
+    }
+  } else if (bounded) {
     store_requantized<MR, NV, true>(mr, nc, acc, mul, add, t.out_min, t.out_max, c, c_stride);
   } else {
     store_requantized<MR, NV, false>(mr, nc, acc, mul, add, t.out_min, t.out_max, c, c_stride);

@@ -25,6 +25,23 @@ inline int32x4_t requantize_s8_neon(int32x4_t x, float32x4_t mul, float32x4_t ad
   return vcvtnq_s32_f32(y);
 }
 
+// The HardSwish form (t2i8-epilogue-s8.h): u = fma(float(x), mul, add), g = min(max(fma(u, slope, 0.5),
+// 0), 1), y = fma(u, g, zero_point), clamped in float like requantize_s8_neon (vmaxnmq(NaN, c) returns c,
+// as the scalar x > c ? x : c does), rounded to int32.
+struct HswishConstsNeon {
+  float32x4_t slope, half, zero, one, zero_point;
+  HswishConstsNeon(float k, float zp)
+      : slope(vdupq_n_f32(k)), half(vdupq_n_f32(0.5f)), zero(vdupq_n_f32(0.0f)), one(vdupq_n_f32(1.0f)),
+        zero_point(vdupq_n_f32(zp)) {}
+};
+inline int32x4_t hswish_s8_neon(int32x4_t x, float32x4_t mul, float32x4_t add, const HswishConstsNeon& h,
+                                float32x4_t lo, float32x4_t hi) {
+  const float32x4_t u = vfmaq_f32(add, vcvtq_f32_s32(x), mul);
+  const float32x4_t g = vminnmq_f32(vmaxnmq_f32(vfmaq_f32(h.half, u, h.slope), h.zero), h.one);
+  const float32x4_t y = vminnmq_f32(vmaxnmq_f32(vfmaq_f32(h.zero_point, u, g), lo), hi);
+  return vcvtnq_s32_f32(y);
+}
+
 // 8 int32 in [-128, 127] -> 8 int8 (the saturating narrowing never saturates).
 inline int8x8_t narrow_s32(int32x4_t q0, int32x4_t q1) { return vqmovn_s16(vcombine_s16(vqmovn_s32(q0), vqmovn_s32(q1))); }
 
@@ -55,14 +72,17 @@ __attribute__((always_inline)) inline void requantize_tile_neon(size_t mr, size_
     add[v] = vld1q_f32(add_src + 4 * v);
   }
   const float32x4_t lo = vdupq_n_f32(float(t.out_min)), hi = vdupq_n_f32(float(t.out_max));
+  const HswishConstsNeon h(t.slope, t.zero_point);
+  auto step = [&](int32x4_t x, size_t v) {   // the plain or the HardSwish form (t.hardswish)
+    return t.hardswish ? hswish_s8_neon(x, mul[v], add[v], h, lo, hi) : requantize_s8_neon(x, mul[v], add[v], lo, hi);
+  };
   for (size_t r = 0; r < MR; ++r) {
     if (r >= mr) break;
     const int32x4_t row_term = vdupq_n_s32(row_sums != nullptr ? row_sums[r] : 0);
     int8_t bytes[4 * NV];
     for (size_t v = 0; v < NV; v += 2) {
-      const int32x4_t q0 = requantize_s8_neon(vsubq_s32(vsubq_s32(acc[r][v], row_term), corr[v]), mul[v], add[v], lo, hi);
-      const int32x4_t q1 =
-          requantize_s8_neon(vsubq_s32(vsubq_s32(acc[r][v + 1], row_term), corr[v + 1]), mul[v + 1], add[v + 1], lo, hi);
+      const int32x4_t q0 = step(vsubq_s32(vsubq_s32(acc[r][v], row_term), corr[v]), v);
+      const int32x4_t q1 = step(vsubq_s32(vsubq_s32(acc[r][v + 1], row_term), corr[v + 1]), v + 1);
       vst1_s8(bytes + 4 * v, narrow_s32(q0, q1));
     }
     std::memcpy(c + r * c_stride, bytes, whole ? 4 * NV : nc);

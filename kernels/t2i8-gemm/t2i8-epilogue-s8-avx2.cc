@@ -74,18 +74,14 @@ void t2i8_epilogue_hswish_s8__avx2(size_t mt, size_t nt, const int32_t* acc, siz
                                    const int32_t* correction, const float* multiplier, const float* offset, float slope,
                                    float zero_point, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride) {
   const __m256 lo = _mm256_set1_ps(float(out_min)), hi = _mm256_set1_ps(float(out_max));
-  const __m256 k = _mm256_set1_ps(slope), half = _mm256_set1_ps(0.5f), zero = _mm256_setzero_ps(),
-               one = _mm256_set1_ps(1.0f), zp = _mm256_set1_ps(zero_point);
+  const HswishConstsAvx2 h(slope, zero_point);
   for (size_t j = 0; j < nt; j += 8) {
     const size_t lanes = nt - j < 8 ? nt - j : 8;
     const __m256i corr = load_s32_partial(correction + j, lanes);
     const __m256 mul = load_f32_partial(multiplier + j, lanes), add = load_f32_partial(offset + j, lanes);
     for (size_t r = 0; r < mt; ++r) {
       const __m256i x = _mm256_sub_epi32(load_s32_partial(acc + r * acc_stride + j, lanes), corr);
-      const __m256 u = _mm256_fmadd_ps(_mm256_cvtepi32_ps(x), mul, add);
-      const __m256 g = _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(u, k, half), zero), one);
-      const __m256 y = _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(u, g, zp), lo), hi);
-      store_lanes(c + r * c_stride + j, _mm256_cvtps_epi32(y), lanes);
+      store_lanes(c + r * c_stride + j, hswish_s8_avx2(x, mul, add, h, lo, hi), lanes);
     }
   }
 }

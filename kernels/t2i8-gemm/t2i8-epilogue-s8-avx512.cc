@@ -35,20 +35,14 @@ struct Plain {
   }
 };
 
-// HardSwish: the scalar steps up to y (vmaxps(x, 0) returns 0 for a NaN x, as the scalar x > 0 ? x : 0
-// does); then, as in requantize_s8, only the clamp of y to hi in float (kept out when the terms pass
-// terms_bound_y: |u| < 2^30, so |y| < 2^31), the other clamps in int8 (both bounds are integers, so
-// clamping before or after rounding is the same; a NaN y converts to INT32_MIN, so out_min).
+// HardSwish: hswish_s8 (requantize-s8-avx512.h) after the correction.
 template <bool kBounded>
 struct Hswish {
-  __m512 k, half = _mm512_set1_ps(0.5f), zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f), zp, hi;
-  Hswish(float slope, float zero_point, int8_t out_max)
-      : k(_mm512_set1_ps(slope)), zp(_mm512_set1_ps(zero_point)), hi(_mm512_set1_ps(float(out_max))) {}
+  HswishConsts h;
+  __m512 hi;
+  Hswish(float slope, float zero_point, int8_t out_max) : h(slope, zero_point), hi(_mm512_set1_ps(float(out_max))) {}
   __m512i operator()(__m512i x, const Terms& t) const {
-    const __m512 u = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(x, t.corr)), t.mul, t.add);
-    const __m512 g = _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(u, k, half), zero), one);
-    const __m512 y = _mm512_fmadd_ps(u, g, zp);
-    return _mm512_cvtps_epi32(kBounded ? y : _mm512_min_ps(hi, y));
+    return hswish_s8<kBounded>(_mm512_sub_epi32(x, t.corr), t.mul, t.add, h, hi);
   }
 };
 

@@ -64,8 +64,7 @@ void t2i8_epilogue_hswish_s8__neon(size_t mt, size_t nt, const int32_t* acc, siz
                                    const int32_t* correction, const float* multiplier, const float* offset, float slope,
                                    float zero_point, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride) {
   const float32x4_t lo = vdupq_n_f32(float(out_min)), hi = vdupq_n_f32(float(out_max));
-  const float32x4_t k = vdupq_n_f32(slope), half = vdupq_n_f32(0.5f), zero = vdupq_n_f32(0.0f),
-                    one = vdupq_n_f32(1.0f), zp = vdupq_n_f32(zero_point);
+  const HswishConstsNeon h(slope, zero_point);
   for (size_t j = 0; j < nt; j += 4) {
     const size_t lanes = nt - j < 4 ? nt - j : 4;
     int32_t corr_buf[4] = {}, x_buf[4] = {};
@@ -77,10 +76,7 @@ void t2i8_epilogue_hswish_s8__neon(size_t mt, size_t nt, const int32_t* acc, siz
     const float32x4_t mul = vld1q_f32(mul_buf), add = vld1q_f32(add_buf);
     for (size_t r = 0; r < mt; ++r) {
       std::memcpy(x_buf, acc + r * acc_stride + j, lanes * sizeof(int32_t));
-      const float32x4_t u = vfmaq_f32(add, vcvtq_f32_s32(vsubq_s32(vld1q_s32(x_buf), corr)), mul);
-      const float32x4_t g = vminnmq_f32(vmaxnmq_f32(vfmaq_f32(half, u, k), zero), one);
-      const float32x4_t y = vminnmq_f32(vmaxnmq_f32(vfmaq_f32(zp, u, g), lo), hi);
-      const int32x4_t q = vcvtnq_s32_f32(y);
+      const int32x4_t q = hswish_s8_neon(vsubq_s32(vld1q_s32(x_buf), corr), mul, add, h, lo, hi);
       int8_t q_buf[8];
       vst1_s8(q_buf, narrow(q, q));
       std::memcpy(c + r * c_stride + j, q_buf, lanes);

@@ -8,6 +8,7 @@
 // [-127, 127], and the fills plus_ones / minus_ones mean +127 / -127 (the extremes).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -24,6 +25,36 @@
 namespace ternrt_test {
 
 using namespace ternrt::kernels;
+
+// The int8 epilogues written out from t2i8-gemm.h, independent of the library's rounding.
+// Round half to even, independent of the rounding mode and of lrintf.
+inline float round_half_even(float y) {
+  const float down = std::floor(y), diff = y - down;   // exact for |y| < 2^23
+  if (diff > 0.5f) return down + 1.0f;
+  if (diff < 0.5f) return down;
+  return std::fmod(down, 2.0f) == 0.0f ? down : down + 1.0f;
+}
+
+// One element of t2i8_gemm_s8, in the documented operation order (one fused multiply-add).
+inline int8_t requantize(int32_t acc_minus_correction, float multiplier, float offset, int8_t out_min, int8_t out_max) {
+  float y = std::fma(float(acc_minus_correction), multiplier, offset);
+  if (!(y > float(out_min))) y = float(out_min);   // NaN -> out_min
+  if (!(y < float(out_max))) y = float(out_max);
+  return int8_t(round_half_even(y));
+}
+
+// One element of t2i8_gemm_hardswish_s8 (offset without the zero point, slope = out_scale / 6).
+inline int8_t hswish_requantize(int32_t x, float multiplier, float offset, float slope, float zero_point, int8_t lo,
+                                int8_t hi) {
+  const float u = std::fma(float(x), multiplier, offset);
+  float g = std::fma(u, slope, 0.5f);
+  if (!(g > 0.0f)) g = 0.0f;   // NaN -> 0
+  if (!(g < 1.0f)) g = 1.0f;
+  float y = std::fma(u, g, zero_point);
+  if (!(y > float(lo))) y = float(lo);   // NaN -> lo
+  if (!(y < float(hi))) y = float(hi);
+  return int8_t(round_half_even(y));
+}
 
 enum class WeightFill { random, zeros, plus_ones, minus_ones };
 enum class ActFill { random, min_values, max_values };

@@ -26,26 +26,6 @@ std::vector<Isa> supported_isas() {
   return isas;
 }
 
-float round_half_even(float y) {
-  const float down = std::floor(y), diff = y - down;
-  if (diff > 0.5f) return down + 1.0f;
-  if (diff < 0.5f) return down;
-  return std::fmod(down, 2.0f) == 0.0f ? down : down + 1.0f;
-}
-
-// One element in the documented operation order.
-int8_t hswish_requantize(int32_t x, float multiplier, float offset, float slope, float zero_point, int8_t lo,
-                         int8_t hi) {
-  const float u = std::fma(float(x), multiplier, offset);
-  float g = std::fma(u, slope, 0.5f);
-  if (!(g > 0.0f)) g = 0.0f;   // NaN -> 0
-  if (!(g < 1.0f)) g = 1.0f;
-  float y = std::fma(u, g, zero_point);
-  if (!(y > float(lo))) y = float(lo);   // NaN -> lo
-  if (!(y < float(hi))) y = float(hi);
-  return int8_t(round_half_even(y));
-}
-
 }  // namespace
 
 TEST_CASE("HardSwish int8 epilogue: every ISA equals the written-out operations, every width, NaN and ties") {

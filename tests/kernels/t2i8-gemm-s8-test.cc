@@ -27,22 +27,6 @@ std::vector<Isa> s8_isas() {
   return isas;
 }
 
-// Round half to even, independent of the rounding mode and of lrintf.
-float round_half_even(float y) {
-  const float down = std::floor(y), diff = y - down;   // exact for |y| < 2^23
-  if (diff > 0.5f) return down + 1.0f;
-  if (diff < 0.5f) return down;
-  return std::fmod(down, 2.0f) == 0.0f ? down : down + 1.0f;
-}
-
-// One element, in the documented operation order (one fused multiply-add).
-int8_t requantize(int32_t acc_minus_correction, float multiplier, float offset, int8_t out_min, int8_t out_max) {
-  float y = std::fma(float(acc_minus_correction), multiplier, offset);
-  if (!(y > float(out_min))) y = float(out_min);   // NaN -> out_min
-  if (!(y < float(out_max))) y = float(out_max);
-  return int8_t(round_half_even(y));
-}
-
 struct Requant {
   float a_scale = 1.0f, out_scale = 1.0f;
   int32_t a_zero_point = 0, out_zero_point = 0;
@@ -505,18 +489,27 @@ TEST_CASE("minmax_fp32 forms: the base kernel's sums requantized, every tile sha
       const size_t c_stride = nc + rng() % 6;
       const int8_t sentinel = 0x5A;
       std::vector<int8_t> c(mr * c_stride + 64, sentinel);
-      const RequantS8Terms terms{correction.data(), multiplier.data(), offset.data(), range.first, range.second};
+      RequantS8Terms terms{correction.data(), multiplier.data(), offset.data(), range.first, range.second};
+      // Every other trial the HardSwish form (offset without a zero point, a random output zero point).
+      const bool hswish = trial % 2 == 1;
+      if (hswish) {
+        terms.hardswish = true;
+        terms.slope = 0.02f + 0.2f * std::abs(unit(rng));
+        terms.zero_point = float(int(rng() % 41) - 20);
+      }
       // Layouts without activation sums get none: the form must not read them.
       form.fn(mr, nc, k, slices, a.data(), tester.get_a_stride(), tester.get_a_slice_stride(), packed.data(),
               layout_uses_activation_sums(kernel->layout) && !t2u8 ? a_sums.data() : nullptr, terms, c.data(),
               c_stride);
       INFO(form.name, " trial ", trial, " ", tester.describe(), " range [", int(range.first), ", ",
-           int(range.second), "]", unbounded ? " unbounded terms" : "");
+           int(range.second), "]", unbounded ? " unbounded terms" : "", hswish ? " hardswish" : "");
       size_t mismatches = 0, overwritten = 0;
       for (size_t r = 0; r < mr; ++r) {
         for (size_t j = 0; j < nc; ++j) {
-          const int8_t want =
-              requantize(base[r * nc + j] - correction[j], multiplier[j], offset[j], range.first, range.second);
+          const int32_t x = base[r * nc + j] - correction[j];
+          const int8_t want = hswish ? hswish_requantize(x, multiplier[j], offset[j], terms.slope, terms.zero_point,
+                                                         range.first, range.second)
+                                     : requantize(x, multiplier[j], offset[j], range.first, range.second);
           saturated_low += want == -128;
           saturated_high += want == 127;
           if (c[r * c_stride + j] != want && ++mismatches <= 3) {

@@ -213,8 +213,8 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
 std::string TernaryGemmOp::kernel() const {
   const bool out_s8 = y_s8_ != nullptr;
   // An int8 output runs the kernel's requantizing form, if it has one (GEMM rows only: m_ == 1 is a
-  // GEMV); with HardSwish the plain kernel and the epilogue's HardSwish form.
-  const bool minmax = out_s8 && !hardswish_s8_;
+  // GEMV), with HardSwish in its HardSwish form.
+  const bool minmax = out_s8;
   std::string name = conv_ ? (minmax ? conv_->kernel_name_s8() : conv_->kernel_name())
                      : packed_ ? (minmax && m_ > 1 ? packed_->kernel_name_s8() : packed_->kernel_name())
                                : "ternary";

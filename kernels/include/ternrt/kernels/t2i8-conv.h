@@ -66,8 +66,8 @@ class T2I8Conv {
   void run_s8(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
               float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride,
               pthreadpool_t pool, void* workspace) const;
-  // With a fused HardSwish (t2i8_gemm_hardswish_s8's arithmetic; kernel_name()'s kernel, no
-  // requantizing form).
+  // With a fused HardSwish (t2i8_gemm_hardswish_s8's arithmetic; kernel_name_s8()'s kernel, the
+  // requantizing form in its HardSwish form where there is one).
   void run_hardswish_s8(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale,
                         const float* bias, float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max,
                         int8_t* c, size_t c_stride, pthreadpool_t pool, void* workspace) const;

@@ -122,6 +122,10 @@ struct RequantS8Terms {
   const float* multiplier;
   const float* offset;
   int8_t out_min, out_max;
+  // The HardSwish form of the epilogue (t2i8_gemm_hardswish_s8, t2i8-gemm.h): offset then holds
+  // bias / out_scale without the zero point; slope = out_scale / 6, zero_point = the output's.
+  bool hardswish = false;
+  float slope = 0.0f, zero_point = 0.0f;
 };
 using T2I8GemmMinmaxUkernelFn = void (*)(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a,
                                          size_t a_stride, size_t a_slice_stride, const uint8_t* w,

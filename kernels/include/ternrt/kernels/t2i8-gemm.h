@@ -109,7 +109,8 @@ void t2i8_gemm_s8(const PackedTernaryWeights& w, size_t m, const int8_t* a, size
 // offset[n] = (bias ? bias[n] : 0.0f) / out_scale, slope = out_scale / 6; per element
 // u = fma(float(acc - a_zero_point * rowsum[n]), multiplier[n], offset[n]), g = fma(u, slope, 0.5)
 // clamped to [0, 1] (a NaN to 0), y = fma(u, g, float(out_zero_point)), then the clamp and rounding
-// of t2i8_gemm_s8. Runs the plain kernels (their requantizing forms know no HardSwish).
+// of t2i8_gemm_s8. Runs the requantizing form of the kernel where it has one (in its HardSwish form,
+// RequantS8Terms::hardswish), like t2i8_gemm_s8.
 void t2i8_gemm_hardswish_s8(const PackedTernaryWeights& w, size_t m, const int8_t* a, size_t a_stride,
                             float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
                             float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max, int8_t* c,
