@@ -272,15 +272,28 @@ void PackedDwconvS8::pair_tile(const Row& row, size_t c0, size_t n, size_t ox0, 
     // The last pixels go to the edge path if their n-byte reads would pass the tensor's end.
     while (run > 0 && furthest >= 0 && furthest + ptrdiff_t(run - 1) * step > row.total - ptrdiff_t(n)) --run;
     const int8_t* taps[kChunkTaps];
+    const ptrdiff_t column_step = ptrdiff_t(g.dilation_w) * pixel_bytes;
     for (size_t chunk = 0; run > 0 && chunk < chunk_taps_.size(); ++chunk) {
       const size_t t0 = chunk * kChunkTaps, count = chunk_taps_[chunk], pairs = (count + 1) / 2;
-      size_t ky = t0 / g.kernel_w, kx = t0 % g.kernel_w;
-      for (size_t t = 0; t < count; ++t, kx = kx + 1 == g.kernel_w ? (++ky, 0) : kx + 1) {
+      size_t ky = t0 == 0 ? 0 : t0 / g.kernel_w, kx = t0 == 0 ? 0 : t0 % g.kernel_w;
+      // Kernel row ky's first tap (column kx = 0), or the zero-point row (column steps of 0).
+      const int8_t* first = nullptr;
+      ptrdiff_t step_x = 0;
+      auto start_row = [&] {
         const ptrdiff_t iy = row.iy0 + ptrdiff_t(ky * g.dilation_h);
-        taps[t] = iy >= 0 && iy < ptrdiff_t(g.in_h)
-                      ? row.input + row.image + (iy * ptrdiff_t(g.in_w) + ix0 + ptrdiff_t(kx * g.dilation_w)) *
-                                                    pixel_bytes + ptrdiff_t(c0)
-                      : zero_row_.data();
+        const bool inside = iy >= 0 && iy < ptrdiff_t(g.in_h);
+        first = inside ? row.input + row.image + (iy * ptrdiff_t(g.in_w) + ix0) * pixel_bytes + ptrdiff_t(c0)
+                       : zero_row_.data();
+        step_x = inside ? column_step : 0;
+      };
+      start_row();
+      for (size_t t = 0; t < count; ++t) {
+        taps[t] = first + ptrdiff_t(kx) * step_x;
+        if (++kx == g.kernel_w) {
+          kx = 0;
+          ++ky;
+          if (t + 1 < count) start_row();
+        }
       }
       if (count % 2) taps[count] = taps[0];   // zero weights; moves with the pixel like a real tap
       ukernel_(n, run, pairs, taps, size_t(step),
@@ -343,7 +356,7 @@ void PackedDwconvS8::edge_pixels(const Row& row, size_t c0, size_t n, size_t beg
     std::memset(patch + rows * width * ps, zero_point, n - ps);   // read past the last pixel
     for (size_t chunk = 0; chunk < chunk_taps_.size(); ++chunk) {
       const size_t t0 = chunk * kChunkTaps, count = chunk_taps_[chunk], pairs = (count + 1) / 2;
-      size_t ky = t0 / g.kernel_w, kx = t0 % g.kernel_w;
+      size_t ky = t0 == 0 ? 0 : t0 / g.kernel_w, kx = t0 == 0 ? 0 : t0 % g.kernel_w;
       for (size_t t = 0; t < count; ++t, kx = kx + 1 == g.kernel_w ? (++ky, 0) : kx + 1) {
         taps[t] = patch + (ky * width + kx * g.dilation_w) * ps;
       }
@@ -366,7 +379,7 @@ void PackedDwconvS8::pixel_by_pixel(const Row& row, size_t c0, size_t n, size_t 
     const ptrdiff_t ix0 = ptrdiff_t(ox * g.stride_w) - ptrdiff_t(g.pad_left);
     for (size_t chunk = 0; chunk < chunk_taps_.size(); ++chunk) {
       const size_t t0 = chunk * kChunkTaps, count = chunk_taps_[chunk], pairs = (count + 1) / 2;
-      size_t ky = t0 / g.kernel_w, kx = t0 % g.kernel_w;
+      size_t ky = t0 == 0 ? 0 : t0 / g.kernel_w, kx = t0 == 0 ? 0 : t0 % g.kernel_w;
       for (size_t t = 0; t < count; ++t, kx = kx + 1 == g.kernel_w ? (++ky, 0) : kx + 1) {
         const ptrdiff_t iy = row.iy0 + ptrdiff_t(ky * g.dilation_h), ix = ix0 + ptrdiff_t(kx * g.dilation_w);
         if (iy < 0 || iy >= ptrdiff_t(g.in_h) || ix < 0 || ix >= ptrdiff_t(g.in_w)) {
