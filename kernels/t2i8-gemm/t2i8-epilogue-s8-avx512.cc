@@ -52,15 +52,10 @@ struct Hswish {
 // Measured alone on a 16 x 16 tile: 24 ns against 33 for one vpmovsdb store and two float clamps
 // per vector; MobileNetV2's layers wider than a tile spent a quarter of their time in the vpmovsdb
 // form before they took the strided stores.
-// (Terms and operation are copied into locals: the int8 stores could alias what a reference points to,
-// which made the compiler reload them after every store.)
 template <size_t V, class Op>
-size_t rows_in_packed_stores(size_t mt, const int32_t* acc, size_t acc_stride, const Terms* terms, const Op& op_ref,
+size_t rows_in_packed_stores(size_t mt, const int32_t* acc, size_t acc_stride, const Terms* t, const Op& op,
                              int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride) {
   constexpr size_t kRows = 4 / V;
-  const Op op = op_ref;
-  Terms t[V];
-  for (size_t v = 0; v < V; ++v) t[v] = terms[v];
   const __m512i lo_bytes = _mm512_set1_epi8(out_min), hi_bytes = _mm512_set1_epi8(out_max);
   size_t r = 0;
   for (; r + kRows <= mt; r += kRows) {
@@ -90,9 +85,8 @@ size_t rows_in_packed_stores(size_t mt, const int32_t* acc, size_t acc_stride, c
 // of a row is one packed 64-byte store, the terms loaded per run.
 template <class Op>
 void runs_of_64_channels(size_t mt, size_t runs, const int32_t* acc, size_t acc_stride, const int32_t* correction,
-                         const float* multiplier, const float* offset, const Op& op_ref, int8_t out_min,
+                         const float* multiplier, const float* offset, const Op& op, int8_t out_min,
                          int8_t out_max, int8_t* c, size_t c_stride) {
-  const Op op = op_ref;
   const __m512i lo_bytes = _mm512_set1_epi8(out_min), hi_bytes = _mm512_set1_epi8(out_max);
   for (size_t r = 0; r < mt; ++r) {
     for (size_t j = 0; j < 64 * runs; j += 64) {
@@ -110,10 +104,8 @@ void runs_of_64_channels(size_t mt, size_t runs, const int32_t* acc, size_t acc_
 
 // Rows of up to 16 channels (lanes) anywhere: one masked 16-byte store per row.
 template <class Op>
-void rows_of_one_vector(size_t mt, __mmask16 lanes, const int32_t* acc, size_t acc_stride, const Terms& t_ref,
-                        const Op& op_ref, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride) {
-  const Op op = op_ref;
-  const Terms t = t_ref;
+void rows_of_one_vector(size_t mt, __mmask16 lanes, const int32_t* acc, size_t acc_stride, const Terms& t,
+                        const Op& op, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride) {
   const __m128i lo_bytes = _mm_set1_epi8(out_min), hi_bytes = _mm_set1_epi8(out_max);
   for (size_t r = 0; r < mt; ++r) {
     const __m512i x = _mm512_maskz_loadu_epi32(lanes, acc + r * acc_stride);
