@@ -7,7 +7,7 @@
 // vpmaddubsw(u8 u, s8 a): each int16 lane is u0*a0 + u1*a1 in [-512, 508], so 64 additions stay
 // inside int16 ([-32768, 32512]); a block of 64 steps of 4 k per lane is widened with
 // vpmaddwd(ones), which also sums the two lanes of a channel. Finally sum_k a is subtracted.
-// Reads a rows up to round_up(k, 16) bytes (planes) or round_up(k, 4) bytes (u8).
+// Reads a rows up to round_up(k, 4) bytes.
 // Also the int8-weight i8i8_gemm_{1,4}x8c4__avx2 and i8i8_gemm_{1,2}x16c4__avx2, and the AVX2
 // activation row sums (vpsadbw).
 #include <immintrin.h>
@@ -30,8 +30,24 @@ inline __m256i broadcast_4bytes(const int8_t* p) {
   return _mm256_set1_epi32(value);
 }
 
+// One step of 4 k (u: its multipliers) for every row, into int16.
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void maddubs_group(const __m256i (&u)[NV], const int8_t* const (&a_rows)[MR],
+                                                         size_t kk, __m256i (&acc16)[MR][NV]) {
+#pragma GCC unroll 16
+  for (size_t r = 0; r < MR; ++r) {
+    const __m256i x = broadcast_4bytes(a_rows[r] + kk);
+#pragma GCC unroll 2
+    for (size_t v = 0; v < NV; ++v) {
+      acc16[r][v] = _mm256_add_epi16(acc16[r][v], _mm256_maddubs_epi16(u[v], x));
+      __asm__("" : "+x"(acc16[r][v]));   // pins the update order: see gemm_4x16_avx2
+    }
+  }
+}
+
 // MR rows x NV vectors of 8 channels: acc32 += sum u * a (the caller subtracts sum_k a).
-// kExpanded: codes_u8_c4, else code_planes_c4.
+// kExpanded: codes_u8_c4, else code_planes_c4 (a last chunk of k % 16 trits runs only its
+// (k % 16 + 3) / 4 groups; the rest hold u = 0).
 template <size_t MR, size_t NV, bool kExpanded>
 __attribute__((always_inline)) inline void accumulate_avx2(size_t mr, size_t k, size_t slices, const int8_t* a,
                                                            size_t a_stride, size_t a_slice_stride, const uint8_t* w,
@@ -80,18 +96,22 @@ __attribute__((always_inline)) inline void accumulate_avx2(size_t mr, size_t k, 
         for (size_t i = 0; i < block_chunks; ++i, wb += 32 * NV) {
           __m256i planes[NV];
           for (size_t v = 0; v < NV; ++v) planes[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + 32 * v));
+          const size_t kc = k0 + 16 * i;
+          if (kc + 16 <= k) {
 #pragma GCC unroll 4
-          for (size_t g = 0; g < 4; ++g) {
-            __m256i u[NV];
-            for (size_t v = 0; v < NV; ++v) u[v] = _mm256_and_si256(_mm256_srli_epi16(planes[v], int(2 * g)), mask);
-#pragma GCC unroll 16
-            for (size_t r = 0; r < MR; ++r) {
-              const __m256i x = broadcast_4bytes(a_rows[r] + k0 + 16 * i + 4 * g);
-#pragma GCC unroll 2
+            for (size_t g = 0; g < 4; ++g) {
+              __m256i u[NV];
+              for (size_t v = 0; v < NV; ++v) u[v] = _mm256_and_si256(_mm256_srli_epi16(planes[v], int(2 * g)), mask);
+              maddubs_group<MR, NV>(u, a_rows, kc + 4 * g, acc16);
+            }
+          } else {   // the partial last chunk: only its groups that hold trits
+            for (size_t kg = kc; kg < k; kg += 4) {
+              __m256i u[NV];
               for (size_t v = 0; v < NV; ++v) {
-                acc16[r][v] = _mm256_add_epi16(acc16[r][v], _mm256_maddubs_epi16(u[v], x));
-                __asm__("" : "+x"(acc16[r][v]));   // pins the update order: see gemm_4x16_avx2
+                u[v] = _mm256_and_si256(planes[v], mask);
+                planes[v] = _mm256_srli_epi16(planes[v], 2);
               }
+              maddubs_group<MR, NV>(u, a_rows, kg, acc16);
             }
           }
         }
@@ -186,16 +206,28 @@ __attribute__((always_inline)) inline void accumulate_4x16_avx2(size_t mr, size_
       } else {
         size_t kk = 16 * done;
         for (size_t i = 0; i < block; ++i, kk += 16, w += 64) {
-          const __m256i p0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
-          const __m256i p1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32));
+          __m256i p0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+          __m256i p1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32));
+          if (kk + 16 <= k) {
 #pragma GCC unroll 4
-          for (int g = 0; g < 4; ++g) {
-            const __m256i u0 = _mm256_and_si256(_mm256_srli_epi16(p0, 2 * g), mask);
-            const __m256i u1 = _mm256_and_si256(_mm256_srli_epi16(p1, 2 * g), mask);
-            TERNRT_AVX2_ROW4(c00, c01, u0, u1, a0 + kk + 4 * g)
-            TERNRT_AVX2_ROW4(c10, c11, u0, u1, a1 + kk + 4 * g)
-            TERNRT_AVX2_ROW4(c20, c21, u0, u1, a2 + kk + 4 * g)
-            TERNRT_AVX2_ROW4(c30, c31, u0, u1, a3 + kk + 4 * g)
+            for (int g = 0; g < 4; ++g) {
+              const __m256i u0 = _mm256_and_si256(_mm256_srli_epi16(p0, 2 * g), mask);
+              const __m256i u1 = _mm256_and_si256(_mm256_srli_epi16(p1, 2 * g), mask);
+              TERNRT_AVX2_ROW4(c00, c01, u0, u1, a0 + kk + 4 * g)
+              TERNRT_AVX2_ROW4(c10, c11, u0, u1, a1 + kk + 4 * g)
+              TERNRT_AVX2_ROW4(c20, c21, u0, u1, a2 + kk + 4 * g)
+              TERNRT_AVX2_ROW4(c30, c31, u0, u1, a3 + kk + 4 * g)
+            }
+          } else {   // the partial last chunk: only its groups that hold trits
+            for (size_t kg = kk; kg < k; kg += 4) {
+              const __m256i u0 = _mm256_and_si256(p0, mask), u1 = _mm256_and_si256(p1, mask);
+              p0 = _mm256_srli_epi16(p0, 2);
+              p1 = _mm256_srli_epi16(p1, 2);
+              TERNRT_AVX2_ROW4(c00, c01, u0, u1, a0 + kg)
+              TERNRT_AVX2_ROW4(c10, c11, u0, u1, a1 + kg)
+              TERNRT_AVX2_ROW4(c20, c21, u0, u1, a2 + kg)
+              TERNRT_AVX2_ROW4(c30, c31, u0, u1, a3 + kg)
+            }
           }
         }
       }

@@ -3,7 +3,7 @@
 // (one zmm = 16 channels x 4 k); NV = nr / 16 weight vectors per chunk.
 // Same arithmetic as the AVX2 kernel: vpmaddubsw(u8 u, s8 a) lanes are in [-512, 508], so 64 int16
 // additions (16 chunks) cannot overflow before vpmaddwd(ones) widens them; then sum_k a is
-// subtracted. Reads a rows up to round_up(k, 16) bytes.
+// subtracted. Reads a rows up to round_up(k, 4) bytes (GEMV: 16).
 // The GEMV kernels (1x..) take any nc (consecutive tiles) and run 128 channels at a time as
 // separate prefetched weight streams, like the VNNI ones (see t2i8-gemm-avx512vnni.cc for why).
 // Also the int8-weight i8i8_gemm_{1,6}x16c4__avx512bw and i8i8_gemm_{1,4}x32c4__avx512bw, and the
@@ -28,7 +28,20 @@ inline __m512i broadcast_4bytes(const int8_t* p) {
   return _mm512_set1_epi32(value);
 }
 
-// acc32 += sum u * a over the tile's chunks (the caller subtracts sum_k a).
+// One group of 4 k (u: its multipliers, from the chunk's planes) for every row, into int16.
+template <size_t MR, size_t NV>
+__attribute__((always_inline)) inline void maddubs_group(const __m512i (&u)[NV], const int8_t* const (&a_rows)[MR],
+                                                         size_t kk, __m512i (&acc16)[MR][NV]) {
+#pragma GCC unroll 16
+  for (size_t r = 0; r < MR; ++r) {
+    const __m512i x = broadcast_4bytes(a_rows[r] + kk);
+#pragma GCC unroll 2
+    for (size_t v = 0; v < NV; ++v) acc16[r][v] = _mm512_add_epi16(acc16[r][v], _mm512_maddubs_epi16(u[v], x));
+  }
+}
+
+// acc32 += sum u * a over the tile's chunks (the caller subtracts sum_k a). A last chunk of
+// k % 16 trits runs only its (k % 16 + 3) / 4 groups (the rest hold u = 0).
 template <size_t MR, size_t NV>
 __attribute__((always_inline)) inline void accumulate_t2i8(size_t mr, size_t k, size_t slices, const int8_t* a,
                                                            size_t a_stride, size_t a_slice_stride, const uint8_t* w,
@@ -39,28 +52,37 @@ __attribute__((always_inline)) inline void accumulate_t2i8(size_t mr, size_t k, 
   const __m512i ones = _mm512_set1_epi16(1);
 
   // int16 blocks restart with each slice (one widening per slice and block).
-  const size_t chunks = (k + 15) / 16;
+  const size_t chunks = (k + 15) / 16, full_chunks = k / 16, tail_groups = (k % 16 + 3) / 4;
   for (size_t q = 0; q < slices; ++q) {
     size_t kk = 0;
     for (size_t chunk = 0; chunk < chunks;) {
       const size_t block_end = chunk + kChunksPerBlock < chunks ? chunk + kChunksPerBlock : chunks;
+      const size_t full_end = block_end < full_chunks ? block_end : full_chunks;
       __m512i acc16[MR][NV];
       for (size_t r = 0; r < MR; ++r)
         for (size_t v = 0; v < NV; ++v) acc16[r][v] = _mm512_setzero_si512();
-      for (; chunk < block_end; ++chunk, kk += 16, w += 64 * NV) {
+      for (; chunk < full_end; ++chunk, kk += 16, w += 64 * NV) {
         __m512i planes[NV];
         for (size_t v = 0; v < NV; ++v) planes[v] = _mm512_loadu_si512(w + 64 * v);
 #pragma GCC unroll 4
         for (int g = 0; g < 4; ++g) {
           __m512i u[NV];
           for (size_t v = 0; v < NV; ++v) u[v] = _mm512_and_si512(_mm512_srli_epi16(planes[v], 2 * g), mask);
-#pragma GCC unroll 16
-          for (size_t r = 0; r < MR; ++r) {
-            const __m512i x = broadcast_4bytes(a_rows[r] + kk + 4 * g);
-#pragma GCC unroll 2
-            for (size_t v = 0; v < NV; ++v) acc16[r][v] = _mm512_add_epi16(acc16[r][v], _mm512_maddubs_epi16(u[v], x));
-          }
+          maddubs_group<MR, NV>(u, a_rows, kk + 4 * g, acc16);
         }
+      }
+      if (chunk < block_end) {   // the partial last chunk
+        __m512i planes[NV];
+        for (size_t v = 0; v < NV; ++v) planes[v] = _mm512_loadu_si512(w + 64 * v);
+        for (size_t g = 0; g < tail_groups; ++g) {
+          __m512i u[NV];
+          for (size_t v = 0; v < NV; ++v) {
+            u[v] = _mm512_and_si512(planes[v], mask);
+            planes[v] = _mm512_srli_epi16(planes[v], 2);
+          }
+          maddubs_group<MR, NV>(u, a_rows, kk + 4 * g, acc16);
+        }
+        ++chunk, kk += 16, w += 64 * NV;
       }
       for (size_t r = 0; r < MR; ++r)
         for (size_t v = 0; v < NV; ++v) acc32[r][v] = _mm512_add_epi32(acc32[r][v], _mm512_madd_epi16(acc16[r][v], ones));

@@ -4,7 +4,7 @@
 // activation sums) and the u8-activation forms of the GEMM ones, u8i8_gemm_*__avx512vnni. The 16x16 tiles serve layers of up to 16 channels, where a call's work is small. t2i8 weights:
 // code_planes_c4 with vec_cols = 16 (one zmm = 16 channels x 4 k); NV = nr / 16 weight vectors per chunk.
 // vpdpbusd(acc, u8 u, s8 a) adds u0*a0 + .. + u3*a3 straight into int32 (no saturation, no int16
-// stage); sum_k a is subtracted at the end. Reads a rows up to round_up(k, 16) bytes.
+// stage); sum_k a is subtracted at the end. Reads a rows up to round_up(k, 4) bytes (GEMV: 16).
 // The GEMV kernels (1x..) take any nc (consecutive tiles, see T2I8GemmUkernelFn) and run
 // 128 channels at a time as separate weight streams with software prefetch: at batch 1 the weights
 // come from DRAM, and one sequential stream left to the hardware prefetcher reached ~6 GB/s on the
@@ -27,6 +27,19 @@ inline __m512i broadcast_4bytes(const int8_t* p) {
   return _mm512_set1_epi32(value);
 }
 
+// One group of 4 k (u: its multipliers, from the chunk's planes) for every row.
+template <size_t MR, size_t NV, bool kU8>
+__attribute__((always_inline)) inline void dot_group(const __m512i (&u)[NV], const int8_t* const (&a_rows)[MR], size_t kk,
+                                                     __m512i (&acc)[MR][NV]) {
+#pragma GCC unroll 16
+  for (size_t r = 0; r < MR; ++r) {
+    const __m512i x = broadcast_4bytes(a_rows[r] + kk);
+#pragma GCC unroll 2
+    for (size_t v = 0; v < NV; ++v)
+      acc[r][v] = kU8 ? _mm512_dpbusd_epi32(acc[r][v], x, u[v]) : _mm512_dpbusd_epi32(acc[r][v], u[v], x);
+  }
+}
+
 // kU8: the t2u8 forms (t2u8-gemm.inc): activation bytes read as u8, weights as t = u - 1 in s8
 // (one subtraction per weight vector and group), acc += sum t * a_u8 with no activation sums.
 // Otherwise acc += sum u * a (the caller subtracts sum_k a).
@@ -38,9 +51,12 @@ __attribute__((always_inline)) inline void accumulate_t2i8(size_t mr, size_t k, 
   for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
   const __m512i mask = _mm512_set1_epi8(3);
   const __m512i one = _mm512_set1_epi8(1);
-  const size_t chunks = (k + 15) / 16;
+  // A last chunk of k % 16 trits runs only its (k % 16 + 3) / 4 groups: the rest hold u = 0, and
+  // K = 12, 20 or 36 would spend a quarter to a third of the multiplies on them.
+  const size_t full_chunks = k / 16, tail_groups = (k % 16 + 3) / 4;
   for (size_t q = 0; q < slices; ++q) {
-    for (size_t chunk = 0, kk = 0; chunk < chunks; ++chunk, kk += 16, w += 64 * NV) {
+    size_t kk = 0;
+    for (size_t chunk = 0; chunk < full_chunks; ++chunk, kk += 16, w += 64 * NV) {
       __m512i planes[NV];
       for (size_t v = 0; v < NV; ++v) planes[v] = _mm512_loadu_si512(w + 64 * v);
 #pragma GCC unroll 4
@@ -50,13 +66,21 @@ __attribute__((always_inline)) inline void accumulate_t2i8(size_t mr, size_t k, 
           u[v] = _mm512_and_si512(_mm512_srli_epi16(planes[v], 2 * g), mask);
           if (kU8) u[v] = _mm512_sub_epi8(u[v], one);   // t
         }
-#pragma GCC unroll 16
-        for (size_t r = 0; r < MR; ++r) {
-          const __m512i x = broadcast_4bytes(a_rows[r] + kk + 4 * g);
-#pragma GCC unroll 2
-          for (size_t v = 0; v < NV; ++v)
-            acc[r][v] = kU8 ? _mm512_dpbusd_epi32(acc[r][v], x, u[v]) : _mm512_dpbusd_epi32(acc[r][v], u[v], x);
+        dot_group<MR, NV, kU8>(u, a_rows, kk + 4 * g, acc);
+      }
+    }
+    if (tail_groups != 0) {
+      __m512i planes[NV];
+      for (size_t v = 0; v < NV; ++v) planes[v] = _mm512_loadu_si512(w + 64 * v);
+      w += 64 * NV;
+      for (size_t g = 0; g < tail_groups; ++g, kk += 4) {
+        __m512i u[NV];
+        for (size_t v = 0; v < NV; ++v) {
+          u[v] = _mm512_and_si512(planes[v], mask);
+          planes[v] = _mm512_srli_epi16(planes[v], 2);
+          if (kU8) u[v] = _mm512_sub_epi8(u[v], one);   // t
         }
+        dot_group<MR, NV, kU8>(u, a_rows, kk, acc);
       }
     }
     for (size_t r = 0; r < MR; ++r) a_rows[r] += a_slice_stride;
