@@ -238,6 +238,26 @@ TEST_CASE("t2i8 activation sums: every ISA equals the definition") {
         CHECK(got == expected);
       }
     }
+    // Rows of up to 64 bytes (AVX-512 folds 16 rows per step), back to back and apart, with left-over rows.
+    for (size_t k : {size_t(4), size_t(12), size_t(17), size_t(20), size_t(36), size_t(60), size_t(64), size_t(65)}) {
+      for (size_t m : {size_t(16), size_t(37)}) {
+        for (size_t stride : {k, k + 5}) {
+          for (ActFill fill : {ActFill::random, ActFill::min_values, ActFill::max_values}) {
+            std::vector<int8_t> a((m - 1) * stride + k);
+            for (auto& v : a) v = int8_t(int(rng() % 256) - 128);
+            if (fill != ActFill::random) std::fill(a.begin(), a.end(), int8_t(fill == ActFill::min_values ? -128 : 127));
+            std::vector<int32_t> expected(m + 4, 0x5EED), got(m + 4, 0x5EED);
+            for (size_t r = 0; r < m; ++r) {
+              expected[r] = 0;
+              for (size_t kk = 0; kk < k; ++kk) expected[r] += a[r * stride + kk];
+            }
+            t2i8_activation_sums_isa(isa, m, k, a.data(), stride, got.data());
+            INFO("isa ", std::string(isa_name(isa)), " k ", k, " m ", m, " stride ", stride);
+            CHECK(got == expected);
+          }
+        }
+      }
+    }
     // 16-byte rows back to back (a 16-channel image's pixels; AVX-512 sums 16 of them per step), with
     // left-over rows, and the same rows apart.
     for (size_t m : {size_t(5), size_t(16), size_t(33), size_t(48), size_t(71)}) {
