@@ -157,7 +157,9 @@ std::map<std::string, std::string> shared_param_sources(const fb::Model* model) 
 // Those outputs of the written model must carry exactly their input's params; returns how many.
 size_t check_shared_params(const fb::Model* model, const std::map<std::string, FileTensor>& tensors) {
   const auto sources = shared_param_sources(model);
-  for (const auto& [out, in] : sources) {
+  for (const auto& entry : sources) {
+    const auto& out = entry.first;   // not a structured binding: CAPTURE takes it into a lambda
+    const auto& in = entry.second;
     CAPTURE(out);
     const FileTensor& a = tensors.at(in);
     const FileTensor& b = tensors.at(out);
@@ -181,7 +183,9 @@ TEST_CASE("int8 params from a range follow the runtime's dynamic quantizer bit f
   }
   // Halfway zero points: lo / scale = -k - 0.5 exactly, where round-half-even matters.
   for (int k = 0; k < 255; ++k) ranges.push_back({-(float(k) + 0.5f), 255.0f - (float(k) + 0.5f)});
-  for (const auto& [lo, hi] : ranges) {
+  for (const auto& entry : ranges) {
+    const auto& lo = entry.first;   // not a structured binding: CAPTURE takes it into a lambda
+    const auto& hi = entry.second;
     CAPTURE(lo);
     CAPTURE(hi);
     const Int8Params mine = ternrt::calibrate::int8_params_from_range(lo, hi);
@@ -223,7 +227,9 @@ TEST_CASE("--static-int8 with calibration data: params on every activation repro
 
   // (a) every activation has params, graph input and output included.
   size_t activations = 0;
-  for (const auto& [name, t] : tensors) {
+  for (const auto& entry : tensors) {
+    const auto& name = entry.first;   // not a structured binding: CAPTURE takes it into a lambda
+    const auto& t = entry.second;
     if (!t.activation) continue;
     ++activations;
     CAPTURE(name);
@@ -241,7 +247,9 @@ TEST_CASE("--static-int8 with calibration data: params on every activation repro
   const auto ranges = measured_ranges(out_path("minmax.tern"), calib, c, h, w);
   const auto shared = shared_param_sources(model);
   size_t compared = 0;
-  for (const auto& [name, t] : tensors) {
+  for (const auto& entry : tensors) {
+    const auto& name = entry.first;   // not a structured binding: CAPTURE takes it into a lambda
+    const auto& t = entry.second;
     if (!t.activation) continue;
     CAPTURE(name);
     const auto it = ranges.find(shared.count(name) ? shared.at(name) : name);
@@ -273,7 +281,9 @@ TEST_CASE("--static-int8 with calibration data: params on every activation repro
   const std::map<std::string, FileTensor> ptensors = file_tensors(pbytes, &pmodel);
   CHECK(metadata(pmodel, "activations.static") == "percentile 99, 12 calibration samples");
   size_t smaller = 0;
-  for (const auto& [name, t] : ptensors) {
+  for (const auto& entry : ptensors) {
+    const auto& name = entry.first;   // not a structured binding: CAPTURE takes it into a lambda
+    const auto& t = entry.second;
     if (!t.activation) continue;
     CAPTURE(name);
     REQUIRE(t.has_quant);
@@ -303,7 +313,9 @@ TEST_CASE("--static-int8 without data: params exactly where BatchNorm estimates 
   // Reshape and max pool outputs follow their input instead of their own estimate.
   const std::map<std::string, std::string> reshape_input = shared_param_sources(model);
   size_t with = 0, without = 0;
-  for (const auto& [name, t] : tensors) {
+  for (const auto& entry : tensors) {
+    const auto& name = entry.first;   // not a structured binding: CAPTURE takes it into a lambda
+    const auto& t = entry.second;
     if (!t.activation) continue;
     CAPTURE(name);
     const auto r = reshape_input.find(name);

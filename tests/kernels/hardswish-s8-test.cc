@@ -38,7 +38,8 @@ TEST_CASE("HardSwish int8 epilogue: every ISA equals the written-out operations,
   for (Isa isa : supported_isas()) {
     for (size_t nt : widths) {
       // Rows back to back (c_gap 0) or apart, whole groups of 4 / 2 rows and left-over rows.
-      for (const auto& [mt, c_gap] : {std::pair<size_t, size_t>{1, 0}, {3, 2}, {16, 5}, {7, 0}, {8, 0}}) {
+      for (const auto& rows_gap : {std::pair<size_t, size_t>{1, 0}, {3, 2}, {16, 5}, {7, 0}, {8, 0}}) {
+        const size_t mt = rows_gap.first, c_gap = rows_gap.second;   // no structured binding: INFO captures them
         // Terms that can take u anywhere (NaN, infinities, multiplier 1), or terms that keep |u| below 2^30
         // for any int32 accumulator (|multiplier| <= 1/4, |offset| <= 2^29: the AVX-512 one then leaves out
         // the float clamps of y and packs 64 outputs per store), with accumulators near the int32 ends.

@@ -149,8 +149,9 @@ TEST_CASE("t2i8 int8 epilogue: every ISA equals the written-out requantization, 
       // Rows back to back (c_stride == nt: the AVX-512 one packs 64 bytes of 16- or 32-channel rows
       // per store) or apart (it packs them too and stores each row), whole groups of 4 / 2 rows and
       // left-over rows.
-      for (const auto& [mt, c_gap] : {std::pair<size_t, size_t>{1, 2}, {3, 2}, {5, 2}, {16, 7}, {1, 0}, {2, 0}, {5, 0},
-                                      {16, 0}, {7, 0}}) {
+      for (const auto& rows_gap : {std::pair<size_t, size_t>{1, 2}, {3, 2}, {5, 2}, {16, 7}, {1, 0}, {2, 0}, {5, 0},
+                                   {16, 0}, {7, 0}}) {
+        const size_t mt = rows_gap.first, c_gap = rows_gap.second;   // no structured binding: INFO captures them
         // Terms that can take y anywhere (NaN, infinities, multiplier 1), or terms that keep |y| below
         // 2^30 for any int32 accumulator (|multiplier| <= 1/4, |offset| <= 2^29: the AVX-512 one then
         // skips its float clamp), with accumulators near the int32 ends so the bytes still saturate.
