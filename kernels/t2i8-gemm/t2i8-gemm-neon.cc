@@ -48,6 +48,7 @@ __attribute__((always_inline)) inline void accumulate_neon(size_t mr, size_t k, 
         uint8x16_t planes[kVecs];
         for (size_t v = 0; v < kVecs; ++v) planes[v] = vld1q_u8(w + 16 * v);
         for (int g = 0; g < 4; ++g) {
+          if (kk + 4 * g >= k) break;   // a partial last chunk: the rest of its groups hold u = 0
           int8x16_t u[kVecs];
           for (size_t v = 0; v < kVecs; ++v) {
             const uint8x16_t shifted = g == 0 ? planes[v] : g == 1 ? vshrq_n_u8(planes[v], 2)

@@ -35,6 +35,8 @@ __attribute__((always_inline)) inline void accumulate_neondot(size_t mr, size_t 
       for (size_t v = 0; v < kVecs; ++v) planes[v] = vld1q_u8(w + 16 * v);
       int8x16_t x[MR];   // 16 activation bytes of the chunk per row; lane g = k group g
       for (size_t r = 0; r < MR; ++r) x[r] = vld1q_s8(a_rows[r] + kk);
+      // A partial last chunk runs only its groups that hold trits (the rest hold u = 0).
+      const size_t groups = k - kk >= 16 ? 4 : (k - kk + 3) / 4;
       for (size_t v = 0; v < kVecs; ++v) {
         const int8x16_t u0 = vreinterpretq_s8_u8(vandq_u8(planes[v], mask));
         const int8x16_t u1 = vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(planes[v], 2), mask));
@@ -42,9 +44,9 @@ __attribute__((always_inline)) inline void accumulate_neondot(size_t mr, size_t 
         const int8x16_t u3 = vreinterpretq_s8_u8(vshrq_n_u8(planes[v], 6));
         for (size_t r = 0; r < MR; ++r) {
           acc[r][v] = vdotq_laneq_s32(acc[r][v], u0, x[r], 0);
-          acc[r][v] = vdotq_laneq_s32(acc[r][v], u1, x[r], 1);
-          acc[r][v] = vdotq_laneq_s32(acc[r][v], u2, x[r], 2);
-          acc[r][v] = vdotq_laneq_s32(acc[r][v], u3, x[r], 3);
+          if (groups > 1) acc[r][v] = vdotq_laneq_s32(acc[r][v], u1, x[r], 1);
+          if (groups > 2) acc[r][v] = vdotq_laneq_s32(acc[r][v], u2, x[r], 2);
+          if (groups > 3) acc[r][v] = vdotq_laneq_s32(acc[r][v], u3, x[r], 3);
         }
       }
     }
