@@ -168,7 +168,7 @@ class AvgPool2D : public Op {
       isa_ = args.isa;
       y_scale_ = y.act_scale;
       y_zero_point_ = y.act_zero_point;
-      row_.assign(g_.channels, 0.0f);
+      row_.assign(g_.out_w * g_.channels, 0.0f);
     } else {
       y_ = args.f32(yi_);
       post_.prepare(act_, y_, g_.batch * g_.out_h * g_.out_w * g_.channels, args.op.label());
@@ -178,9 +178,11 @@ class AvgPool2D : public Op {
     const size_t c = g_.channels;
     for (size_t b = 0; b < g_.batch; ++b) {
       for (size_t oy = 0; oy < g_.out_h; ++oy) {
+        const size_t row_start = (b * g_.out_h + oy) * g_.out_w * c;
+        // An int8 output collects the output row in row_ and quantizes it in one call.
+        float* out_row = y_ ? y_ + row_start : row_.data();
         for (size_t ox = 0; ox < g_.out_w; ++ox) {
-          const size_t o = ((b * g_.out_h + oy) * g_.out_w + ox) * c;
-          float* out = y_ ? y_ + o : row_.data();
+          float* out = out_row + ox * c;
           // Window in padded coordinates, clipped to the real input.
           const ptrdiff_t y0 = static_cast<ptrdiff_t>(oy * g_.stride_h) - static_cast<ptrdiff_t>(g_.pad_top);
           const ptrdiff_t x0 = static_cast<ptrdiff_t>(ox * g_.stride_w) - static_cast<ptrdiff_t>(g_.pad_left);
@@ -191,28 +193,35 @@ class AvgPool2D : public Op {
           const size_t cols = static_cast<size_t>(std::max<ptrdiff_t>(ix1 - ix0, 0));
           const size_t count = rows * cols;
           const size_t first = ((b * g_.in_h + static_cast<size_t>(iy0)) * g_.in_w + static_cast<size_t>(ix0)) * c;
-          if (x_s8_ != nullptr) {
-            std::fill(sums_.begin(), sums_.end(), 0);
-            if (count > 0) sum_s8_(rows, cols, c, x_s8_ + first, g_.in_w * c, sums_.data());
-          } else {
-            std::fill(out, out + c, 0.0f);
-            for (size_t r = 0; r < rows; ++r) {
-              for (size_t p = 0; p < cols; ++p) {
-                const float* pixel = x_ + first + (r * g_.in_w + p) * c;
-                for (size_t ch = 0; ch < c; ++ch) out[ch] += pixel[ch];
-              }
-            }
-          }
-          if (x_s8_ != nullptr) {   // the window's sum of dequantized values
-            const int32_t zero_sum = static_cast<int32_t>(count) * x_zero_point_;
-            for (size_t ch = 0; ch < c; ++ch) out[ch] = static_cast<float>(sums_[ch] - zero_sum) * x_scale_;
-          }
           // count_include_pad divides by the window clipped to the padded input (PyTorch/ONNX rule).
           const ptrdiff_t py1 = std::min<ptrdiff_t>(y1, g_.in_h + g_.pad_bottom), px1 = std::min<ptrdiff_t>(x1, g_.in_w + g_.pad_right);
           const size_t padded_count = static_cast<size_t>((py1 - y0) * (px1 - x0));
           const float inv = 1.0f / static_cast<float>(g_.count_include_pad ? padded_count : std::max<size_t>(count, 1));
-          for (size_t ch = 0; ch < c; ++ch) out[ch] = std::min(act_.max, std::max(act_.min, out[ch] * inv));
-          if (y_s8_ != nullptr) kernels::quantize_f32_s8_static(isa_, out, c, y_scale_, y_zero_point_, y_s8_ + o);
+          const float lo = act_.min, hi = act_.max;
+          if (x_s8_ != nullptr) {
+            std::fill(sums_.begin(), sums_.end(), 0);
+            if (count > 0) sum_s8_(rows, cols, c, x_s8_ + first, g_.in_w * c, sums_.data());
+            // The window's sum of dequantized values, averaged and clamped (one loop, same operations).
+            const int32_t zero_sum = static_cast<int32_t>(count) * x_zero_point_;
+            const int32_t* sums = sums_.data();
+            const float x_scale = x_scale_;
+            for (size_t ch = 0; ch < c; ++ch) {
+              const float sum = static_cast<float>(sums[ch] - zero_sum) * x_scale;
+              out[ch] = std::min(hi, std::max(lo, sum * inv));
+            }
+            continue;
+          }
+          std::fill(out, out + c, 0.0f);
+          for (size_t r = 0; r < rows; ++r) {
+            for (size_t p = 0; p < cols; ++p) {
+              const float* pixel = x_ + first + (r * g_.in_w + p) * c;
+              for (size_t ch = 0; ch < c; ++ch) out[ch] += pixel[ch];
+            }
+          }
+          for (size_t ch = 0; ch < c; ++ch) out[ch] = std::min(hi, std::max(lo, out[ch] * inv));
+        }
+        if (y_s8_ != nullptr) {
+          kernels::quantize_f32_s8_static(isa_, out_row, g_.out_w * c, y_scale_, y_zero_point_, y_s8_ + row_start);
         }
       }
     }
