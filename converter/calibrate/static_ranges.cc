@@ -55,9 +55,57 @@ void begin_report(const Graph& graph, StaticRangesReport* report) {
   }
 }
 
-// Sets params from `ranges` (by tensor index), reshape / max pool outputs from their source, and fills the report.
-void attach(Graph& graph, const std::vector<Range>& ranges, const std::string& from, StaticRangesReport* report) {
-  const std::vector<int> source = reshape_sources(graph);
+// A CONCAT's inputs take its output's range (TFLite's rule for int8 concatenation): the runtime then
+// concatenates int8 by copying bytes, and each producer requantizes once, straight to the output's
+// scale. Without it the concat ran in float, and through the runtime's choice of int8 tensors so did
+// its producers and the layers before them (a two-branch block of the fixture MobileNet). The output's
+// values are the union of the inputs', so its range covers each input (only coarser). An input whose
+// range group (reshape / max-pool chains included) is a graph input, another concat's, or feeds two
+// concats keeps its own range, and that concat stays float. `source` (reshape_sources) is extended;
+// `ranges` gets the output's range where only the inputs' were known (batch-norm estimates).
+void share_concat_ranges(const Graph& graph, std::vector<int>& source, std::vector<Range>& ranges,
+                         std::vector<char>& from_concat) {
+  const auto root = [&](int t) { return source[t] >= 0 ? source[t] : t; };
+  std::vector<char> claimed(graph.tensors.size(), 0);
+  for (const convert::Node& node : graph.nodes) {
+    if (node.removed || node.kind != OpKind::concat || node.outputs.empty()) continue;
+    const int out = root(node.outputs[0]);
+    bool ok = !claimed[out];
+    Range merged = ranges[out];
+    std::vector<int> roots;
+    for (int t : node.inputs) {
+      if (t < 0) continue;
+      const int r = root(t);
+      ok = ok && r != out && !claimed[r] && !graph.is_graph_input(r) && !graph.tensors[r].is_constant &&
+           std::find(roots.begin(), roots.end(), r) == roots.end();
+      if (!ok) break;
+      roots.push_back(r);
+      if (!ranges[out].known()) {
+        ok = ranges[r].known();
+        merged = Range{std::min(merged.known() ? merged.lo : ranges[r].lo, ranges[r].lo),
+                       std::max(merged.known() ? merged.hi : ranges[r].hi, ranges[r].hi)};
+      }
+    }
+    if (!ok || roots.empty() || !merged.known()) continue;
+    ranges[out] = merged;
+    claimed[out] = 1;
+    for (int r : roots) {
+      claimed[r] = 1;
+      for (size_t t = 0; t < source.size(); ++t) {
+        if (root(int(t)) != r) continue;
+        source[t] = out;
+        from_concat[t] = 1;
+      }
+    }
+  }
+}
+
+// Sets params from `ranges` (by tensor index), reshape / max pool outputs from their source, concat
+// inputs from the concat's output, and fills the report.
+void attach(Graph& graph, std::vector<Range> ranges, const std::string& from, StaticRangesReport* report) {
+  std::vector<int> source = reshape_sources(graph);
+  std::vector<char> from_concat(graph.tensors.size(), 0);
+  share_concat_ranges(graph, source, ranges, from_concat);
   for (size_t t = 0; t < graph.tensors.size(); ++t) {
     convert::Tensor& tensor = graph.tensors[t];
     if (tensor.is_constant) continue;
@@ -68,7 +116,10 @@ void attach(Graph& graph, const std::vector<Range>& ranges, const std::string& f
     entry.range = ranges[s];
     tensor.int8.reset();
     if (entry.range.known()) {
-      entry.from = s == t ? from : produced_by_max_pool(graph, t) ? "max pool input" : "reshape input";
+      entry.from = s == t              ? from
+                   : from_concat[t]    ? "concat output"
+                   : produced_by_max_pool(graph, t) ? "max pool input"
+                                                    : "reshape input";
       entry.has_params = true;
       entry.params = int8_params_from_range(static_cast<float>(entry.range.lo), static_cast<float>(entry.range.hi));
       tensor.int8 = entry.params;

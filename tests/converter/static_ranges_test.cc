@@ -367,3 +367,53 @@ TEST_CASE("--static-int8 flag combinations it cannot honour are errors naming th
   CHECK_THROWS_WITH_AS(convert_file(onnx, out_path("x.tern"), m), doctest::Contains("'activations.static' is written by the converter"),
                        ConvertError);
 }
+
+TEST_CASE("--static-int8: a concat's inputs carry its output's params (calibrated and data-free)") {
+  const std::string onnx = fixture("mobilenet.onnx");
+  REQUIRE_MESSAGE(std::ifstream(onnx).good(), "run the make_onnx_fixtures test first (ctest fixture ternrt_onnx_fixtures)");
+  const int c = 3, h = 32, w = 32, n = 6;
+  std::mt19937 rng(21);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> calib(static_cast<size_t>(n * c * h * w));
+  for (float& x : calib) x = normal(rng);
+  ternrt::tools::write_npy_f32(out_path("concat_calib.npy"), {n, c, h, w}, calib.data());
+  for (bool calibrated : {true, false}) {
+    INFO("calibrated: " << calibrated);
+    ConvertOptions o = static_options();
+    if (calibrated) o.ptq.data = out_path("concat_calib.npy");
+    const std::string path = out_path(calibrated ? "concat_minmax.tern" : "concat_data_free.tern");
+    const ConversionReport report = convert_file(onnx, path, o);
+    const std::vector<uint8_t> bytes = read_all(path);
+    const fb::Model* model = nullptr;
+    const std::map<std::string, FileTensor> tensors = file_tensors(bytes, &model);
+    const auto name = [&](int32_t index) {
+      return model->graph()->tensors()->Get(static_cast<flatbuffers::uoffset_t>(index))->name()->str();
+    };
+    size_t concats = 0;
+    for (const fb::Operator* op : *model->graph()->operators()) {
+      if (op->opcode() != fb::OpCode::CONCAT) continue;
+      ++concats;
+      const std::string out = name(op->outputs()->Get(0));
+      CAPTURE(out);
+      const FileTensor& y = tensors.at(out);
+      REQUIRE(y.has_quant);
+      for (int32_t input : *op->inputs()) {
+        const std::string in = name(input);
+        CAPTURE(in);
+        const FileTensor& x = tensors.at(in);
+        CHECK(x.has_quant);
+        CHECK(x.params.scale == y.params.scale);
+        CHECK(x.params.zero_point == y.params.zero_point);
+      }
+      if (calibrated) {   // the output's own min/max, which covers every input's values
+        const auto ranges = measured_ranges(path, calib, c, h, w);
+        const auto& range = ranges.at(out);
+        const Int8Params expected = runtime_params(range.first, range.second);
+        CHECK(y.params.scale == expected.scale);
+        CHECK(y.params.zero_point == expected.zero_point);
+      }
+    }
+    CHECK(concats == 1);
+    CHECK(report_json(report).find("\"from\": \"concat output\"") != std::string::npos);
+  }
+}

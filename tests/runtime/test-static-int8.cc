@@ -807,6 +807,61 @@ TEST_CASE("static int8: max pooling runs on int8, exactly") {
   }
 }
 
+TEST_CASE("static int8: a concat whose inputs carry its output's params copies int8; otherwise it runs in float") {
+  // x -> ternary 3x3 -> a (D1 channels), x -> ternary 3x3 -> b (D2), CONCAT(a, b) -> c -> ternary 1x1 -> y.
+  // With a, b and c on one set of params (what the converter writes) the concat is a byte copy and a, b
+  // stay int8; with their own params it has no int8 form, so a and b are float (their only consumer
+  // would dequantize them) and the concat quantizes its float result with c's range.
+  std::mt19937 rng(test_seed() + 12);
+  const int C = 5, D1 = 12, D2 = 21, D = D1 + D2, H = 6, W = 5;   // D >= 32: the 1x1 reads int8
+  const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
+  for (bool shared : {true, false}) {
+    INFO("shared params: " << shared);
+    ModelBuilder mb;
+    const int x = mb.activation("x", {1, H, W, C});
+    const int wa = mb.ternary("wa", {D1, 3, 3, C}, random_trits(rng, D1 * 9 * C), random_floats(rng, D1, 0.05f, 0.3f));
+    const int a = mb.activation("a", {1, H, W, D1});
+    mb.op(fb::OpCode::CONV_2D, {x, wa}, {a}, conv_options(1, 1, 1, 1, 1));
+    const int wb = mb.ternary("wb", {D2, 3, 3, C}, random_trits(rng, D2 * 9 * C), random_floats(rng, D2, 0.05f, 0.3f));
+    const int b = mb.activation("b", {1, H, W, D2});
+    mb.op(fb::OpCode::CONV_2D, {x, wb}, {b}, conv_options(1, 1, 1, 1, 1));
+    const int c = mb.activation("c", {1, H, W, D});
+    mb.op(fb::OpCode::CONCAT, {a, b}, {c}, options(fb::ConcatOptionsT{}));
+    const int wy = mb.ternary("wy", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
+    const int y = mb.activation("y", {1, H, W, D});
+    mb.op(fb::OpCode::CONV_2D, {c, wy}, {y}, conv_options(1, 0, 0, 0, 0));
+    mb.inputs({x});
+    mb.outputs({y});
+    const Run dynamic = run(mb.finish(), input, 0);
+    set_ranges_from(mb, dynamic, {x, a, b, c, y});
+    if (shared) {
+      set_quantization(mb, a, params_of(dynamic.tensors.at(c)));
+      set_quantization(mb, b, params_of(dynamic.tensors.at(c)));
+    }
+    const auto bytes = mb.finish();
+    const Run stat = run(bytes, input, 0);
+    REQUIRE(stat.mode == "static");
+    REQUIRE(stat.kernels.size() == 4);
+    INFO(stat.kernels[2]);
+    CHECK(stat.int8.count(c) == 1);
+    CHECK(stat.int8.count(a) == (shared ? 1u : 0u));
+    CHECK(stat.int8.count(b) == (shared ? 1u : 0u));
+    if (!shared) {
+      CHECK(stat.kernels[2] == "xnnpack x32 copy (int8 out)");
+      continue;
+    }
+    CHECK(stat.kernels[2] == "xnnpack x8 copy");
+    // c is a and b side by side, byte for byte.
+    const auto &qa = stat.int8.at(a), &qb = stat.int8.at(b), &qc = stat.int8.at(c);
+    size_t mismatches = 0;
+    for (int p = 0; p < H * W; ++p) {
+      for (int d = 0; d < D; ++d) mismatches += qc[size_t(p * D + d)] != (d < D1 ? qa[size_t(p * D1 + d)] : qb[size_t(p * D2 + d - D1)]);
+    }
+    CHECK(mismatches == 0);
+    check_same_output_everywhere(bytes, input, stat.output);
+  }
+}
+
 TEST_CASE("static int8: repeated invokes of one interpreter give a fresh interpreter's results") {
   // The operators share one scratch buffer (SharedScratch) for their int8 inputs and workspaces;
   // the first layer's im2col rows (padding written once for the static zero point) are its own.

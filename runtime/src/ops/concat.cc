@@ -30,9 +30,12 @@ void check(const Model& model, const OpDesc& op) {
   check_output_shape(model, op, out);
 }
 
+// One strided copy per input into its channel range of the output: 4-byte floats, or on the static int8
+// path bytes, when every input is int8 with the output's parameters (the converter gives a concat's
+// inputs its output's range; a model without that runs the concat in float between conversions).
 class Concat : public Op {
  public:
-  explicit Concat(const OpDesc& op) : inputs_(op.inputs), output_(op.outputs[0]) {}
+  Concat(const OpDesc& op, bool int8) : inputs_(op.inputs), output_(op.outputs[0]), int8_(int8) {}
   void prepare(const PrepareArgs& args) override {
     const TensorDesc& y = args.tensor(output_);
     const size_t total = y.shape.back(), pixels = y.elements / total;
@@ -40,24 +43,41 @@ class Concat : public Op {
     copies_.reset(new XnnOp[inputs_.size()]);
     for (size_t i = 0; i < inputs_.size(); ++i) {
       const size_t c = args.tensor(inputs_[i]).shape.back();
-      xnn_check(xnn_create_copy_nc_x32(c, c, total, 0, copies_[i].out()), args.op.label(), "xnn_create_copy_nc_x32");
-      xnn_check(xnn_setup_copy_nc_x32(copies_[i].get(), pixels, args.f32(inputs_[i]), args.f32(output_) + offset, args.pool),
-                args.op.label(), "xnn_setup_copy_nc_x32");
+      if (int8_) {
+        xnn_check(xnn_create_copy_nc_x8(c, c, total, 0, copies_[i].out()), args.op.label(), "xnn_create_copy_nc_x8");
+        xnn_check(xnn_setup_copy_nc_x8(copies_[i].get(), pixels, args.s8(inputs_[i]), args.s8(output_) + offset, args.pool),
+                  args.op.label(), "xnn_setup_copy_nc_x8");
+      } else {
+        xnn_check(xnn_create_copy_nc_x32(c, c, total, 0, copies_[i].out()), args.op.label(), "xnn_create_copy_nc_x32");
+        xnn_check(xnn_setup_copy_nc_x32(copies_[i].get(), pixels, args.f32(inputs_[i]), args.f32(output_) + offset, args.pool),
+                  args.op.label(), "xnn_setup_copy_nc_x32");
+      }
       offset += c;
     }
   }
   void run(pthreadpool_t pool) override {
     for (size_t i = 0; i < inputs_.size(); ++i) run_xnn(copies_[i].get(), pool, "concat");
   }
-  std::string kernel() const override { return "xnnpack x32 copy"; }
+  std::string kernel() const override { return int8_ ? "xnnpack x8 copy" : "xnnpack x32 copy"; }
+  bool handles_int8() const override { return int8_; }
 
  private:
   std::vector<int> inputs_;
   int output_;
+  bool int8_;
   std::unique_ptr<XnnOp[]> copies_;
 };
 
-std::unique_ptr<Op> create(const Model&, const OpDesc& op, const CreateOptions&) { return std::make_unique<Concat>(op); }
+std::unique_ptr<Op> create(const Model& model, const OpDesc& op, const CreateOptions& options) {
+  const int y = op.outputs[0];
+  const TensorDesc& dy = model.tensors()[y];
+  bool int8 = options.is_s8(y);
+  for (int x : op.inputs) {
+    const TensorDesc& dx = model.tensors()[x];
+    int8 = int8 && options.is_s8(x) && dx.act_scale == dy.act_scale && dx.act_zero_point == dy.act_zero_point;
+  }
+  return std::make_unique<Concat>(op, int8);
+}
 
 }  // namespace
 
