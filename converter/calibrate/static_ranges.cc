@@ -59,38 +59,39 @@ void begin_report(const Graph& graph, StaticRangesReport* report) {
 // concatenates int8 by copying bytes, and each producer requantizes once, straight to the output's
 // scale. Without it the concat ran in float, and through the runtime's choice of int8 tensors so did
 // its producers and the layers before them (a two-branch block of the fixture MobileNet). The output's
-// values are the union of the inputs', so its range covers each input (only coarser). An input whose
-// range group (reshape / max-pool chains included) is a graph input, another concat's, or feeds two
-// concats keeps its own range, and that concat stays float. `source` (reshape_sources) is extended;
-// `ranges` gets the output's range where only the inputs' were known (batch-norm estimates).
+// values are the union of the inputs', so its range covers each input (only coarser). Concats are
+// taken last to first, so a concat of concats gives its range to the inner ones' inputs too. An input
+// whose range group (reshape / max-pool chains included) is a graph input, or was already given to
+// another concat (a tensor feeding two: the later concat takes it), keeps its own range, and that
+// concat stays float. `source`
+// (reshape_sources) is extended; `ranges` gets the output's range where only the inputs' were known
+// (batch-norm estimates).
 void share_concat_ranges(const Graph& graph, std::vector<int>& source, std::vector<Range>& ranges,
                          std::vector<char>& from_concat) {
   const auto root = [&](int t) { return source[t] >= 0 ? source[t] : t; };
-  std::vector<char> claimed(graph.tensors.size(), 0);
-  for (const convert::Node& node : graph.nodes) {
-    if (node.removed || node.kind != OpKind::concat || node.outputs.empty()) continue;
-    const int out = root(node.outputs[0]);
-    bool ok = !claimed[out];
+  for (auto node = graph.nodes.rbegin(); node != graph.nodes.rend(); ++node) {
+    if (node->removed || node->kind != OpKind::concat || node->outputs.empty()) continue;
+    const int out = root(node->outputs[0]);
+    bool ok = true;
     Range merged = ranges[out];
     std::vector<int> roots;
-    for (int t : node.inputs) {
+    for (int t : node->inputs) {
       if (t < 0) continue;
       const int r = root(t);
-      ok = ok && r != out && !claimed[r] && !graph.is_graph_input(r) && !graph.tensors[r].is_constant &&
+      ok = r != out && !from_concat[t] && !graph.is_graph_input(r) && !graph.tensors[r].is_constant &&
            std::find(roots.begin(), roots.end(), r) == roots.end();
+      if (ok && !ranges[out].known()) {
+        ok = ranges[r].known();
+        if (ok) {
+          merged = merged.known() ? Range{std::min(merged.lo, ranges[r].lo), std::max(merged.hi, ranges[r].hi)} : ranges[r];
+        }
+      }
       if (!ok) break;
       roots.push_back(r);
-      if (!ranges[out].known()) {
-        ok = ranges[r].known();
-        merged = Range{std::min(merged.known() ? merged.lo : ranges[r].lo, ranges[r].lo),
-                       std::max(merged.known() ? merged.hi : ranges[r].hi, ranges[r].hi)};
-      }
     }
     if (!ok || roots.empty() || !merged.known()) continue;
     ranges[out] = merged;
-    claimed[out] = 1;
     for (int r : roots) {
-      claimed[r] = 1;
       for (size_t t = 0; t < source.size(); ++t) {
         if (root(int(t)) != r) continue;
         source[t] = out;

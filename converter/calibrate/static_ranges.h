@@ -25,7 +25,7 @@ struct StaticTensor {
   std::string name;
   convert::Shape shape;
   Range range;               // the range the params come from (unknown: no params)
-  std::string from;          // "calibration", "batchnorm", "reshape input", "max pool input" or "" (none)
+  std::string from;          // "calibration", "batchnorm", "reshape input", "max pool input", "concat output" or "" (none)
   bool has_params = false;
   convert::Int8Params params;
 };

@@ -417,3 +417,68 @@ TEST_CASE("--static-int8: a concat's inputs carry its output's params (calibrate
     CHECK(report_json(report).find("\"from\": \"concat output\"") != std::string::npos);
   }
 }
+
+TEST_CASE("static ranges: concats of concats share one range; a tensor feeding two concats or a graph input keeps its own") {
+  // x (graph input) -> activations a, b, d, s, d2, t, u, v, w; c = concat(a, b); e = concat(c, d);
+  // f = concat(w, x); g = concat(s, d2); k1 = concat(t, u); k2 = concat(t, v).
+  Graph graph;
+  const auto tensor = [&](const std::string& name) {
+    Tensor t;
+    t.name = name;
+    t.shape = {1, 2, 2, 4};
+    return graph.add_tensor(t);
+  };
+  const int x = tensor("x"), a = tensor("a"), b = tensor("b"), d = tensor("d"), s = tensor("s"), d2 = tensor("d2");
+  const int c = tensor("c"), e = tensor("e"), f = tensor("f"), g = tensor("g");
+  const int t = tensor("t"), u = tensor("u"), v = tensor("v"), k1 = tensor("k1"), k2 = tensor("k2"), w = tensor("w");
+  graph.inputs = {x};
+  const auto node = [&](OpKind kind, std::vector<int> in, int out) {
+    Node n;
+    n.kind = kind;
+    n.inputs = std::move(in);
+    n.outputs = {out};
+    graph.nodes.push_back(n);
+  };
+  for (int p : {a, b, d, s, d2, t, u, v, w}) node(OpKind::activation, {x}, p);
+  node(OpKind::concat, {a, b}, c);
+  node(OpKind::concat, {c, d}, e);
+  node(OpKind::concat, {w, x}, f);    // x is a graph input: f stays float, w keeps its range
+  node(OpKind::concat, {s, d2}, g);
+  node(OpKind::concat, {t, u}, k1);   // t feeds k1 and k2: the later one (k2) takes it, k1 stays float
+  node(OpKind::concat, {t, v}, k2);
+  graph.outputs = {e, f, g, k1, k2};
+  std::map<std::string, ternrt::calibrate::Range> estimates;
+  const char* names[] = {"x", "a", "b", "d", "s", "d2", "c", "e", "f", "g", "t", "u", "v", "k1", "k2", "w"};
+  for (int i = 0; i < 16; ++i) estimates[names[i]] = ternrt::calibrate::Range{-1.0 - i, 1.0 + 2 * i};
+  estimates.erase("e");   // data-free: e's range is the union of its inputs' (c's and d's)
+  ternrt::calibrate::StaticRangesReport report;
+  ternrt::calibrate::attach_estimated_ranges(graph, estimates, &report);
+  const auto params = [&](int t) {
+    REQUIRE(graph.tensors[size_t(t)].int8.has_value());
+    return *graph.tensors[size_t(t)].int8;
+  };
+  const auto same = [&](int t, int u) {
+    return params(t).scale == params(u).scale && params(t).zero_point == params(u).zero_point;
+  };
+  const Int8Params union_cd = ternrt::calibrate::int8_params_from_range(-1.0f - 6, 1.0f + 2 * 6);   // c covers d
+  CHECK(params(e).scale == union_cd.scale);
+  CHECK(params(e).zero_point == union_cd.zero_point);
+  for (int p : {a, b, c, d}) {
+    CAPTURE(p);
+    CHECK(same(p, e));
+  }
+  // f: x is a graph input, so nothing is shared there; g takes s and d2.
+  CHECK_FALSE(same(x, f));
+  CHECK_FALSE(same(w, f));
+  CHECK(same(s, g));
+  CHECK(same(d2, g));
+  const Int8Params own_g = ternrt::calibrate::int8_params_from_range(-1.0f - 9, 1.0f + 2 * 9);
+  CHECK(params(g).scale == own_g.scale);
+  CHECK(same(t, k2));
+  CHECK(same(v, k2));
+  CHECK_FALSE(same(u, k1));
+  CHECK_FALSE(same(t, k1));
+  size_t from_concat = 0;
+  for (const auto& entry : report.tensors) from_concat += entry.from == "concat output";
+  CHECK(from_concat == 8);   // a, b, c, d, s, d2, t, v
+}
