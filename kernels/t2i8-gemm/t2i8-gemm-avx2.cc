@@ -53,7 +53,7 @@ __attribute__((always_inline)) inline void accumulate_avx2(size_t mr, size_t k, 
                                                            size_t a_stride, size_t a_slice_stride, const uint8_t* w,
                                                            __m256i (&acc32)[MR][NV]) {
   const int8_t* a_rows[MR];
-  for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
+  tile_row_pointers<MR>(mr, a, a_stride, a_rows);
   const __m256i mask = _mm256_set1_epi8(3);
   const __m256i ones = _mm256_set1_epi16(1);
 
@@ -296,7 +296,7 @@ __attribute__((always_inline)) inline void accumulate_i8i8_avx2(size_t mr, size_
                                                                 size_t a_stride, size_t a_slice_stride,
                                                                 const uint8_t* w, __m256i (&acc32)[MR][NV]) {
   const int8_t* a_rows[MR];
-  for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
+  tile_row_pointers<MR>(mr, a, a_stride, a_rows);
   const __m256i ones = _mm256_set1_epi16(1), sixteens = _mm256_set1_epi16(16);
   const size_t steps = (k + 3) / 4;
   for (size_t q = 0; q < slices; ++q) {

@@ -48,7 +48,7 @@ __attribute__((always_inline)) inline void accumulate_t2i8(size_t mr, size_t k, 
                                                            size_t a_stride, size_t a_slice_stride, const uint8_t* w,
                                                            __m512i (&acc)[MR][NV]) {
   const int8_t* a_rows[MR];
-  for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
+  tile_row_pointers<MR>(mr, a, a_stride, a_rows);
   const __m512i mask = _mm512_set1_epi8(3);
   const __m512i one = _mm512_set1_epi8(1);
   // A last chunk of k % 16 trits runs only its (k % 16 + 3) / 4 groups: the rest hold u = 0, and
@@ -222,7 +222,7 @@ __attribute__((always_inline)) inline const uint8_t* accumulate_i8i8(size_t mr, 
                                                                      size_t a_stride, size_t a_slice_stride,
                                                                      const uint8_t* w, __m512i (&acc)[MR][NV]) {
   const int8_t* a_rows[MR];
-  for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
+  tile_row_pointers<MR>(mr, a, a_stride, a_rows);
   const __m512i flip = _mm512_set1_epi8(-128);
   const size_t steps = (k + 3) / 4;
   for (size_t q = 0; q < slices; ++q) {

@@ -27,7 +27,7 @@ __attribute__((always_inline)) inline void accumulate_neon(size_t mr, size_t k, 
                                                            size_t a_stride, size_t a_slice_stride, const uint8_t* w,
                                                            int32x4_t (&sums)[MR][kVecs]) {
   const int8_t* a_rows[MR];
-  for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
+  tile_row_pointers<MR>(mr, a, a_stride, a_rows);
   const uint8x16_t mask = vdupq_n_u8(3);
   // acc32[r][v]: lanes = (channel 2h, k-pair 0/1), (channel 2h, pair 2/3)... folded at the end.
   int32x4_t acc32[MR][kVecs][2];
@@ -136,7 +136,7 @@ __attribute__((always_inline)) inline void accumulate_i8i8_neon(size_t mr, size_
                                                                 size_t a_stride, size_t a_slice_stride,
                                                                 const uint8_t* w, int32x4_t (&sums)[MR][kVecs]) {
   const int8_t* a_rows[MR];
-  for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
+  tile_row_pointers<MR>(mr, a, a_stride, a_rows);
   int32x4_t acc_lo[MR][kVecs], acc_hi[MR][kVecs];   // channels 0-1 / 2-3 of a vector, 2 lanes each
   for (size_t r = 0; r < MR; ++r)
     for (size_t v = 0; v < kVecs; ++v) acc_lo[r][v] = acc_hi[r][v] = vdupq_n_s32(0);

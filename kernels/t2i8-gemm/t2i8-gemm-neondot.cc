@@ -23,7 +23,7 @@ __attribute__((always_inline)) inline void accumulate_neondot(size_t mr, size_t 
                                                               size_t a_stride, size_t a_slice_stride,
                                                               const uint8_t* w, int32x4_t (&acc)[MR][kVecs]) {
   const int8_t* a_rows[MR];
-  for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
+  tile_row_pointers<MR>(mr, a, a_stride, a_rows);
   const uint8x16_t mask = vdupq_n_u8(3);
   for (size_t r = 0; r < MR; ++r)
     for (size_t v = 0; v < kVecs; ++v) acc[r][v] = vdupq_n_s32(0);
@@ -112,7 +112,7 @@ __attribute__((always_inline)) inline void accumulate_i8i8_neondot(size_t mr, si
                                                                    size_t a_stride, size_t a_slice_stride,
                                                                    const uint8_t* w, int32x4_t (&acc)[MR][kVecs]) {
   const int8_t* a_rows[MR];
-  for (size_t r = 0; r < MR; ++r) a_rows[r] = a + (r < mr ? r : mr - 1) * a_stride;
+  tile_row_pointers<MR>(mr, a, a_stride, a_rows);
   for (size_t r = 0; r < MR; ++r)
     for (size_t v = 0; v < kVecs; ++v) acc[r][v] = vdupq_n_s32(0);
   const size_t steps = (k + 3) / 4;
