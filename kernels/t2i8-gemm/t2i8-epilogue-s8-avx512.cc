@@ -114,6 +114,52 @@ void rows_of_one_vector(size_t mt, __mmask16 lanes, const int32_t* acc, size_t a
   }
 }
 
+// The last 1-8 channels of rows, several rows per vector: with up to 4 channels each row takes a
+// 128-bit part (4 rows per vector), with 5-8 a 256-bit part (2 rows); masked loads and stores of the
+// row's own channels only, the terms repeated in every part. Returns the rows done (a multiple of the
+// rows per vector). One masked vector per row spent as much on a 36-channel depthwise layer's last 4
+// channels as its packed stores on the other 32.
+template <class Op>
+size_t narrow_rest_rows(size_t mt, size_t width, const int32_t* acc, size_t acc_stride, const int32_t* correction,
+                        const float* multiplier, const float* offset, const Op& op, int8_t out_min, int8_t out_max,
+                        int8_t* c, size_t c_stride) {
+  const __mmask8 row_lanes = __mmask8((1u << width) - 1);
+  const __m128i lo_bytes = _mm_set1_epi8(out_min), hi_bytes = _mm_set1_epi8(out_max);
+  size_t r = 0;
+  if (width <= 4) {
+    const Terms t = {_mm512_broadcast_i32x4(_mm_maskz_loadu_epi32(row_lanes, correction)),
+                     _mm512_broadcast_f32x4(_mm_maskz_loadu_ps(row_lanes, multiplier)),
+                     _mm512_broadcast_f32x4(_mm_maskz_loadu_ps(row_lanes, offset))};
+    for (; r + 4 <= mt; r += 4) {
+      const int32_t* a = acc + r * acc_stride;
+      __m512i x = _mm512_castsi128_si512(_mm_maskz_loadu_epi32(row_lanes, a));
+      x = _mm512_inserti32x4(x, _mm_maskz_loadu_epi32(row_lanes, a + acc_stride), 1);
+      x = _mm512_inserti32x4(x, _mm_maskz_loadu_epi32(row_lanes, a + 2 * acc_stride), 2);
+      x = _mm512_inserti32x4(x, _mm_maskz_loadu_epi32(row_lanes, a + 3 * acc_stride), 3);
+      const __m128i bytes = _mm_min_epi8(_mm_max_epi8(_mm512_cvtsepi32_epi8(op(x, t)), lo_bytes), hi_bytes);
+      int8_t* row = c + r * c_stride;
+      const __mmask16 store = row_lanes;
+      _mm_mask_storeu_epi8(row, store, bytes);
+      _mm_mask_storeu_epi8(row + c_stride, store, _mm_bsrli_si128(bytes, 4));
+      _mm_mask_storeu_epi8(row + 2 * c_stride, store, _mm_bsrli_si128(bytes, 8));
+      _mm_mask_storeu_epi8(row + 3 * c_stride, store, _mm_bsrli_si128(bytes, 12));
+    }
+    return r;
+  }
+  const Terms t = {_mm512_broadcast_i64x4(_mm256_maskz_loadu_epi32(row_lanes, correction)),
+                   _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(_mm256_maskz_loadu_ps(row_lanes, multiplier)))),
+                   _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(_mm256_maskz_loadu_ps(row_lanes, offset))))};
+  for (; r + 2 <= mt; r += 2) {
+    const int32_t* a = acc + r * acc_stride;
+    const __m512i x = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_maskz_loadu_epi32(row_lanes, a)),
+                                         _mm256_maskz_loadu_epi32(row_lanes, a + acc_stride), 1);
+    const __m128i bytes = _mm_min_epi8(_mm_max_epi8(_mm512_cvtsepi32_epi8(op(x, t)), lo_bytes), hi_bytes);
+    _mm_mask_storeu_epi8(c + r * c_stride, row_lanes, bytes);
+    _mm_mask_storeu_epi8(c + (r + 1) * c_stride, row_lanes, _mm_bsrli_si128(bytes, 8));
+  }
+  return r;
+}
+
 // Whether the terms of channels [j0, j1) pass terms_bound_y.
 inline bool bounded(size_t j0, size_t j1, const float* multiplier, const float* offset) {
   bool ok = true;
@@ -138,8 +184,9 @@ void one_vector_rows(size_t r0, size_t mt, size_t j0, size_t j1, const int32_t* 
 }
 
 // The layout of both forms: runs of 64 channels, then a group of 32 and one of 16 in packed stores (the
-// rows that fill a vector), then what is left one vector at a time (a 36-channel depthwise layer spent a
-// quarter of its time here when every channel of it took the one-vector form).
+// rows that fill a vector), a rest of up to 8 channels with several rows per vector, then what is left
+// one vector at a time (a 36-channel depthwise layer spent a quarter of its time here when every channel
+// of it took the one-vector form).
 template <class Op>
 void epilogue(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const int32_t* correction,
               const float* multiplier, const float* offset, const Op& op, int8_t out_min, int8_t out_max, int8_t* c,
@@ -165,7 +212,12 @@ void epilogue(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, const
                     c_stride);
     j += 16;
   }
-  one_vector_rows(0, mt, j, nt, acc, acc_stride, correction, multiplier, offset, op, out_min, out_max, c, c_stride);
+  size_t done = 0;
+  if (nt > j && nt - j <= 8) {
+    done = narrow_rest_rows(mt, nt - j, acc + j, acc_stride, correction + j, multiplier + j, offset + j, op, out_min,
+                            out_max, c + j, c_stride);
+  }
+  one_vector_rows(done, mt, j, nt, acc, acc_stride, correction, multiplier, offset, op, out_min, out_max, c, c_stride);
 }
 
 }  // namespace
