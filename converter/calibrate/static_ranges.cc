@@ -63,9 +63,8 @@ void begin_report(const Graph& graph, StaticRangesReport* report) {
 // taken last to first, so a concat of concats gives its range to the inner ones' inputs too. An input
 // whose range group (reshape / max-pool chains included) is a graph input, or was already given to
 // another concat (a tensor feeding two: the later concat takes it), keeps its own range, and that
-// concat stays float. `source`
-// (reshape_sources) is extended; `ranges` gets the output's range where only the inputs' were known
-// (batch-norm estimates).
+// concat stays float. `source` (reshape_sources) is extended; `ranges` gets the output's range where
+// only the inputs' were known (batch-norm estimates).
 void share_concat_ranges(const Graph& graph, std::vector<int>& source, std::vector<Range>& ranges,
                          std::vector<char>& from_concat) {
   const auto root = [&](int t) { return source[t] >= 0 ? source[t] : t; };
