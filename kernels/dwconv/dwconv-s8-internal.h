@@ -61,34 +61,50 @@ constexpr size_t kDwconvMaxBlockNeon = 16;
 
 namespace ternrt::kernels {
 
-// Column path (avx512vnni, 3x3-like kernels): four kernel rows of one input column are interleaved
-// into dwords (bytes x ^ 0x80, i.e. x + 128 as u8) once per column and shared by every output pixel
-// that uses the column; vpdpbusd multiplies them with the four rows' s8 weights (exact int32 sums).
-// Output pixels i < pixels use columns i * stride_w + kx * dilation_w < span; rows[(col * groups + g)
-// * 4 + r] points at the channel-0 byte of kernel row 4g + r in that column (the zero-point row for
-// padding and for rows >= kernel_h, whose weights are 0). Channels (a multiple of 16) go in blocks of
-// 64, 32, 16 (dwconv_column_block); block b0 of width W keeps 4 * groups * kernel_w vectors of W
-// bytes at weights + 4 * b0 * groups * kernel_w: vector ((g * kernel_w + kx) * 4 + k), lane L, dword
-// j, byte r is the weight of channel b0 + 16L + 4k + j, row 4g + r, column kx. Accumulators are
-// stored in position order: position b0 + k * W / 4 + 4L + j holds channel b0 + 16L + 4k + j.
+// Column path (avx512vnni, kernels of up to 8 rows): four kernel rows of one input column are
+// interleaved into dwords (bytes x ^ 0x80, i.e. x + 128 as u8) once per column and shared by every
+// output pixel that uses the column; vpdpbusd multiplies them with the four rows' s8 weights (exact
+// int32 sums), and the int8 epilogue of t2i8_gemm_s8 (or its HardSwish form) requantizes them in
+// registers. One call computes `pixels` output pixels of one output row, every channel, in blocks of
+// 64 (the last one masked): no int32 tile, no second pass.
+// Layout of a 64-channel block b0 (a multiple of 64): 4 * groups * kernel_w vectors of 64 bytes at
+// weights + 4 * b0 * groups * kernel_w: vector ((g * kernel_w + kx) * 4 + k), lane L, dword j, byte r
+// is the weight of channel b0 + 16L + 4k + j, row 4g + r, column kx (0 past the channels or rows).
+// The per-channel terms are in the same position order: position b0 + 16k + 4L + j holds channel
+// b0 + 16L + 4k + j (the order of the four accumulators; the in-lane int8 packs of the epilogue turn it
+// back into channel order).
 constexpr size_t kDwconvColumnsMaxSpan = 64, kDwconvColumnsMaxGroups = 2, kDwconvColumnsMaxRun = 48;
+constexpr size_t kDwconvColumnsBlock = 64;
 
-inline size_t dwconv_column_block(size_t remaining) { return remaining >= 64 ? 64 : remaining >= 32 ? 32 : 16; }
-
-// Channel (relative to the block) held at position pos of a column block of width W.
-inline size_t dwconv_column_channel(size_t block, size_t pos) {
-  const size_t quarter = block / 4, k = pos / quarter, lane = (pos % quarter) / 4, j = pos % 4;
+// Channel (relative to the block) held at position pos (relative to the block).
+inline size_t dwconv_column_channel(size_t pos) {
+  const size_t k = pos / 16, lane = pos % 16 / 4, j = pos % 4;
   return 16 * lane + 4 * k + j;
 }
 
+struct DwconvColumnsArgs {
+  size_t channels;   // C: bytes per input and output pixel
+  size_t in_w;
+  size_t pixels;     // output pixels of this call, at most kDwconvColumnsMaxRun
+  size_t span;       // input columns they read: (pixels - 1) * stride_w + (kernel_w - 1) * dilation_w + 1 <= max span
+  ptrdiff_t ix0;     // image column of the first of them (negative in the left padding)
+  size_t groups, kernel_w, stride_w, dilation_w;
+  // 4 * groups kernel rows: channel 0 of image column 0 of the input row, null where the row is padding
+  // (or past kernel_h: its weights are 0).
+  const int8_t* const* rows;
+  const int8_t* weights;
+  const int32_t* correction;   // (in_zero_point + 128) * sum of the channel's weights, position order
+  const float* multiplier;
+  const float* offset;
+  int8_t pad_byte;             // in_zero_point ^ 0x80: what a padding tap reads
+  int8_t out_min, out_max;
+  bool hardswish;              // the HardSwish form: slope = out_scale / 6, zero_point = out_zero_point
+  float slope, zero_point;
+  int8_t* out;                 // channel 0 of the first output pixel; pixels are C bytes apart
+};
+
 #if defined(__x86_64__) || defined(_M_X64)
-void dwconv_s8_columns__avx512vnni(size_t channels, size_t pixels, size_t span, size_t groups, size_t kernel_w,
-                                   size_t stride_w, size_t dilation_w, const int8_t* const* rows,
-                                   const int8_t* weights, int32_t* acc, size_t acc_stride);
-// int8 results in position order (src) to channel order (dst), `channels` bytes per pixel: positions
-// below fast_channels are column blocks, the rest are in channel order already.
-void dwconv_s8_unpermute__avx512vnni(size_t fast_channels, size_t channels, size_t pixels, const int8_t* src,
-                                     size_t src_stride, int8_t* dst, size_t dst_stride);
+void dwconv_s8_columns__avx512vnni(const DwconvColumnsArgs& args);
 #endif
 
 }  // namespace ternrt::kernels

@@ -6,13 +6,13 @@
 // runs that share one tap-pointer list (advanced by stride_w * C per pixel; kernel rows above or below
 // the image point at a long row of in_zero_point), the pixels at the left and right edges in runs over
 // a stack copy of their input window with the padding written out (edge_pixels). A small padded input
-// can instead be framed once per run (run() with a workspace), which leaves no edge pixels. With the
-// avx512vnni column path, channels below column_channels_ instead go through dwconv_s8_columns (whole
-// tile, padding by pointer table) and are reordered after the epilogue. The epilogue of t2i8_gemm_s8
-// then requantizes the tile.
+// can instead be framed once per run (run() with a workspace), which leaves no edge pixels. The
+// epilogue of t2i8_gemm_s8 then requantizes the tile.
 // Ukernels read whole 8-channel groups; where that would pass the end of the input (C not a multiple of
 // 8, last pixels of the tensor) those pixels take the edge path too.
-// Stack per task: about 56 KiB here plus 32 KiB in the column kernel.
+// The avx512vnni column path (column_row) instead runs whole output rows through dwconv_s8_columns, which
+// handles padding itself, reads only the pixels' channels and writes int8 directly.
+// Stack per task: about 40 KiB on the tap-pair path, 32 KiB in the column kernel.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -39,6 +39,19 @@ struct IsaKernels {
   PackedDwconvS8::Ukernel ukernel;
   size_t max_block;
 };
+
+// Whether the avx512vnni column path beats tap pairs on a layer. It multiplies whole 64-channel blocks
+// and four kernel rows per dword (a 5-row kernel takes two groups), and builds every input column it
+// reads once per output row; tap pairs pay per tap and pixel. Measured on the machine of
+// benchmarks/RESULTS.md ("Fourteenth session"): columns 1.3-2x faster from 20 channels at stride 1
+// (48 for 5x5), from 24 at stride 2 (128 for 5x5: 28x28x72 5x5/2 was 1.2x slower); narrower layers
+// (16 channels: 1.2x slower, 8: 1.9x) and larger strides stay on tap pairs.
+bool columns_pay_off(const DwconvGeometry& g) {
+  const bool tall = g.kernel_h > 4;
+  if (g.stride_w == 1) return g.channels >= (tall ? 48 : 20);
+  if (g.stride_w == 2) return g.channels >= (tall ? 128 : 24);
+  return false;
+}
 
 IsaKernels kernels_for(Isa isa) {
   switch (isa) {
@@ -79,22 +92,19 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
     const size_t cp = (c_count + 7) / 8 * 8;
     d->padded_channels_ = cp;
 
-    // The column path takes channels [0, cp rounded down to 16) when the kernel's rows fit two
-    // groups of four and a run of columns fits its buffer; the rest goes through tap pairs. It only
-    // pays off when columns are shared by neighbouring pixels (stride 1) and channel blocks are wide
-    // (measured on Sapphire Rapids: slower than tap pairs for C = 32 / 36 or stride 2, faster from C = 60).
+    // The column path (avx512vnni) takes every channel where the kernel's rows fit two groups of four,
+    // a run of columns fits its buffer, and it was measured faster than tap pairs (columns_pay_off).
     bool columns = false;
 #if defined(__x86_64__) || defined(_M_X64)
-    columns = k.isa == Isa::avx512vnni && c_count >= 48 && g.stride_w == 1 && cp <= kWindow &&
-              g.kernel_h <= 4 * kDwconvColumnsMaxGroups && (g.kernel_w - 1) * g.dilation_w + 1 <= kDwconvColumnsMaxSpan;
+    columns = k.isa == Isa::avx512vnni && columns_pay_off(g) && g.kernel_h <= 4 * kDwconvColumnsMaxGroups &&
+              (g.kernel_w - 1) * g.dilation_w + 1 <= kDwconvColumnsMaxSpan;
     if (columns) {
       d->columns_ = dwconv_s8_columns__avx512vnni;
-      d->unpermute_ = dwconv_s8_unpermute__avx512vnni;
-      d->column_channels_ = cp / 16 * 16;
+      d->column_channels_ = (c_count + kDwconvColumnsBlock - 1) / kDwconvColumnsBlock * kDwconvColumnsBlock;
       d->column_groups_ = (g.kernel_h + 3) / 4;
     }
 #endif
-    d->pair_begin_ = d->column_channels_;
+    d->pair_begin_ = columns ? cp : 0;
     const size_t cf = d->column_channels_, pb = d->pair_begin_;
     if (k.isa == Isa::scalar) {
       std::snprintf(d->name_, sizeof(d->name_), "dwconv_s8_%zux%zu__scalar", g.kernel_h, g.kernel_w);
@@ -125,19 +135,17 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
 
     // Epilogue terms by accumulator position (the operation order of dwconv-s8.h). The column path
     // sums w * (x + 128), so its correction is (in_zero_point + 128) * sum w; the pair path sums w * x.
-    d->correction_.assign(cp, 0);
-    d->multiplier_.assign(cp, 0.0f);
-    d->offset_.assign(cp, 0.0f);
+    const size_t positions = columns ? cf : cp;
+    d->correction_.assign(positions, 0);
+    d->multiplier_.assign(positions, 0.0f);
+    d->offset_.assign(positions, 0.0f);
     const float out_zero_point = q.hardswish ? 0.0f : float(q.out_zero_point);   // the HardSwish form adds it last
-    for (size_t pos = 0; pos < cp; ++pos) {
-      size_t c = pos;
-      if (pos < cf) {
-        size_t b0 = 0;
-        while (b0 + dwconv_column_block(cf - b0) <= pos) b0 += dwconv_column_block(cf - b0);
-        c = b0 + dwconv_column_channel(dwconv_column_block(cf - b0), pos - b0);
-      }
+    for (size_t pos = 0; pos < positions; ++pos) {
+      const size_t c = columns ? pos / kDwconvColumnsBlock * kDwconvColumnsBlock +
+                                     dwconv_column_channel(pos % kDwconvColumnsBlock)
+                               : pos;
       if (c >= c_count) continue;
-      d->correction_[pos] = (pos < cf ? q.in_zero_point + 128 : q.in_zero_point) * sums[c];
+      d->correction_[pos] = (columns ? q.in_zero_point + 128 : q.in_zero_point) * sums[c];
       d->multiplier_[pos] = (scale[c] * q.in_scale) / q.out_scale;
       d->offset_[pos] = (bias ? bias[c] : 0.0f) / q.out_scale + out_zero_point;
     }
@@ -145,8 +153,8 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
     // Column weights (layout in dwconv-s8-internal.h).
     const size_t groups = d->column_groups_;
     d->column_weights_.assign(4 * cf * groups * g.kernel_w, 0);
-    for (size_t b0 = 0; b0 < cf;) {
-      const size_t block = dwconv_column_block(cf - b0);
+    for (size_t b0 = 0; b0 < cf; b0 += kDwconvColumnsBlock) {
+      const size_t block = kDwconvColumnsBlock;
       int8_t* base = d->column_weights_.data() + 4 * b0 * groups * g.kernel_w;
       for (size_t gr = 0; gr < groups; ++gr)
         for (size_t kx = 0; kx < g.kernel_w; ++kx)
@@ -158,7 +166,6 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
                 base[((gr * g.kernel_w + kx) * 4 + kk) * block + byte] = wq[c * taps + ky * g.kernel_w + kx];
               }
             }
-      b0 += block;
     }
 
     // Pair weights for channels [pb, cp): per chunk of taps, channel blocks (counted from pb) x tap
@@ -191,7 +198,7 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
     }
 
     // Padding taps: as long as the bytes a run of a whole output row reads from one input row.
-    d->zero_row_.assign((g.out_w - 1) * g.stride_w * c_count + cp, int8_t(q.in_zero_point));
+    if (!columns) d->zero_row_.assign((g.out_w - 1) * g.stride_w * c_count + cp, int8_t(q.in_zero_point));
     // Explicit padding (run() with a workspace): the input copied once into a zero-point frame, so
     // every pixel takes the interior runs; only where the frame is small (the copy is then a small
     // part of the work and the edge pixels a large one: 16x16x36 5x5 1.5x faster).
@@ -396,41 +403,45 @@ void PackedDwconvS8::pixel_by_pixel(const Row& row, size_t c0, size_t n, size_t 
   }
 }
 
-void PackedDwconvS8::column_tile(const Row& row, size_t ox0, size_t mt, int32_t* acc, size_t acc_stride,
-                                 Tail& tail) const {
-  const DwconvGeometry& g = *row.g;
-  const size_t groups = column_groups_, cp = padded_channels_;
+// One output row on the column path: runs of output pixels whose input columns fit the kernel's
+// buffer; padding rows are null row pointers, padding columns the kernel's own (no frame, no tail copy:
+// the kernel's loads are masked to the pixel's channels).
+void PackedDwconvS8::column_row(const DwconvGeometry& g, const int8_t* input, size_t b, size_t oy,
+                                int8_t* out_row) const {
   const size_t extent = (g.kernel_w - 1) * g.dilation_w + 1;
   const size_t max_run = std::min(kDwconvColumnsMaxRun, (kDwconvColumnsMaxSpan - extent) / g.stride_w + 1);
-  const int8_t* rows[kDwconvColumnsMaxSpan * kDwconvColumnsMaxGroups * 4];
-  const int8_t* const zero = zero_row_.data();
-  const ptrdiff_t pixel_bytes = ptrdiff_t(g.channels), in_w = ptrdiff_t(g.in_w);
-  const ptrdiff_t safe = row.total - ptrdiff_t(cp);   // columns read up to column_channels_ <= cp bytes
-  for (size_t ox = ox0; ox < ox0 + mt;) {
-    const size_t run = std::min(max_run, ox0 + mt - ox);
-    const size_t span = (run - 1) * g.stride_w + extent;
-    const ptrdiff_t ix0 = ptrdiff_t(ox * g.stride_w) - ptrdiff_t(g.pad_left);
-    // Columns [col_lo, col_hi) are inside the image.
-    const size_t col_lo = size_t(std::clamp<ptrdiff_t>(-ix0, 0, ptrdiff_t(span)));
-    const size_t col_hi = size_t(std::clamp<ptrdiff_t>(in_w - ix0, ptrdiff_t(col_lo), ptrdiff_t(span)));
-    for (size_t r = 0; r < 4 * groups; ++r) {
-      const ptrdiff_t iy = row.iy0 + ptrdiff_t(r * g.dilation_h);
-      const int8_t** out = rows + r;
-      const size_t stride = 4 * groups;
-      if (r >= g.kernel_h || iy < 0 || iy >= ptrdiff_t(g.in_h)) {
-        for (size_t col = 0; col < span; ++col) out[col * stride] = zero;
-        continue;
-      }
-      for (size_t col = 0; col < col_lo; ++col) out[col * stride] = zero;
-      ptrdiff_t off = row.image + (iy * in_w + ix0 + ptrdiff_t(col_lo)) * pixel_bytes;
-      for (size_t col = col_lo; col < col_hi; ++col, off += pixel_bytes) {
-        out[col * stride] = off <= safe ? row.input + off : tail.pointer(row.input, row.total, off, cp);
-      }
-      for (size_t col = col_hi; col < span; ++col) out[col * stride] = zero;
-    }
-    columns_(column_channels_, run, span, groups, g.kernel_w, g.stride_w, g.dilation_w, rows, column_weights_.data(),
-             acc + (ox - ox0) * acc_stride, acc_stride);
-    ox += run;
+  const int8_t* rows[4 * kDwconvColumnsMaxGroups];
+  const ptrdiff_t iy0 = ptrdiff_t(oy * g.stride_h) - ptrdiff_t(g.pad_top);
+  for (size_t r = 0; r < 4 * column_groups_; ++r) {
+    const ptrdiff_t iy = iy0 + ptrdiff_t(r * g.dilation_h);
+    rows[r] = r < g.kernel_h && iy >= 0 && iy < ptrdiff_t(g.in_h)
+                  ? input + ((b * g.in_h + size_t(iy)) * g.in_w) * g.channels
+                  : nullptr;
+  }
+  DwconvColumnsArgs args;
+  args.channels = g.channels;
+  args.in_w = g.in_w;
+  args.groups = column_groups_;
+  args.kernel_w = g.kernel_w;
+  args.stride_w = g.stride_w;
+  args.dilation_w = g.dilation_w;
+  args.rows = rows;
+  args.weights = column_weights_.data();
+  args.correction = correction_.data();
+  args.multiplier = multiplier_.data();
+  args.offset = offset_.data();
+  args.pad_byte = int8_t(q_.in_zero_point ^ 0x80);
+  args.out_min = q_.out_min;
+  args.out_max = q_.out_max;
+  args.hardswish = q_.hardswish;
+  args.slope = q_.out_scale / 6.0f;
+  args.zero_point = float(q_.out_zero_point);
+  for (size_t ox = 0; ox < g.out_w; ox += args.pixels) {
+    args.pixels = std::min(max_run, g.out_w - ox);
+    args.span = (args.pixels - 1) * g.stride_w + extent;
+    args.ix0 = ptrdiff_t(ox * g.stride_w) - ptrdiff_t(g.pad_left);
+    args.out = out_row + ox * g.channels;
+    columns_(args);
   }
 }
 
@@ -452,29 +463,20 @@ void PackedDwconvS8::run_row(const DwconvGeometry& g, const int8_t* input, ptrdi
   row.xb = last >= 0 ? std::min(g.out_w, size_t(last) / g.stride_w + 1) : 0;
   if (row.xa >= row.xb) row.xa = row.xb = 0;
 
-  alignas(64) int32_t acc[kAccElems];
-  Tail tail, tail_pairs;
-  if (column_channels_ == 0) {
-    for (size_t c0 = 0; c0 < cp; c0 += kWindow) {
-      const size_t n = std::min(kWindow, cp - c0), real = std::min(n, c_count - c0);
-      const size_t tile = kAccElems / n;
-      for (size_t ox0 = 0; ox0 < g.out_w; ox0 += tile) {
-        const size_t mt = std::min(tile, g.out_w - ox0);
-        pair_tile(row, c0, n, ox0, mt, acc, n, tail);
-        requantize(mt, real, acc, n, c0, out_row + ox0 * c_count + c0, c_count);
-      }
-    }
+  if (columns_ != nullptr) {
+    column_row(g, input, b, oy, out_row);
     return;
   }
-  // Column path (cp <= kWindow): accumulators and int8 results in position order, then reordered.
-  alignas(64) int8_t staged[kAccElems];
-  const size_t tile = kAccElems / cp;
-  for (size_t ox0 = 0; ox0 < g.out_w; ox0 += tile) {
-    const size_t mt = std::min(tile, g.out_w - ox0);
-    column_tile(row, ox0, mt, acc, cp, tail);
-    if (pair_begin_ < cp) pair_tile(row, pair_begin_, cp - pair_begin_, ox0, mt, acc + pair_begin_, cp, tail_pairs);
-    requantize(mt, cp, acc, cp, 0, staged, cp);
-    unpermute_(column_channels_, c_count, mt, staged, cp, out_row + ox0 * c_count, c_count);
+  alignas(64) int32_t acc[kAccElems];
+  Tail tail;
+  for (size_t c0 = 0; c0 < cp; c0 += kWindow) {
+    const size_t n = std::min(kWindow, cp - c0), real = std::min(n, c_count - c0);
+    const size_t tile = kAccElems / n;
+    for (size_t ox0 = 0; ox0 < g.out_w; ox0 += tile) {
+      const size_t mt = std::min(tile, g.out_w - ox0);
+      pair_tile(row, c0, n, ox0, mt, acc, n, tail);
+      requantize(mt, real, acc, n, c0, out_row + ox0 * c_count + c0, c_count);
+    }
   }
 }
 

@@ -308,28 +308,41 @@ TEST_CASE("dwconv_s8: benchmark shapes, large kernels (tap chunks) and many chan
   pthreadpool_destroy(pool);
 }
 
-TEST_CASE("dwconv_s8: stride-1 shapes with 48+ channels (the avx512vnni column path)") {
+TEST_CASE("dwconv_s8: shapes of the avx512vnni column path (20+ channels, strides 1 and 2)") {
   std::mt19937 rng(test_seed() + 7004);
   pthreadpool_t pool = pthreadpool_create(2);
   const std::vector<Isa> isas = dwconv_isas();
+  if (isa_supported(Isa::avx512vnni)) {   // the shapes below do take the path
+    const DwconvS8Quant q{0.1f, 3, 0.2f, -4, -128, 127};
+    for (size_t channels : {16, 20, 36}) {
+      const DwconvGeometry g{1, 8, 8, channels, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1};
+      std::vector<float> w(channels * 9, 0.5f);
+      const auto packed = PackedDwconvS8::pack(g, w.data(), nullptr, q, Isa::avx512vnni);
+      REQUIRE(packed != nullptr);
+      CHECK(std::string(packed->kernel_name()) ==
+            (channels >= 20 ? "dwconv_s8_3x3c64r4__avx512vnni" : "dwconv_s8_3x3c32__avx512vnni"));
+    }
+  }
   int trial = 0;
-  for (size_t channels : {48, 52, 64, 67, 96, 100, 136, 144}) {
+  // Channel counts below, at and above one 64-channel block and the path's thresholds; 1 to 8 kernel
+  // rows (one or two groups of four); strides 1 and 2 (the path's), rows longer than one run.
+  for (size_t channels : {20, 24, 36, 48, 52, 64, 67, 100, 130, 144}) {
     for (size_t kernel_h : {1, 3, 4, 5, 8}) {
       Case k = random_case(rng, trial++);
       DwconvGeometry& g = k.g;
       g.channels = channels;
       g.kernel_h = kernel_h;
       g.kernel_w = 1 + rng() % 5;
-      g.stride_w = 1;
+      g.stride_w = 1 + size_t(trial % 2);
       g.stride_h = 1 + rng() % 2;
       g.dilation_h = 1 + rng() % 2;
       g.dilation_w = 1 + rng() % 2;
       g.pad_top = rng() % (g.kernel_h + 1);
       g.pad_left = rng() % (g.kernel_w + 1);
       g.in_h = g.dilation_h * (g.kernel_h - 1) + 1 + rng() % 6;
-      g.in_w = g.dilation_w * (g.kernel_w - 1) + 1 + rng() % 40;   // rows longer than one column run
+      g.in_w = g.dilation_w * (g.kernel_w - 1) + 1 + rng() % 100;   // rows longer than one column run
       g.out_h = out_size(g.in_h, g.kernel_h, g.stride_h, g.dilation_h, g.pad_top, rng() % (g.kernel_h + 1));
-      g.out_w = out_size(g.in_w, g.kernel_w, 1, g.dilation_w, g.pad_left, rng() % (g.kernel_w + 1));
+      g.out_w = out_size(g.in_w, g.kernel_w, g.stride_w, g.dilation_w, g.pad_left, rng() % (g.kernel_w + 1));
       check_case(k, rng, pool, isas);
     }
   }

@@ -22,6 +22,8 @@
 
 namespace ternrt::kernels {
 
+struct DwconvColumnsArgs;   // kernels/dwconv/dwconv-s8-internal.h
+
 struct DwconvGeometry {   // NHWC, depth multiplier 1 (out channels == in channels == groups)
   size_t batch, in_h, in_w, channels, out_h, out_w, kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w,
       pad_top, pad_left;   // padding taps read the input zero point (= float 0)
@@ -71,11 +73,7 @@ class PackedDwconvS8 {
   using EpilogueHswish = void (*)(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
                                   const int32_t* correction, const float* multiplier, const float* offset, float slope,
                                   float zero_point, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride);
-  using Columns = void (*)(size_t channels, size_t pixels, size_t span, size_t groups, size_t kernel_w, size_t stride_w,
-                           size_t dilation_w, const int8_t* const* rows, const int8_t* weights, int32_t* acc,
-                           size_t acc_stride);
-  using Unpermute = void (*)(size_t fast_channels, size_t channels, size_t pixels, const int8_t* src, size_t src_stride,
-                             int8_t* dst, size_t dst_stride);
+  using Columns = void (*)(const DwconvColumnsArgs& args);
 
  private:
   struct Row;
@@ -90,7 +88,7 @@ class PackedDwconvS8 {
                    size_t acc_stride, Tail& tail) const;
   void pixel_by_pixel(const Row& row, size_t c0, size_t n, size_t begin, size_t end, size_t ox0, int32_t* acc,
                       size_t acc_stride, Tail& tail) const;
-  void column_tile(const Row& row, size_t ox0, size_t mt, int32_t* acc, size_t acc_stride, Tail& tail) const;
+  void column_row(const DwconvGeometry& g, const int8_t* input, size_t b, size_t oy, int8_t* out_row) const;
   // The epilogue (or its HardSwish form) on mt pixels of nt accumulator positions from position c0.
   void requantize(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride, size_t c0, int8_t* out,
                   size_t out_stride) const;
@@ -112,13 +110,12 @@ class PackedDwconvS8 {
   DwconvGeometry framed_{};             // g_ on the framed input (no padding), when workspace_bytes_ > 0
   size_t workspace_bytes_ = 0;
   size_t pair_begin_ = 0;               // first channel of the tap-pair path (weights_ start there)
-  // Column path (avx512vnni, see kernels/dwconv/dwconv-s8-internal.h): channels [0, column_channels_);
-  // accumulators and the per-channel arrays above are then in position order, not channel order.
+  // Column path (avx512vnni, see kernels/dwconv/dwconv-s8-internal.h): every channel, in blocks of 64
+  // (column_channels_ = C rounded up); the per-channel arrays above are then in position order.
   size_t column_channels_ = 0;
   size_t column_groups_ = 0;
   std::vector<int8_t> column_weights_;
-  Columns columns_ = nullptr;
-  Unpermute unpermute_ = nullptr;
+  Columns columns_ = nullptr;   // set: the column path runs the whole layer
 };
 
 }  // namespace ternrt::kernels
