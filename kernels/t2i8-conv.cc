@@ -48,6 +48,15 @@ void flip_copy(const int8_t* src, int8_t* dst, size_t bytes) {
   for (; i < bytes; ++i) dst[i] = int8_t(src[i] ^ 0x80);
 }
 
+// run_residual_s8's epilogue: the residual tensor and its terms (RequantS8Terms::residual for the
+// requantizing forms, t2i8_epilogue_residual_s8__scalar otherwise).
+struct ResidualEpilogue {
+  const int8_t* data;
+  size_t stride;
+  float multiplier;
+  int32_t zero_point;
+};
+
 }  // namespace
 
 struct T2I8Conv::Workspace {
@@ -262,6 +271,12 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
           terms.slope = epilogue.slope;
           terms.zero_point = epilogue.zero_point;
         }
+        if constexpr (std::is_same_v<Epilogue, ResidualEpilogue>) {   // its residual form
+          terms.residual = epilogue.data + (row * g.out_w + ox0) * epilogue.stride + n0;
+          terms.residual_stride = epilogue.stride;
+          terms.residual_multiplier = epilogue.multiplier;
+          terms.residual_zero_point = epilogue.zero_point;
+        }
         minmax->fn(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + ct * tile_bytes, sums,
                     terms, out, c_stride);
         return;
@@ -270,7 +285,14 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
     alignas(64) int32_t acc[kMaxRows * kMaxChannels];
     ukernel_(mt, nt, k_row, g.kernel_h, src + pixel * ic, a_stride, a_slice_stride, data + ct * tile_bytes,
              sums, acc, nt);
-    epilogue(mt, nt, acc, nt, ws.correction + n0, ws.multiplier + n0, ws.offset + n0, out_min, out_max, out, c_stride);
+    if constexpr (std::is_same_v<Epilogue, ResidualEpilogue>) {
+      t2i8_epilogue_residual_s8__scalar(mt, nt, acc, nt, ws.correction + n0, ws.multiplier + n0, ws.offset + n0,
+                                        epilogue.data + (row * g.out_w + ox0) * epilogue.stride + n0, epilogue.stride,
+                                        epilogue.multiplier, epilogue.zero_point, out_min, out_max, out, c_stride);
+    } else {
+      epilogue(mt, nt, acc, nt, ws.correction + n0, ws.multiplier + n0, ws.offset + n0, out_min, out_max, out,
+               c_stride);
+    }
   };
   if (!threaded) {   // nested loops: no divisions per tile (~5% of a small model's time was this loop)
     for (size_t b = 0, row = 0; b < g.batch; ++b)
@@ -315,6 +337,17 @@ void T2I8Conv::run_hardswish_s8(const int8_t* image, float a_scale, int32_t a_ze
   epilogue_terms_hswish_s8(w.n_, a_scale, channel_scale, bias, out_scale, ws.multiplier, ws.offset);
   run(image, a_zero_point, ws, HswishEpilogue(w.isa_, out_scale, out_zero_point), minmax_, out_min, out_max, c,
       c_stride, pool);
+}
+
+void T2I8Conv::run_residual_s8(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale,
+                               const float* bias, float out_scale, int32_t out_zero_point, int8_t out_min,
+                               int8_t out_max, const ResidualS8& residual, int8_t* c, size_t c_stride,
+                               pthreadpool_t pool, void* workspace) const {
+  const PackedWeightsImpl& w = impl(w_);
+  const Workspace ws = split(workspace, a_zero_point);
+  epilogue_terms_s8(w.n_, a_scale, channel_scale, bias, out_scale, out_zero_point, ws.multiplier, ws.offset);
+  const ResidualEpilogue epilogue{residual.data, residual.stride, residual.scale / out_scale, residual.zero_point};
+  run(image, a_zero_point, ws, epilogue, minmax_, out_min, out_max, c, c_stride, pool);
 }
 
 }  // namespace ternrt::kernels

@@ -668,6 +668,7 @@ void gemm_requantizing_form(const PackedWeightsImpl& w, size_t m, const int8_t* 
                   terms.correction = t.correction + n0;
                   terms.multiplier = t.multiplier + n0;
                   terms.offset = t.offset + n0;
+                  if (form.residual != nullptr) terms.residual = form.residual + m0 * form.residual_stride + n0;
                   fused(mt, nt, w.k_, 1, a + m0 * a_stride, a_stride, 0, tile, tile_sums, terms, c + m0 * c_stride + n0,
                         c_stride);
                 });
@@ -719,6 +720,39 @@ void t2i8_gemm_hardswish_s8(const PackedTernaryWeights& weights, size_t m, const
     return;
   }
   gemm_with_epilogue(w, m, a, a_stride, pool, t, epilogue, out_min, out_max, c, c_stride);
+}
+
+void t2i8_gemm_residual_s8(const PackedTernaryWeights& weights, size_t m, const int8_t* a, size_t a_stride,
+                           float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
+                           float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max,
+                           const ResidualS8& residual, int8_t* c, size_t c_stride, pthreadpool_t pool,
+                           void* workspace) {
+  const PackedWeightsImpl& w = impl(weights);
+  if (m == 0 || w.n_ == 0) return;
+  const ChannelTerms t = channel_terms(w, m, workspace, a_zero_point);
+  epilogue_terms_s8(w.n_, a_scale, channel_scale, bias, out_scale, out_zero_point, t.multiplier, t.offset);
+  const float residual_multiplier = residual.scale / out_scale;
+  if (w.gemm_minmax_ != nullptr && m > 1) {   // the requantizing form, in its residual form
+    RequantS8Terms terms{nullptr, nullptr, nullptr, out_min, out_max};
+    terms.residual = residual.data;
+    terms.residual_stride = residual.stride;
+    terms.residual_multiplier = residual_multiplier;
+    terms.residual_zero_point = residual.zero_point;
+    gemm_requantizing_form(w, m, a, a_stride, pool, t, terms, c, c_stride);
+    return;
+  }
+  // No requantizing form (a GEMV, or a kernel without one): the reference epilogue on the tile, which
+  // the forms match bit for bit.
+  for_each_tile(w, m, a, a_stride, pool, t.a_sums,
+                [&](size_t m0, size_t mt, size_t n0, size_t nt, const T2I8GemmUkernel& ukernel,
+                    const uint8_t* tile, const int32_t* tile_sums) {
+                  alignas(64) int32_t acc[kMaxTileElements];
+                  ukernel.fn(mt, nt, w.k_, 1, a + m0 * a_stride, a_stride, 0, tile, tile_sums, acc, nt);
+                  t2i8_epilogue_residual_s8__scalar(mt, nt, acc, nt, t.correction + n0, t.multiplier + n0,
+                                                    t.offset + n0, residual.data + m0 * residual.stride + n0,
+                                                    residual.stride, residual_multiplier, residual.zero_point,
+                                                    out_min, out_max, c + m0 * c_stride + n0, c_stride);
+                });
 }
 
 bool t2i8_epilogue_hswish_s8_isa(Isa isa, size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,

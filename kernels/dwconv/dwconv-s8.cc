@@ -40,6 +40,7 @@ struct IsaKernels {
   size_t max_block;
 };
 
+#if defined(__x86_64__) || defined(_M_X64)
 // Whether the avx512vnni column path beats tap pairs on a layer. It multiplies whole 64-channel blocks
 // and four kernel rows per dword (a 5-row kernel takes two groups), and builds every input column it
 // reads once per output row; tap pairs pay per tap and pixel. Measured on the machine of
@@ -52,6 +53,7 @@ bool columns_pay_off(const DwconvGeometry& g) {
   if (g.stride_w == 2) return g.channels >= (tall ? 128 : 24);
   return false;
 }
+#endif
 
 IsaKernels kernels_for(Isa isa) {
   switch (isa) {

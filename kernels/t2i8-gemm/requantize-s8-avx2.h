@@ -24,6 +24,16 @@ inline __m256i requantize_s8_avx2(__m256i x, __m256 mul, __m256 add, __m256 lo, 
   return _mm256_cvtps_epi32(y);
 }
 
+// The residual form (RequantS8Terms::residual): one more fma, y = fma(float(r - zero_point), rmul, y),
+// before the same clamps. r: the residual's 8 values as int32.
+inline __m256i residual_s8_avx2(__m256i x, __m256 mul, __m256 add, __m256i r, __m256i r_zero_point, __m256 rmul,
+                                __m256 lo, __m256 hi) {
+  __m256 y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(x), mul, add);
+  y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(r, r_zero_point)), rmul, y);
+  y = _mm256_min_ps(_mm256_max_ps(y, lo), hi);
+  return _mm256_cvtps_epi32(y);
+}
+
 // The HardSwish form (t2i8-epilogue-s8.h): u = fma(float(x), mul, add), g = min(max(fma(u, slope, 0.5),
 // 0), 1), y = fma(u, g, zero_point), clamped in float like requantize_s8_avx2 (vmaxps(NaN, c) returns
 // c, as the scalar x > c ? x : c does), rounded to int32.
@@ -140,15 +150,24 @@ __attribute__((always_inline)) inline void requantize_tile_avx2(size_t mr, size_
   const __m256 lo = _mm256_set1_ps(float(t.out_min)), hi = _mm256_set1_ps(float(t.out_max));
   const bool whole = nc == 8 * NV;
   const HswishConstsAvx2 h(t.slope, t.zero_point);
-  auto step = [&](__m256i x, size_t v) {   // the plain or the HardSwish form (t.hardswish)
+  const __m256i r_zero_point = _mm256_set1_epi32(t.residual_zero_point);
+  const __m256 rmul = _mm256_set1_ps(t.residual_multiplier);
+  auto step = [&](__m256i x, size_t v, const int8_t* residual) {   // the plain, HardSwish or residual form
+    if (residual != nullptr) {
+      const size_t n = lanes_of(nc, v);
+      const __m128i bytes = n == 8 ? _mm_loadl_epi64(reinterpret_cast<const __m128i*>(residual + 8 * v))
+                                   : load_s8_partial(residual + 8 * v, n);
+      return narrow_s32(residual_s8_avx2(x, mul[v], add[v], _mm256_cvtepi8_epi32(bytes), r_zero_point, rmul, lo, hi));
+    }
     return narrow_s32(t.hardswish ? hswish_s8_avx2(x, mul[v], add[v], h, lo, hi)
                                   : requantize_s8_avx2(x, mul[v], add[v], lo, hi));
   };
   for (size_t r = 0; r < MR; ++r) {
     if (r >= mr) break;
     int8_t* row = c + r * c_stride;
-    const __m128i q0 = step(acc[r][0], 0);
-    const __m128i q1 = NV == 2 ? step(acc[r][NV - 1], NV - 1) : q0;
+    const int8_t* residual = t.residual != nullptr ? t.residual + r * t.residual_stride : nullptr;
+    const __m128i q0 = step(acc[r][0], 0, residual);
+    const __m128i q1 = NV == 2 ? step(acc[r][NV - 1], NV - 1, residual) : q0;
     const __m128i bytes = _mm_packs_epi16(q0, q1);
     if (whole) {
       if (NV == 2) {

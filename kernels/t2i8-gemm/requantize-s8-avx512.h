@@ -6,6 +6,7 @@
 
 #include "avx512-intrinsics.h"
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -46,6 +47,21 @@ inline __m512i hswish_s8(__m512i x, __m512 mul, __m512 add, const HswishConsts& 
   return _mm512_cvtps_epi32(kBounded ? y : _mm512_min_ps(hi, y));
 }
 
+// The residual form (RequantS8Terms::residual): y = fma(float(r - zero_point), multiplier, fma(float(x), mul,
+// add)), then as requantize_s8 (under terms_bound_y and |multiplier| <= 2^21, |y| < 2^30 + 2^29: no clamp).
+struct ResidualRows {
+  const int8_t* data;
+  size_t stride;
+  __m512 multiplier;
+  __m512i zero_point;
+};
+template <bool kBounded>
+inline __m512i residual_s8(__m512i x, __m512 mul, __m512 add, __m512i r, const ResidualRows& res, __m512 hi) {
+  const __m512 y0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(x), mul, add);
+  const __m512 y = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(r, res.zero_point)), res.multiplier, y0);
+  return _mm512_cvtps_epi32(kBounded ? y : _mm512_min_ps(hi, y));
+}
+
 // |acc - correction| < 2^31, so |y| < 2^30 when |multiplier| <= 1/4 and |offset| <= 2^29 (NaN fails
 // the test). Multipliers are scale ratios, about 0.001-0.1 in real layers: the float clamp, one of
 // the ~7 operations per 16 outputs, is then left out.
@@ -76,12 +92,13 @@ inline __mmask16 lane_mask(size_t nc, size_t v) {
 // one store of 16 * NV bytes per row (masked at a partial tile's last channels). Rows at or past mr
 // are computed (from the last row's activations, or a repeated row when MR is not a multiple of
 // 4 / NV) but not stored.
-// kHswish: the HardSwish form (h) instead of the plain one.
-template <size_t MR, size_t NV, bool kBounded, bool kHswish = false>
+// kHswish: the HardSwish form (h) instead of the plain one; kResidual: the residual form (res).
+template <size_t MR, size_t NV, bool kBounded, bool kHswish = false, bool kResidual = false>
 __attribute__((always_inline)) inline void store_requantized(size_t mr, size_t nc, const __m512i (&acc)[MR][NV],
                                                              const __m512 (&mul)[NV], const __m512 (&add)[NV],
                                                              int8_t out_min, int8_t out_max, int8_t* c,
-                                                             size_t c_stride, const HswishConsts* h = nullptr) {
+                                                             size_t c_stride, const HswishConsts* h = nullptr,
+                                                             const ResidualRows* res = nullptr) {
   constexpr size_t kRows = 4 / NV;
   const __m512 hi = _mm512_set1_ps(float(out_max));
   const __m512i lo_bytes = _mm512_set1_epi8(out_min), hi_bytes = _mm512_set1_epi8(out_max);
@@ -93,8 +110,17 @@ __attribute__((always_inline)) inline void store_requantized(size_t mr, size_t n
     __m512i q[4];
     for (size_t i = 0; i < 4; ++i) {
       const size_t row = r + i / NV < MR ? r + i / NV : MR - 1;
-      q[i] = kHswish ? hswish_s8<kBounded>(acc[row][i % NV], mul[i % NV], add[i % NV], *h, hi)
-                     : requantize_s8<kBounded>(acc[row][i % NV], mul[i % NV], add[i % NV], hi);
+      if constexpr (kResidual) {   // rows at or past mr read nothing (they are not stored)
+        const bool real = r + i / NV < mr;
+        const __mmask16 lanes = real ? lane_mask(nc, i % NV) : __mmask16(0);
+        const int8_t* src = res->data + (real ? r + i / NV : 0) * res->stride + 16 * (i % NV);
+        const __m512i rv = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(lanes, src));
+        q[i] = residual_s8<kBounded>(acc[row][i % NV], mul[i % NV], add[i % NV], rv, *res, hi);
+      } else if constexpr (kHswish) {
+        q[i] = hswish_s8<kBounded>(acc[row][i % NV], mul[i % NV], add[i % NV], *h, hi);
+      } else {
+        q[i] = requantize_s8<kBounded>(acc[row][i % NV], mul[i % NV], add[i % NV], hi);
+      }
     }
     const __m512i bytes = _mm512_min_epi8(_mm512_max_epi8(pack_in_order(q[0], q[1], q[2], q[3]), lo_bytes), hi_bytes);
     for (size_t i = 0; i < kRows; ++i) {
@@ -150,7 +176,15 @@ __attribute__((always_inline)) inline void requantize_tile(size_t mr, size_t nc,
     add[v] = _mm512_maskz_loadu_ps(lanes, t.offset + 16 * v);
     bounded = bounded && terms_bound_y(0xFFFF, mul[v], add[v]);
   }
-  if (t.hardswish) {
+  if (t.residual != nullptr) {
+    const ResidualRows res{t.residual, t.residual_stride, _mm512_set1_ps(t.residual_multiplier),
+                           _mm512_set1_epi32(t.residual_zero_point)};
+    if (bounded && std::fabs(t.residual_multiplier) <= 0x1p21f) {
+      store_requantized<MR, NV, true, false, true>(mr, nc, acc, mul, add, t.out_min, t.out_max, c, c_stride, nullptr, &res);
+    } else {
+      store_requantized<MR, NV, false, false, true>(mr, nc, acc, mul, add, t.out_min, t.out_max, c, c_stride, nullptr, &res);
+    }
+  } else if (t.hardswish) {
     const HswishConsts h(t.slope, t.zero_point);
     if (bounded) {
       store_requantized<MR, NV, true, true>(mr, nc, acc, mul, add, t.out_min, t.out_max, c, c_stride, &h);

@@ -25,6 +25,16 @@ inline int32x4_t requantize_s8_neon(int32x4_t x, float32x4_t mul, float32x4_t ad
   return vcvtnq_s32_f32(y);
 }
 
+// The residual form (RequantS8Terms::residual): one more fma, y = fma(float(r - zero_point), rmul, y),
+// before the same clamps. r: the residual's 4 values as int32.
+inline int32x4_t residual_s8_neon(int32x4_t x, float32x4_t mul, float32x4_t add, int32x4_t r, int32x4_t r_zero_point,
+                                  float32x4_t rmul, float32x4_t lo, float32x4_t hi) {
+  float32x4_t y = vfmaq_f32(add, vcvtq_f32_s32(x), mul);
+  y = vfmaq_f32(y, vcvtq_f32_s32(vsubq_s32(r, r_zero_point)), rmul);
+  y = vminnmq_f32(vmaxnmq_f32(y, lo), hi);
+  return vcvtnq_s32_f32(y);
+}
+
 // The HardSwish form (t2i8-epilogue-s8.h): u = fma(float(x), mul, add), g = min(max(fma(u, slope, 0.5),
 // 0), 1), y = fma(u, g, zero_point), clamped in float like requantize_s8_neon (vmaxnmq(NaN, c) returns c,
 // as the scalar x > c ? x : c does), rounded to int32.
@@ -73,12 +83,26 @@ __attribute__((always_inline)) inline void requantize_tile_neon(size_t mr, size_
   }
   const float32x4_t lo = vdupq_n_f32(float(t.out_min)), hi = vdupq_n_f32(float(t.out_max));
   const HswishConstsNeon h(t.slope, t.zero_point);
-  auto step = [&](int32x4_t x, size_t v) {   // the plain or the HardSwish form (t.hardswish)
+  const int32x4_t r_zero_point = vdupq_n_s32(t.residual_zero_point);
+  const float32x4_t rmul = vdupq_n_f32(t.residual_multiplier);
+  int32x4_t res[NV];   // the residual form: this row's residual values
+  for (size_t v = 0; v < NV; ++v) res[v] = vdupq_n_s32(0);
+  auto step = [&](int32x4_t x, size_t v) {   // the plain, HardSwish or residual form
+    if (t.residual != nullptr) return residual_s8_neon(x, mul[v], add[v], res[v], r_zero_point, rmul, lo, hi);
     return t.hardswish ? hswish_s8_neon(x, mul[v], add[v], h, lo, hi) : requantize_s8_neon(x, mul[v], add[v], lo, hi);
   };
   for (size_t r = 0; r < MR; ++r) {
     if (r >= mr) break;
     const int32x4_t row_term = vdupq_n_s32(row_sums != nullptr ? row_sums[r] : 0);
+    if (t.residual != nullptr) {
+      int8_t residual[4 * NV] = {};
+      std::memcpy(residual, t.residual + r * t.residual_stride, whole ? 4 * NV : nc);
+      for (size_t v = 0; v < NV; v += 2) {
+        const int16x8_t wide = vmovl_s8(vld1_s8(residual + 4 * v));
+        res[v] = vmovl_s16(vget_low_s16(wide));
+        res[v + 1] = vmovl_s16(vget_high_s16(wide));
+      }
+    }
     int8_t bytes[4 * NV];
     for (size_t v = 0; v < NV; v += 2) {
       const int32x4_t q0 = step(vsubq_s32(vsubq_s32(acc[r][v], row_term), corr[v]), v);

@@ -20,6 +20,23 @@ void t2i8_epilogue_s8__scalar(size_t mt, size_t nt, const int32_t* acc, size_t a
   }
 }
 
+void t2i8_epilogue_residual_s8__scalar(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
+                                       const int32_t* correction, const float* multiplier, const float* offset,
+                                       const int8_t* residual, size_t residual_stride, float residual_multiplier,
+                                       int32_t residual_zero_point, int8_t out_min, int8_t out_max, int8_t* c,
+                                       size_t c_stride) {
+  const float lo = float(out_min), hi = float(out_max);
+  for (size_t r = 0; r < mt; ++r) {
+    for (size_t j = 0; j < nt; ++j) {
+      float y = std::fma(float(acc[r * acc_stride + j] - correction[j]), multiplier[j], offset[j]);
+      y = std::fma(float(int32_t(residual[r * residual_stride + j]) - residual_zero_point), residual_multiplier, y);
+      y = y > lo ? y : lo;   // NaN -> lo
+      y = y < hi ? y : hi;
+      c[r * c_stride + j] = int8_t(std::lrintf(y));
+    }
+  }
+}
+
 void t2i8_epilogue_hswish_s8__scalar(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
                                      const int32_t* correction, const float* multiplier, const float* offset,
                                      float slope, float zero_point, int8_t out_min, int8_t out_max, int8_t* c,

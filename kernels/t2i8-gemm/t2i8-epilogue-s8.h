@@ -52,6 +52,18 @@ void t2i8_epilogue_hswish_s8__neon(size_t mt, size_t nt, const int32_t* acc, siz
                                    float zero_point, int8_t out_min, int8_t out_max, int8_t* c, size_t c_stride);
 #endif
 
+// The residual form (t2i8_gemm_residual_s8): the plain epilogue with one more fma before the clamps,
+//   y = fma(float(acc[r][j] - correction[j]), multiplier[j], offset[j]);
+//   y = fma(float(residual[r][j] - residual_zero_point), residual_multiplier, y);
+// then the clamps and rounding above. residual rows are residual_stride bytes apart. The reference for
+// the requantizing micro-kernels' residual form (RequantS8Terms::residual), and what the layers whose
+// kernel has no requantizing form run on every ISA.
+void t2i8_epilogue_residual_s8__scalar(size_t mt, size_t nt, const int32_t* acc, size_t acc_stride,
+                                       const int32_t* correction, const float* multiplier, const float* offset,
+                                       const int8_t* residual, size_t residual_stride, float residual_multiplier,
+                                       int32_t residual_zero_point, int8_t out_min, int8_t out_max, int8_t* c,
+                                       size_t c_stride);
+
 // The plain epilogue on int8 values instead of int32 accumulators (scale_channels_s8, kernels/
 // scale-channels-s8.h): rows of nt values x[r][j] - x_zero_point, the same operations and bits.
 using ScaleChannelsS8Fn = void (*)(size_t mt, size_t nt, const int8_t* x, size_t x_stride, int32_t x_zero_point,

@@ -43,6 +43,16 @@ inline int8_t requantize(int32_t acc_minus_correction, float multiplier, float o
   return int8_t(round_half_even(y));
 }
 
+// One element of t2i8_gemm_residual_s8: the residual's value r joins in one more fma before the clamps.
+inline int8_t residual_requantize(int32_t x, float multiplier, float offset, int8_t r, int32_t r_zero_point,
+                                  float r_multiplier, int8_t out_min, int8_t out_max) {
+  float y = std::fma(float(x), multiplier, offset);
+  y = std::fma(float(int32_t(r) - r_zero_point), r_multiplier, y);
+  if (!(y > float(out_min))) y = float(out_min);   // NaN -> out_min
+  if (!(y < float(out_max))) y = float(out_max);
+  return int8_t(round_half_even(y));
+}
+
 // One element of t2i8_gemm_hardswish_s8 (offset without the zero point, slope = out_scale / 6).
 inline int8_t hswish_requantize(int32_t x, float multiplier, float offset, float slope, float zero_point, int8_t lo,
                                 int8_t hi) {

@@ -1,4 +1,5 @@
-// T2I8Conv (convolution read in place from the image) against im2col_s8 + t2i8_gemm_s8 / _f32 from
+// T2I8Conv (convolution read in place from the image) against im2col_s8 + t2i8_gemm_s8 / _f32 (and the
+// HardSwish and residual forms) from
 // the library: bit-identical on every supported ISA (ternary and int8 weights; int8 ones also from a
 // flipped image through the u8i8 kernel forms; padded ternary layers on VNNI through the t2u8 forms), random geometries (strides, vertical dilation,
 // padding on every side, pixels with partial taps), zero points at the ends, 0 and 2 threads. The
@@ -119,10 +120,17 @@ TEST_CASE("T2I8Conv equals im2col + t2i8_gemm on every ISA, bit for bit") {
       t2i8_gemm_f32(*w, m, patches.data(), k, a_scale, zp, scale.data(), bias.data(), -3.0f, 4.0f, want_f32.data(), n,
                     nullptr);
       std::vector<int8_t> want_hswish(m * n);   // the HardSwish form (no requantizing kernel form)
+      // The residual form: a residual tensor of its own stride, scale and zero point.
+      std::vector<int8_t> residual(m * (n + 1));
+      for (auto& v : residual) v = int8_t(int(rng() % 256) - 128);
+      const ResidualS8 res{residual.data(), n + 1, 0.04f, int32_t(rng() % 256) - 128};
+      std::vector<int8_t> want_residual(m * n);
       {
         std::vector<int32_t> scratch(t2i8_gemm_workspace_bytes(*w, m) / 4 + 1);
         t2i8_gemm_hardswish_s8(*w, m, patches.data(), k, a_scale, zp, scale.data(), bias.data(), out_scale, out_zp,
                                -100, 120, want_hswish.data(), n, nullptr, scratch.data());
+        t2i8_gemm_residual_s8(*w, m, patches.data(), k, a_scale, zp, scale.data(), bias.data(), out_scale, out_zp,
+                              -100, 120, res, want_residual.data(), n, nullptr, scratch.data());
       }
       for (pthreadpool_t p : {pthreadpool_t(nullptr), pool}) {
         std::vector<int32_t> workspace(conv->workspace_bytes() / 4 + 1, 0x5A5A5A5A);
@@ -131,6 +139,10 @@ TEST_CASE("T2I8Conv equals im2col + t2i8_gemm on every ISA, bit for bit") {
         conv->run_hardswish_s8(image.data(), a_scale, zp, scale.data(), bias.data(), out_scale, out_zp, -100, 120,
                                got_hswish.data(), n, p, workspace.data());
         CHECK(got_hswish == want_hswish);
+        std::vector<int8_t> got_residual(m * n, 0);
+        conv->run_residual_s8(image.data(), a_scale, zp, scale.data(), bias.data(), out_scale, out_zp, -100, 120, res,
+                              got_residual.data(), n, p, workspace.data());
+        CHECK(got_residual == want_residual);
         conv->run_s8(image.data(), a_scale, zp, scale.data(), bias.data(), out_scale, out_zp, -100, 120, got_s8.data(),
                      n, p, workspace.data());
         conv->run_f32(image.data(), a_scale, zp, scale.data(), bias.data(), -3.0f, 4.0f, got_f32.data(), n, p,

@@ -273,6 +273,69 @@ TEST_CASE("t2i8_gemm_s8: every ISA, GEMV and GEMM, ragged shapes, zero points, c
   CHECK(high > 0);
 }
 
+TEST_CASE("t2i8_gemm_residual_s8: every ISA, GEMV and GEMM, threads, the residual's own stride and zero point") {
+  const struct { size_t m, n, k; } shapes[] = {{1, 37, 17}, {1, 300, 301}, {3, 33, 17}, {7, 70, 259}, {37, 77, 300},
+                                               {64, 12, 36}, {100, 36, 12}};
+  size_t low = 0, high = 0;
+  for (Isa isa : s8_isas()) {
+    uint32_t index = 0;
+    for (const auto& s : shapes) {
+      std::mt19937 rng(test_seed() + 100 + ++index);
+      GemmTester tester;
+      tester.m(s.m).n(s.n).k(s.k).seed(test_seed() + index);
+      std::vector<int8_t> weights, a;
+      tester.make_inputs(&weights, &a);
+      const std::vector<int32_t> dot = tester.reference(weights, a);
+      auto w = PackedTernaryWeights::pack(tester.codes_of(weights).data(), s.n, s.k, isa);
+      REQUIRE(w != nullptr);
+      Requant q;
+      std::vector<float> channel_scale, bias;
+      make_channel_terms(s.n, s.k, rng, &q, &channel_scale, &bias);
+      q.a_zero_point = int32_t(rng() % 256) - 128;
+      q.out_zero_point = int32_t(rng() % 101) - 50;
+      q.out_min = index % 3 == 0 ? int8_t(q.out_zero_point) : int8_t(-128);   // ReLU after the add, or none
+      std::vector<float> multiplier, offset;
+      channel_terms(q, channel_scale, bias, &multiplier, &offset);
+      const size_t r_stride = s.n + 2, c_stride = s.n + 3;
+      std::vector<int8_t> residual(s.m * r_stride);
+      for (int8_t& v : residual) v = int8_t(int(rng() % 256) - 128);
+      const ResidualS8 res{residual.data(), r_stride, q.out_scale * (0.3f + float(index) * 0.2f),
+                           int32_t(rng() % 256) - 128};
+      volatile float r_multiplier = res.scale;
+      r_multiplier = r_multiplier / q.out_scale;
+      for (size_t threads : {0, 2}) {
+        INFO("isa ", std::string(isa_name(isa)), " kernel ", std::string(w->kernel_name_s8()), " m ", s.m, " n ", s.n,
+             " k ", s.k, " threads ", threads);
+        pthreadpool_t pool = threads ? pthreadpool_create(threads) : nullptr;
+        std::vector<int8_t> c(s.m * c_stride, 0x5A);
+        std::vector<int32_t> scratch(t2i8_gemm_workspace_bytes(*w, s.m) / sizeof(int32_t) + 1);
+        t2i8_gemm_residual_s8(*w, s.m, a.data(), s.k, q.a_scale, q.a_zero_point, channel_scale.data(), bias.data(),
+                              q.out_scale, q.out_zero_point, q.out_min, q.out_max, res, c.data(), c_stride, pool,
+                              scratch.data());
+        if (pool) pthreadpool_destroy(pool);
+        size_t mismatches = 0, overwritten = 0;
+        for (size_t r = 0; r < s.m; ++r) {
+          for (size_t j = 0; j < s.n; ++j) {
+            const int32_t x = dot[r * s.n + j] - q.a_zero_point * w->row_sums()[j];
+            const int8_t want = residual_requantize(x, multiplier[j], offset[j], residual[r * r_stride + j],
+                                                    res.zero_point, r_multiplier, q.out_min, q.out_max);
+            low += want == -128;
+            high += want == 127;
+            if (c[r * c_stride + j] != want && ++mismatches <= 3) {
+              FAIL_CHECK("row ", r, " col ", j, ": got ", int(c[r * c_stride + j]), " expected ", int(want));
+            }
+          }
+          for (size_t j = s.n; j < c_stride; ++j) overwritten += c[r * c_stride + j] != 0x5A;
+        }
+        CHECK(mismatches == 0);
+        CHECK(overwritten == 0);
+      }
+    }
+  }
+  CHECK(low > 0);   // saturation at both ends was exercised
+  CHECK(high > 0);
+}
+
 TEST_CASE("t2i8_gemm_s8: 1, 2 and 3 threads, null and non-null bias") {
   for (Isa isa : s8_isas()) {
     for (size_t m : {size_t(1), size_t(37)}) {
@@ -491,26 +554,44 @@ TEST_CASE("minmax_fp32 forms: the base kernel's sums requantized, every tile sha
       const int8_t sentinel = 0x5A;
       std::vector<int8_t> c(mr * c_stride + 64, sentinel);
       RequantS8Terms terms{correction.data(), multiplier.data(), offset.data(), range.first, range.second};
-      // Every other trial the HardSwish form (offset without a zero point, a random output zero point).
+      // Every other trial the HardSwish form (offset without a zero point, a random output zero point);
+      // one in four the residual form (rows of their own stride, extreme values and zero points; in half
+      // of them a residual multiplier past the bound under which the float clamp is skipped, or NaN).
       const bool hswish = trial % 2 == 1;
       if (hswish) {
         terms.hardswish = true;
         terms.slope = 0.02f + 0.2f * std::abs(unit(rng));
         terms.zero_point = float(int(rng() % 41) - 20);
       }
+      const bool residual = trial % 4 == 2;
+      const size_t r_stride = nc + rng() % 5;
+      std::vector<int8_t> residual_rows(residual ? (mr - 1) * r_stride + nc : 0);
+      for (int8_t& v : residual_rows) v = int8_t(trial % 8 == 6 ? (rng() % 2 ? 127 : -128) : int(rng() % 256) - 128);
+      if (residual) {
+        terms.residual = residual_rows.data();
+        terms.residual_stride = r_stride;
+        terms.residual_zero_point = int32_t(rng() % 256) - 128;
+        terms.residual_multiplier = 0.1f + 1.5f * std::abs(unit(rng));
+        if (trial % 8 == 2) terms.residual_multiplier = trial % 16 == 2 ? 3e7f : nan;
+      }
       // Layouts without activation sums get none: the form must not read them.
       form.fn(mr, nc, k, slices, a.data(), tester.get_a_stride(), tester.get_a_slice_stride(), packed.data(),
               layout_uses_activation_sums(kernel->layout) && !t2u8 ? a_sums.data() : nullptr, terms, c.data(),
               c_stride);
       INFO(form.name, " trial ", trial, " ", tester.describe(), " range [", int(range.first), ", ",
-           int(range.second), "]", unbounded ? " unbounded terms" : "", hswish ? " hardswish" : "");
+           int(range.second), "]", unbounded ? " unbounded terms" : "", hswish ? " hardswish" : "",
+           residual ? " residual" : "");
       size_t mismatches = 0, overwritten = 0;
       for (size_t r = 0; r < mr; ++r) {
         for (size_t j = 0; j < nc; ++j) {
           const int32_t x = base[r * nc + j] - correction[j];
-          const int8_t want = hswish ? hswish_requantize(x, multiplier[j], offset[j], terms.slope, terms.zero_point,
-                                                         range.first, range.second)
-                                     : requantize(x, multiplier[j], offset[j], range.first, range.second);
+          const int8_t want =
+              hswish     ? hswish_requantize(x, multiplier[j], offset[j], terms.slope, terms.zero_point, range.first,
+                                             range.second)
+              : residual ? residual_requantize(x, multiplier[j], offset[j], residual_rows[r * r_stride + j],
+                                               terms.residual_zero_point, terms.residual_multiplier, range.first,
+                                               range.second)
+                         : requantize(x, multiplier[j], offset[j], range.first, range.second);
           saturated_low += want == -128;
           saturated_high += want == 127;
           if (c[r * c_stride + j] != want && ++mismatches <= 3) {

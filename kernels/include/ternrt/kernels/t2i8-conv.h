@@ -71,6 +71,12 @@ class T2I8Conv {
   void run_hardswish_s8(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale,
                         const float* bias, float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max,
                         int8_t* c, size_t c_stride, pthreadpool_t pool, void* workspace) const;
+  // With a residual added before the requantization (t2i8_gemm_residual_s8's arithmetic, t2i8-gemm.h;
+  // residual row p = output pixel p, residual.stride bytes apart).
+  void run_residual_s8(const int8_t* image, float a_scale, int32_t a_zero_point, const float* channel_scale,
+                       const float* bias, float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max,
+                       const ResidualS8& residual, int8_t* c, size_t c_stride, pthreadpool_t pool,
+                       void* workspace) const;
 
  private:
   T2I8Conv(const PackedTernaryWeights& w, const Im2colGeometry& g, ImageEncoding encoding);

@@ -126,6 +126,14 @@ struct RequantS8Terms {
   // bias / out_scale without the zero point; slope = out_scale / 6, zero_point = the output's.
   bool hardswish = false;
   float slope = 0.0f, zero_point = 0.0f;
+  // The residual form (t2i8_gemm_residual_s8, t2i8-gemm.h; not with hardswish): one more fma before the
+  // clamps, y = fma(float(r - residual_zero_point), residual_multiplier, y), with r the residual's int8
+  // value of the same row and channel; residual points at the tile's first row and channel, rows
+  // residual_stride bytes apart.
+  const int8_t* residual = nullptr;
+  size_t residual_stride = 0;
+  float residual_multiplier = 0.0f;
+  int32_t residual_zero_point = 0;
 };
 using T2I8GemmMinmaxUkernelFn = void (*)(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a,
                                          size_t a_stride, size_t a_slice_stride, const uint8_t* w,

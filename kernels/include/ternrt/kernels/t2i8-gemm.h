@@ -116,6 +116,28 @@ void t2i8_gemm_hardswish_s8(const PackedTernaryWeights& w, size_t m, const int8_
                             float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max, int8_t* c,
                             size_t c_stride, pthreadpool_t pool, void* workspace);
 
+// The same with a residual added before the requantization (a layer followed by an ADD of another
+// int8 tensor of the output's shape, which the runtime fuses into the layer): per element, with r the
+// residual's int8 value at the same row and channel (rows `stride` bytes apart),
+//   y = fma(float(acc - a_zero_point * rowsum[n]), multiplier[n], offset[n])        (as t2i8_gemm_s8)
+//   y = fma(float(r - residual.zero_point), residual_multiplier, y)
+// with residual_multiplier = residual.scale / out_scale (IEEE division, once per call), then the clamp
+// and rounding of t2i8_gemm_s8: round((v + r_real) / out_scale) + out_zero_point for the layer's real
+// value v and the residual's real value r_real, one rounding instead of two. Same bits on every ISA and
+// thread count; runs the requantizing form of the kernel where it has one (RequantS8Terms::residual).
+// The residual may not overlap c.
+struct ResidualS8 {
+  const int8_t* data;
+  size_t stride;
+  float scale;
+  int32_t zero_point;
+};
+void t2i8_gemm_residual_s8(const PackedTernaryWeights& w, size_t m, const int8_t* a, size_t a_stride,
+                           float a_scale, int32_t a_zero_point, const float* channel_scale, const float* bias,
+                           float out_scale, int32_t out_zero_point, int8_t out_min, int8_t out_max,
+                           const ResidualS8& residual, int8_t* c, size_t c_stride, pthreadpool_t pool,
+                           void* workspace);
+
 // The same without a workspace argument: they use a buffer of the calling thread that grows when a
 // call needs more (so the first call of a size allocates; convenience for tests and one-off
 // callers; the runtime uses the overloads above).
