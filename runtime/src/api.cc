@@ -209,6 +209,12 @@ ternrt_status ternrt_interpreter_tensor(const ternrt_interpreter* interpreter, s
   }
   const ternrt::TensorDesc& d = tensors[index];
   if (d.ternary) return set_error(TERNRT_INVALID_ARGUMENT, d.label(static_cast<int>(index)) + " holds ternary weights, not a dense tensor");
+  int add = -1;
+  if (interpreter->impl->fused_away(index, &add)) {
+    return set_error(TERNRT_INVALID_STATE, d.label(static_cast<int>(index)) + " is never computed: the layer that writes it adds the residual of " +
+                                               interpreter->impl->model().ops()[static_cast<size_t>(add)].label() +
+                                               " itself and writes that ADD's output (static int8 path)");
+  }
   if (!interpreter->impl->readable(index) || interpreter->impl->tensor_data(index) == nullptr) {
     return set_error(TERNRT_INVALID_STATE, d.label(static_cast<int>(index)) +
                                                " is an intermediate tensor; create the interpreter with TERNRT_FLAG_PRESERVE_ALL_TENSORS to read it");

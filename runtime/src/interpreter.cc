@@ -11,6 +11,7 @@
 #include "memory-planner.h"
 #include "ops/common.h"
 #include "ops/float-fallback.h"
+#include "residual-fusion.h"
 
 namespace ternrt {
 namespace {
@@ -95,13 +96,18 @@ Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& o
     }
     preserve_all_ = (options.flags & TERNRT_FLAG_PRESERVE_ALL_TENSORS) != 0;
     choose_int8_tensors(options);
-    MemoryBudget budget(options.max_memory_bytes);
-    plan_and_allocate(options.max_arena_bytes, preserve_all_, budget);
-    ops_.reserve(model.ops().size());
     CreateOptions create_options;
     create_options.ternary_as_float = (options.flags & TERNRT_FLAG_TERNARY_AS_FLOAT) != 0;
     create_options.int8 = &int8_;
     create_options.static_ranges = std::string(mode_) == "static";
+    // Residual ADDs run inside the layer before them, whatever the flags (the layer's own output is then
+    // never computed, not even with TERNRT_FLAG_PRESERVE_ALL_TENSORS: results do not depend on flags).
+    fusions_ = find_residual_fusions(model, create_options);
+    skipped_.assign(model.tensors().size(), 0);
+    for (const ResidualFusion& f : fusions_) skipped_[f.skipped] = 1;
+    MemoryBudget budget(options.max_memory_bytes);
+    plan_and_allocate(options.max_arena_bytes, preserve_all_, budget);
+    ops_.reserve(model.ops().size());
     const uint64_t parallel_work = min_parallel_work();
     uint64_t model_parallel_work = 0;
     for (const OpDesc& op : model.ops()) {
@@ -114,9 +120,19 @@ Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& o
     }
     // (model work < factor * line, without overflowing for a huge TERNRT_MIN_PARALLEL_WORK)
     if (model_parallel_work / kMinParallelModelFactor < parallel_work) op_pools_.assign(op_pools_.size(), nullptr);
+    std::vector<const ResidualFusion*> fused_layer(model.ops().size(), nullptr), fused_add(model.ops().size(), nullptr);
+    for (const ResidualFusion& f : fusions_) {
+      fused_layer[f.layer] = &f;
+      fused_add[f.add] = &f;
+    }
     for (size_t i = 0; i < model.ops().size(); ++i) {
-      pool_used_ = pool_used_ || op_pools_[i] != nullptr;
-      ops_.push_back(create_op(model.ops()[i], create_options, budget, op_pools_[i]));
+      if (fused_add[i] != nullptr) {
+        op_pools_[i] = nullptr;
+        ops_.push_back(make_fused_add(model.ops()[fused_add[i]->layer].label()));
+      } else {
+        pool_used_ = pool_used_ || op_pools_[i] != nullptr;
+        ops_.push_back(create_op(model.ops()[i], create_options, budget, op_pools_[i], fused_layer[i]));
+      }
       kernels_.push_back(ops_.back()->kernel());
     }
     scratch_.allocate();
@@ -207,13 +223,23 @@ void Interpreter::choose_int8_tensors(const ternrt_interpreter_options& options)
 // The operator's executable form; one without an int8 form for its int8 tensors (or whose int8
 // form XNNPACK refuses) runs in float between conversions (FloatFallback).
 std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions& options, MemoryBudget& budget,
-                                           pthreadpool_t pool) {
+                                           pthreadpool_t pool, const ResidualFusion* fusion) {
   const OpSpec* spec = find_op_spec(op.opcode);
   bool touches_int8 = false;
   for (int t : op.inputs) touches_int8 = touches_int8 || options.is_s8(t);
   for (int t : op.outputs) touches_int8 = touches_int8 || options.is_s8(t);
   std::unique_ptr<Op> created = spec->create(model_, op, options);
   const bool static_ranges = std::string(mode_) == "static";
+  if (fusion != nullptr) {   // find_residual_fusions asked this form; it has no float fallback
+    if (!created->can_fuse_residual()) fail(TERNRT_INTERNAL, model_.source() + ": " + op.label() + ": residual fusion refused");
+    created->fuse_residual(fusion->residual, fusion->output, fusion->clamp_min, fusion->clamp_max);
+    try {
+      created->prepare(PrepareArgs{model_, op, tensor_data_, pool, isa_, budget, int8_, static_ranges, &scratch_});
+    } catch (const Int8Unsupported& e) {
+      fail(TERNRT_INTERNAL, model_.source() + ": " + op.label() + " with a fused residual ADD: " + e.why);
+    }
+    return created;
+  }
   // An int8 form: for int8 tensors, or on the static path for float ones (a float-weight
   // convolution run with int8 weights, conv2d.cc).
   if ((touches_int8 || static_ranges) && created->handles_int8()) {
@@ -261,6 +287,11 @@ void Interpreter::plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all,
   is_graph_io_.assign(tensors.size(), 0);
   for (int t : model_.inputs()) is_graph_io_[t] = 1;
   for (int t : model_.outputs()) is_graph_io_[t] = 1;
+  // A fused residual ADD's output is written when its layer runs; the layer's own output never is.
+  for (const ResidualFusion& f : fusions_) {
+    first[f.output] = std::min(first[f.output], f.layer);
+    last[f.skipped] = -2;
+  }
   std::vector<BufferRequest> requests;
   std::vector<int> owners;
   for (size_t t = 0; t < tensors.size(); ++t) {
@@ -288,6 +319,16 @@ void Interpreter::plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all,
     if (tensors[t].data) tensor_data_[t] = const_cast<uint8_t*>(tensors[t].data);  // read-only by contract
   }
   for (size_t i = 0; i < owners.size(); ++i) tensor_data_[owners[i]] = static_cast<uint8_t*>(arena_) + plan.offsets[i];
+}
+
+bool Interpreter::fused_away(size_t index, int* add) const {
+  for (const ResidualFusion& f : fusions_) {
+    if (static_cast<size_t>(f.skipped) == index) {
+      *add = f.add;
+      return true;
+    }
+  }
+  return false;
 }
 
 size_t Interpreter::packed_weight_bytes() const {

@@ -13,6 +13,7 @@
 
 #include "model.h"
 #include "ops/op.h"
+#include "residual-fusion.h"
 #include "ternrt/ternrt.h"
 
 namespace ternrt {
@@ -32,7 +33,11 @@ class Interpreter {
   size_t arena_bytes() const { return arena_bytes_; }
   // Tensor memory after invoke; nullptr when the planner may have reused it (see readable()).
   const void* tensor_data(size_t index) const { return tensor_data_[index]; }
-  bool readable(size_t index) const { return preserve_all_ || model_.tensors()[index].data != nullptr || is_graph_io_[index]; }
+  bool readable(size_t index) const {
+    return !skipped_[index] && (preserve_all_ || model_.tensors()[index].data != nullptr || is_graph_io_[index]);
+  }
+  // A layer's output that its fused residual ADD made unnecessary (never computed); the ADD's operator.
+  bool fused_away(size_t index, int* add) const;
   size_t packed_weight_bytes() const;
   size_t scratch_bytes() const;
   kernels::Isa isa() const { return isa_; }
@@ -52,8 +57,9 @@ class Interpreter {
  private:
   void plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all, MemoryBudget& budget);
   void choose_int8_tensors(const ternrt_interpreter_options& options);
+  // fusion: this operator is the layer of a residual fusion (it adds the ADD's residual itself).
   std::unique_ptr<Op> create_op(const OpDesc& op, const CreateOptions& options, MemoryBudget& budget,
-                                pthreadpool_t pool);
+                                pthreadpool_t pool, const ResidualFusion* fusion = nullptr);
   void release_workers();
 
   const Model& model_;
@@ -65,6 +71,8 @@ class Interpreter {
   void* arena_ = nullptr;
   size_t arena_bytes_ = 0;
   std::vector<std::unique_ptr<Op>> ops_;
+  std::vector<ResidualFusion> fusions_;  // residual ADDs run inside the layer before them
+  std::vector<char> skipped_;            // per tensor: a fusion's skipped layer output
   std::vector<pthreadpool_t> op_pools_;  // per operator: pool_, or nullptr when too small to split
   bool pool_used_ = false;               // some operator runs on pool_
   SharedScratch scratch_;                // operators' run()-time buffers, one after another

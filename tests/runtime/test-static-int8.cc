@@ -63,7 +63,9 @@ void build(TestModel& m, std::mt19937& rng) {
   mb.op(fb::OpCode::CONV_2D, {t["b"], w2}, {t["c"]}, conv_options(1, 0, 0, 0, 0));
   const int w3 = mb.ternary("w3", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
   t["a2"] = mb.activation("a2", {1, H / 2, W / 2, D});
-  mb.op(fb::OpCode::CONV_2D, {t["b"], w3}, {t["a2"]}, conv_options(1, 0, 0, 0, 0));
+  // ReLU on a2: the ADD stays an operator of its own (XNNPACK qs8; without an activation here it would
+  // run inside this layer, residual-fusion.h).
+  mb.op(fb::OpCode::CONV_2D, {t["b"], w3}, {t["a2"]}, conv_options(1, 0, 0, 0, 0, 1, 1, fb::Activation::RELU));
   t["d"] = mb.activation("d", {1, H / 2, W / 2, D});
   fb::ElementwiseOptionsT add;
   add.activation = std::make_unique<fb::FusedActivationT>();
@@ -228,6 +230,14 @@ PoolChain conv_then_max_pool(ModelBuilder& mb, std::mt19937& rng, int c, int d, 
   t.b = mb.activation("b", {1, oh, ow, d});
   mb.op(fb::OpCode::MAX_POOL_2D, {t.a}, {t.b}, options(std::move(pool)));
   return t;
+}
+
+// x (1, h, w, c) -> ternary 3x3 (pad 1, d channels) + ReLU -> the returned tensor "a" (1, h, w, d).
+int ternary_3x3_relu(ModelBuilder& mb, std::mt19937& rng, int x, int c, int d, int h, int w) {
+  const int weights = mb.ternary("w0", {d, 3, 3, c}, random_trits(rng, size_t(d * 9 * c)), random_floats(rng, size_t(d), 0.05f, 0.3f));
+  const int a = mb.activation("a", {1, h, w, d});
+  mb.op(fb::OpCode::CONV_2D, {x, weights}, {a}, conv_options(1, 1, 1, 1, 1, 1, 1, fb::Activation::RELU));
+  return a;
 }
 
 }  // namespace
@@ -533,7 +543,9 @@ TEST_CASE("static int8: a squeeze-excite product runs on int8 (scale_channels_s8
 }
 
 TEST_CASE("static int8: a depthwise layer after a qs8 ADD, average pools and a float-output GAP keep int8 tensors") {
-  // x -> ternary 3x3 + ReLU -> a; ternary 1x1 of a -> a2; ADD(a, a2) -> s (xnnpack qs8) -> depthwise
+  // x -> ternary 3x3 + ReLU -> a; ternary 1x1 of a -> a2 (with a ReLU in variants 1 and 3; without one
+  // in variants 0 and 2, where the ADD runs inside that layer: residual-fusion.h); ADD(a, a2) -> s
+  // (xnnpack qs8) -> depthwise
   // 3x3 / 2 + ReLU6 -> d -> AVG_POOL 2x2 (count_include_pad 3x3 / 2 pad 1 in variant 1) -> p ->
   // ternary 1x1 -> e -> GAP -> y (float graph output); in variant 2 p is the graph output. The ADD
   // writes int8 for free, so the depthwise layer runs on int8 after it; the pools read int8 (exact
@@ -547,12 +559,12 @@ TEST_CASE("static int8: a depthwise layer after a qs8 ADD, average pools and a f
   for (int variant = 0; variant < 4; ++variant) {
     ModelBuilder mb;
     const int x = mb.activation("x", {1, H, W, C});
-    const int w1 = mb.ternary("w1", {D, 3, 3, C}, random_trits(rng, D * 9 * C), random_floats(rng, D, 0.05f, 0.3f));
-    const int a = mb.activation("a", {1, H, W, D});
-    mb.op(fb::OpCode::CONV_2D, {x, w1}, {a}, conv_options(1, 1, 1, 1, 1, 1, 1, fb::Activation::RELU));
+    const int a = ternary_3x3_relu(mb, rng, x, C, D, H, W);
     const int w2 = mb.ternary("w2", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
     const int a2 = mb.activation("a2", {1, H, W, D});
-    mb.op(fb::OpCode::CONV_2D, {a, w2}, {a2}, conv_options(1, 0, 0, 0, 0));
+    const bool fused = variant % 2 == 0;
+    mb.op(fb::OpCode::CONV_2D, {a, w2}, {a2},
+          conv_options(1, 0, 0, 0, 0, 1, 1, fused ? fb::Activation::NONE : fb::Activation::RELU));
     const int sum = mb.activation("s", {1, H, W, D});
     fb::ElementwiseOptionsT add;
     add.activation = std::make_unique<fb::FusedActivationT>();
@@ -597,10 +609,12 @@ TEST_CASE("static int8: a depthwise layer after a qs8 ADD, average pools and a f
       CHECK(stat.kernels[4] == "ternrt f32 avgpool (int8 out)");
       CHECK(stat.int8.count(p) == 1);
     } else {
-      CHECK(stat.kernels[2] == "xnnpack qs8 add");
+      CHECK(stat.kernels[2] == (fused ? "fused into operator 1 'CONV_2D_1' (CONV_2D)" : "xnnpack qs8 add"));
+      CHECK(contains(stat.kernels[1], fused ? "(s8 -> s8, + residual)" : "(s8 -> s8)"));
       CHECK(stat.kernels[3].rfind("dwconv_s8_", 0) == 0);
       CHECK(stat.kernels[4] == (variant < 2 ? "ternrt avgpool (s8 -> s8)" : "ternrt avgpool (s8 -> f32)"));
-      for (int t : {a, a2, sum, d}) CHECK(stat.int8.count(t) == 1);
+      for (int t : {a, sum, d}) CHECK(stat.int8.count(t) == 1);
+      CHECK(stat.int8.count(a2) == (fused ? 0u : 1u));   // fused: never computed
       CHECK(stat.int8.count(p) == (variant < 2 ? 1u : 0u));
     }
     if (variant != 2) CHECK(stat.kernels[6] == "ternrt gavgpool (s8 -> f32)");
@@ -1121,3 +1135,225 @@ TEST_CASE("static int8: a float-weight fully connected head reading int8 runs wi
   }
   check_same_output_everywhere(bytes, input, stat.output);
 }
+
+namespace ternrt_test {
+namespace {
+
+// x -> ternary 3x3 + ReLU -> a -> ternary `layer` (1x1, or 3x3 pad 1) -> b; ADD(b, a) (or (a, b)),
+// optionally with a ReLU -> s -> ternary 1x1 -> y. In the static run the ADD runs inside `layer`.
+struct ResidualModel {
+  ModelBuilder mb;
+  int x = -1, a = -1, b = -1, s = -1, y = -1;
+  std::vector<int8_t> trits;   // the layer's
+  std::vector<float> scales;
+};
+
+constexpr int kResC = 5, kResD = 32, kResH = 7, kResW = 6, kResN = 16;   // D >= 32: the last layer stays int8
+
+void build_residual_model(ResidualModel& m, std::mt19937& rng, bool pointwise, bool swapped, bool relu) {
+  ModelBuilder& mb = m.mb;
+  const int C = kResC, D = kResD, H = kResH, W = kResW, N = kResN;
+  m.x = mb.activation("x", {1, H, W, C});
+  m.a = ternary_3x3_relu(mb, rng, m.x, C, D, H, W);
+  const int taps = pointwise ? 1 : 9;
+  m.trits = random_trits(rng, size_t(D * taps * D));
+  m.scales = random_floats(rng, D, 0.05f, 0.3f);
+  const int w1 = mb.ternary("w1", {D, pointwise ? 1 : 3, pointwise ? 1 : 3, D}, m.trits, m.scales);
+  m.b = mb.activation("b", {1, H, W, D});
+  mb.op(fb::OpCode::CONV_2D, {m.a, w1}, {m.b}, pointwise ? conv_options(1, 0, 0, 0, 0) : conv_options(1, 1, 1, 1, 1));
+  m.s = mb.activation("s", {1, H, W, D});
+  fb::ElementwiseOptionsT add;
+  add.activation = std::make_unique<fb::FusedActivationT>();
+  if (relu) add.activation->type = fb::Activation::RELU;
+  mb.op(fb::OpCode::ADD, swapped ? std::vector<int32_t>{m.a, m.b} : std::vector<int32_t>{m.b, m.a}, {m.s},
+        options(std::move(add)));
+  const int w2 = mb.ternary("w2", {N, 1, 1, D}, random_trits(rng, N * D), random_floats(rng, N, 0.05f, 0.3f));
+  m.y = mb.activation("y", {1, H, W, N});
+  mb.op(fb::OpCode::CONV_2D, {m.s, w2}, {m.y}, conv_options(1, 0, 0, 0, 0));
+  mb.inputs({m.x});
+  mb.outputs({m.y});
+}
+
+}  // namespace
+
+TEST_CASE("static int8: a residual ADD runs inside the layer before it, one rounding, on every ISA") {
+  std::mt19937 rng(test_seed() + 21);
+  const auto input = random_floats(rng, kResH * kResW * kResC, -1.0f, 1.0f);
+  for (int variant = 0; variant < 4; ++variant) {
+    const bool pointwise = variant < 2, swapped = variant % 2 == 1, relu = variant == 1 || variant == 2;
+    ResidualModel m;
+    build_residual_model(m, rng, pointwise, swapped, relu);
+    const Run as_float = run(m.mb.finish(), input, TERNRT_FLAG_TERNARY_AS_FLOAT);
+    set_ranges_from(m.mb, as_float, {m.x, m.a, m.b, m.y});
+    {   // s's range reaches below 0, so that an ADD's ReLU clamps inside it (its zero point is not -128)
+      const auto& sv = as_float.tensors.at(m.s);
+      const auto [lo, hi] = std::minmax_element(sv.begin(), sv.end());
+      set_quantization(m.mb, m.s, params_for(std::min(*lo, -0.5f * *hi), *hi));
+    }
+    const auto bytes = m.mb.finish();
+    const Run stat = run(bytes, input, 0);
+    std::string kernels;
+    for (const auto& k : stat.kernels) kernels += k + " | ";
+    INFO("variant " << variant << ": " << kernels);
+    REQUIRE(stat.kernels.size() == 4);
+    CHECK(contains(stat.kernels[1], "(s8 -> s8, + residual)"));
+    CHECK(stat.kernels[2] == "fused into operator 1 'CONV_2D_1' (CONV_2D)");
+    CHECK(stat.int8.count(m.b) == 0);   // never computed
+    REQUIRE(stat.int8.count(m.s) == 1);
+    REQUIRE(stat.int8.count(m.a) == 1);
+    // The layer's output is not readable, with a message saying why (even with PRESERVE_ALL_TENSORS).
+    {
+      ternrt_model* model = nullptr;
+      REQUIRE(ternrt_model_load_memory(bytes.data(), bytes.size(), &model) == TERNRT_OK);
+      ternrt_interpreter_options o;
+      ternrt_interpreter_options_init(&o);
+      o.flags = TERNRT_FLAG_PRESERVE_ALL_TENSORS;
+      ternrt_interpreter* it = nullptr;
+      REQUIRE(ternrt_interpreter_create(model, &o, &it) == TERNRT_OK);
+      ternrt_tensor_info info;
+      const void* data = nullptr;
+      CHECK(ternrt_interpreter_tensor(it, size_t(m.b), &info, &data) == TERNRT_INVALID_STATE);
+      CHECK(contains(ternrt_last_error(), "never computed"));
+      ternrt_interpreter_delete(it);
+      ternrt_model_delete(model);
+    }
+    // s against the float model, and for the 1x1 layer bit for bit against the definition of
+    // t2i8_gemm_residual_s8 on the run's own int8 a.
+    const auto& mp = m.mb.model().graph->tensors;
+    const float sa = mp[size_t(m.a)]->quantization->scale[0], ss = mp[size_t(m.s)]->quantization->scale[0];
+    const int32_t za = int32_t(mp[size_t(m.a)]->quantization->zero_point[0]);
+    const int32_t zs = int32_t(mp[size_t(m.s)]->quantization->zero_point[0]);
+    CHECK(worst_error_of_peak(stat.tensors.at(m.s), as_float.tensors.at(m.s)) <= 0.05);
+    if (pointwise) {
+      const auto& qa = stat.int8.at(m.a);
+      const auto& qs = stat.int8.at(m.s);
+      volatile float r_multiplier = sa;
+      r_multiplier = r_multiplier / ss;
+      const float lo = relu ? float(zs) : -128.0f;
+      size_t mismatches = 0;
+      for (int p = 0; p < kResH * kResW; ++p) {
+        for (int n = 0; n < kResD; ++n) {
+          int32_t acc = 0;
+          for (int k = 0; k < kResD; ++k) acc += m.trits[size_t(n * kResD + k)] * (qa[size_t(p * kResD + k)] - za);
+          volatile float multiplier = m.scales[size_t(n)] * sa;
+          multiplier = multiplier / ss;
+          float v = std::fma(float(acc), float(multiplier), 0.0f / ss + float(zs));
+          v = std::fma(float(qa[size_t(p * kResD + n)] - za), float(r_multiplier), v);
+          v = std::min(std::max(v, lo), 127.0f);
+          mismatches += qs[size_t(p * kResD + n)] != int8_t(std::nearbyint(v));
+        }
+      }
+      CHECK(mismatches == 0);
+    }
+    check_same_output_everywhere(bytes, input, stat.output);
+  }
+}
+
+TEST_CASE("static int8: a fused ADD's output is allocated from its layer on") {
+  // The layer (operator 2) writes s, the ADD's output; u is read after the layer (operator 3) and dead
+  // before the ADD. Planned from the ADD on, s would share u's memory and the layer would overwrite u
+  // before operator 3 reads it.
+  std::mt19937 rng(test_seed() + 23);
+  const int C = 4, D = 32, H = 5, W = 6;
+  const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
+  ModelBuilder mb;
+  auto ternary_conv = [&](int in, const char* name, fb::Activation act, int out_c) {
+    const int w = mb.ternary(std::string("w_") + name, {out_c, 1, 1, D}, random_trits(rng, size_t(out_c * D)),
+                             random_floats(rng, size_t(out_c), 0.05f, 0.3f));
+    const int out = mb.activation(name, {1, H, W, out_c});
+    mb.op(fb::OpCode::CONV_2D, {in, w}, {out}, conv_options(1, 0, 0, 0, 0, 1, 1, act));
+    return out;
+  };
+  auto add_op = [&](int p, int q, const char* name) {
+    const int out = mb.activation(name, {1, H, W, D});
+    fb::ElementwiseOptionsT add;
+    add.activation = std::make_unique<fb::FusedActivationT>();
+    mb.op(fb::OpCode::ADD, {p, q}, {out}, options(std::move(add)));
+    return out;
+  };
+  const int x = mb.activation("x", {1, H, W, C});
+  const int a = ternary_3x3_relu(mb, rng, x, C, D, H, W);
+  const int u = ternary_conv(a, "u", fb::Activation::RELU, D);
+  const int b = ternary_conv(a, "b", fb::Activation::NONE, D);
+  const int v = ternary_conv(u, "v", fb::Activation::RELU, D);
+  const int s = add_op(b, a, "s");
+  const int t = add_op(s, v, "t");
+  const int y = ternary_conv(t, "y", fb::Activation::NONE, 16);
+  mb.inputs({x});
+  mb.outputs({y});
+  const Run as_float = run(mb.finish(), input, TERNRT_FLAG_TERNARY_AS_FLOAT);
+  set_ranges_from(mb, as_float, {x, a, u, b, v, s, t, y});
+  const auto bytes = mb.finish();
+  const Run stat = run(bytes, input, 0);
+  std::string kernels;
+  for (const auto& k : stat.kernels) kernels += k + " | ";
+  INFO(kernels);
+  REQUIRE(stat.kernels.size() == 7);
+  CHECK(stat.kernels[4] == "fused into operator 2 'CONV_2D_2' (CONV_2D)");
+  CHECK(stat.kernels[5] == "xnnpack qs8 add");
+  // Without PRESERVE_ALL_TENSORS (run() sets it, which keeps every tensor apart).
+  ternrt_model* model = nullptr;
+  ternrt_interpreter* it = open_default(bytes, &model);
+  REQUIRE(ternrt_interpreter_set_input(it, 0, input.data(), input.size() * 4) == TERNRT_OK);
+  REQUIRE(ternrt_interpreter_invoke(it) == TERNRT_OK);
+  std::vector<float> out(stat.output.size());
+  REQUIRE(ternrt_interpreter_get_output(it, 0, out.data(), out.size() * 4) == TERNRT_OK);
+  CHECK(out == stat.output);
+  CHECK(worst_error_of_peak(out, as_float.output) <= 0.05);
+  ternrt_interpreter_delete(it);
+  ternrt_model_delete(model);
+}
+
+TEST_CASE("static int8: an ADD stays an operator when its layer has an activation, a second use or a later residual") {
+  std::mt19937 rng(test_seed() + 22);
+  const int C = 4, D = 32, H = 5, W = 6;
+  const auto input = random_floats(rng, H * W * C, -1.0f, 1.0f);
+  for (int variant = 0; variant < 3; ++variant) {
+    ModelBuilder mb;
+    const int x = mb.activation("x", {1, H, W, C});
+    const int a = ternary_3x3_relu(mb, rng, x, C, D, H, W);
+    const int w1 = mb.ternary("w1", {D, 1, 1, D}, random_trits(rng, D * D), random_floats(rng, D, 0.05f, 0.3f));
+    const int b = mb.activation("b", {1, H, W, D});
+    // 0: the layer has a ReLU of its own; 1: b is also read by the pool; 2: the residual (a max pool
+    // of a) is computed after the layer.
+    mb.op(fb::OpCode::CONV_2D, {a, w1}, {b},
+          conv_options(1, 0, 0, 0, 0, 1, 1, variant == 0 ? fb::Activation::RELU : fb::Activation::NONE));
+    fb::Pool2DOptionsT pool;
+    pool.kernel_h = pool.kernel_w = 3;
+    pool.stride_h = pool.stride_w = 1;
+    pool.pad_top = pool.pad_left = pool.pad_bottom = pool.pad_right = 1;
+    const int r = mb.activation("r", {1, H, W, D});
+    mb.op(fb::OpCode::MAX_POOL_2D, {variant == 1 ? b : a}, {r}, options(std::move(pool)));
+    const int s = mb.activation("s", {1, H, W, D});
+    fb::ElementwiseOptionsT add;
+    add.activation = std::make_unique<fb::FusedActivationT>();
+    mb.op(fb::OpCode::ADD, {b, variant == 1 ? a : r}, {s}, options(std::move(add)));
+    const int w2 = mb.ternary("w2", {16, 1, 1, D}, random_trits(rng, 16 * D), random_floats(rng, 16, 0.05f, 0.3f));
+    const int y = mb.activation("y", {1, H, W, 16});
+    mb.op(fb::OpCode::CONV_2D, {s, w2}, {y}, conv_options(1, 0, 0, 0, 0));
+    // Variant 1: r = pool(b) goes on to a second output through int8 operators (ADD, ternary 1x1).
+    const int s2 = mb.activation("s2", {1, H, W, D}), y2 = mb.activation("y2", {1, H, W, 16});
+    if (variant == 1) {
+      fb::ElementwiseOptionsT add2;
+      add2.activation = std::make_unique<fb::FusedActivationT>();
+      mb.op(fb::OpCode::ADD, {r, s}, {s2}, options(std::move(add2)));
+      const int w3 = mb.ternary("w3", {16, 1, 1, D}, random_trits(rng, 16 * D), random_floats(rng, 16, 0.05f, 0.3f));
+      mb.op(fb::OpCode::CONV_2D, {s2, w3}, {y2}, conv_options(1, 0, 0, 0, 0));
+    }
+    mb.inputs({x});
+    mb.outputs(variant == 1 ? std::vector<int32_t>{y, y2} : std::vector<int32_t>{y});
+    const Run as_float = run(mb.finish(), input, TERNRT_FLAG_TERNARY_AS_FLOAT);
+    set_ranges_from(mb, as_float, {x, a, b, s, y});
+    set_quantization(mb, r, params_of(as_float.tensors.at(variant == 1 ? b : a)));   // a max pool keeps its input's
+    if (variant == 1) set_ranges_from(mb, as_float, {s2, y2});
+    const Run stat = run(mb.finish(), input, 0);
+    std::string kernels;
+    for (const auto& k : stat.kernels) kernels += k + " | ";
+    INFO("variant " << variant << ": " << kernels);
+    CHECK(stat.kernels[3] == "xnnpack qs8 add");
+    CHECK_FALSE(contains(stat.kernels[1], "residual"));
+    CHECK(stat.int8.count(b) == 1);
+  }
+}
+
+}  // namespace ternrt_test

@@ -245,7 +245,10 @@ TERNRT_API size_t ternrt_interpreter_tensor_count(const ternrt_interpreter* inte
  * static path stores as int8; see ternrt_interpreter_tensor_quantization). *data stays valid until the next
  * invoke or the interpreter's deletion. Intermediate activations are readable only when the
  * interpreter was created with TERNRT_FLAG_PRESERVE_ALL_TENSORS (INVALID_STATE otherwise); graph
- * inputs, outputs and float constants always are. Ternary weight tensors give INVALID_ARGUMENT. */
+ * inputs, outputs and float constants always are. Ternary weight tensors give INVALID_ARGUMENT. On the
+ * static int8 path a layer followed by a residual ADD adds the residual itself and writes the ADD's
+ * output (docs/static-int8.md): its own output is never computed and gives INVALID_STATE, with or
+ * without the flag. */
 TERNRT_API ternrt_status ternrt_interpreter_tensor(const ternrt_interpreter* interpreter, size_t index,
                                                    ternrt_tensor_info* info, const void** data);
 /* The int8 parameters of tensor `index` when this interpreter stores it as int8 (static path; its

@@ -90,6 +90,12 @@ class Op {
   // True when the operator reads and writes its int8 tensors itself (PrepareArgs::int8); otherwise
   // the interpreter wraps it in FloatFallback, which converts int8 tensors around a float run.
   virtual bool handles_int8() const { return false; }
+  // Residual fusion (residual-fusion.h, static int8 path): whether this operator, as created, can add
+  // an int8 tensor of its output's shape to its result before requantizing, so that the ADD after it
+  // runs inside it; fuse_residual() (before prepare()) makes it add `residual` and write the ADD's
+  // `output` with the ADD's clamp instead of its own output.
+  virtual bool can_fuse_residual() const { return false; }
+  virtual void fuse_residual(int /*residual*/, int /*output*/, float /*clamp_min*/, float /*clamp_max*/) {}
 };
 
 struct CreateOptions {

@@ -49,6 +49,18 @@ void TernaryGemmOp::pack_int8_weights(const PrepareArgs& args, const std::string
   channel_scales_ = int8_scales_.data();
 }
 
+bool TernaryGemmOp::can_fuse_residual() const {
+  return !int8_weights_ && act_.post == fb::Activation::NONE && std::isinf(act_.min) && act_.min < 0 &&
+         std::isinf(act_.max) && act_.max > 0;
+}
+
+void TernaryGemmOp::fuse_residual(int residual, int output, float clamp_min, float clamp_max) {
+  residual_ = residual;
+  output_ = output;
+  act_.min = clamp_min;   // the ADD's clamp (its activation is a clamp: residual-fusion.cc)
+  act_.max = clamp_max;
+}
+
 void TernaryGemmOp::prepare(const PrepareArgs& args) {
   // An int8 output with HardSwish runs the epilogue's HardSwish form; Sigmoid / HardSigmoid have no
   // int8 form (the interpreter keeps such outputs float, choose_int8_tensors).
@@ -128,6 +140,13 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
   y_s8_ = args.s8(output_);   // the clamp of the fused activation, in int8
   y_min_ = quantized_bound(act_.min, y_scale_, y_zero_point_);
   y_max_ = quantized_bound(act_.max, y_scale_, y_zero_point_);
+  if (residual_ >= 0) {
+    const TensorDesc& r = args.tensor(residual_);
+    if (!args.is_s8(residual_) || hardswish_s8_ || r.elements != count) {
+      fail(TERNRT_INTERNAL, what + ": cannot add residual " + r.label(residual_) + " (int8 of the output's shape expected)");
+    }
+    residual_s8_ = kernels::ResidualS8{args.s8(residual_), g_.out_c, r.act_scale, r.act_zero_point};
+  }
 }
 
 void TernaryGemmOp::run(pthreadpool_t pool) {
@@ -173,6 +192,11 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
                               y_max_, y_s8_, g_.out_c, pool, workspace);
       return;
     }
+    if (residual_ >= 0) {
+      conv_->run_residual_s8(image, scale, zero_point, channel_scales_, bias_data_, y_scale_, y_zero_point_, y_min_,
+                             y_max_, residual_s8_, y_s8_, g_.out_c, pool, workspace);
+      return;
+    }
     if (y_s8_ != nullptr) {
       conv_->run_s8(image, scale, zero_point, channel_scales_, bias_data_, y_scale_, y_zero_point_, y_min_, y_max_, y_s8_,
                     g_.out_c, pool, workspace);
@@ -196,6 +220,11 @@ void TernaryGemmOp::run(pthreadpool_t pool) {
     if (hardswish_s8_) {
       kernels::t2i8_gemm_hardswish_s8(*packed_, m_, a, k_, scale, zero_point, channel_scales_, bias_data_, y_scale_,
                                       y_zero_point_, y_min_, y_max_, y_s8_, g_.out_c, pool, workspace);
+      return;
+    }
+    if (residual_ >= 0) {
+      kernels::t2i8_gemm_residual_s8(*packed_, m_, a, k_, scale, zero_point, channel_scales_, bias_data_, y_scale_,
+                                     y_zero_point_, y_min_, y_max_, residual_s8_, y_s8_, g_.out_c, pool, workspace);
       return;
     }
     if (y_s8_ != nullptr) {
@@ -222,7 +251,7 @@ std::string TernaryGemmOp::kernel() const {
   if (pad_channels_) name += " on 4-channel pixels";
   if (x_s8_ != nullptr || out_s8 || static_input_) {
     name += std::string(" (") + (x_s8_ ? "s8" : static_input_ ? "f32 static" : "f32") + " -> " + (out_s8 ? "s8" : "f32") +
-            (hardswish_s8_ ? ", hardswish" : "") + ")";
+            (hardswish_s8_ ? ", hardswish" : "") + (residual_ >= 0 ? ", + residual" : "") + ")";
   }
   return name;
 }

@@ -79,6 +79,10 @@ class TernaryGemmOp : public Op {
   size_t scratch_bytes() const override { return patches_.size(); }
   bool handles_int8() const override { return true; }
   size_t packed_weight_bytes() const override { return packed_ ? packed_->packed_bytes() : 0; }
+  // Ternary weights and no activation of its own: its int8 epilogue adds a residual
+  // (kernels::t2i8_gemm_residual_s8 / T2I8Conv::run_residual_s8), one rounding instead of two.
+  bool can_fuse_residual() const override;
+  void fuse_residual(int residual, int output, float clamp_min, float clamp_max) override;
 
  private:
   kernels::Im2colGeometry im2col_geometry() const;
@@ -105,6 +109,8 @@ class TernaryGemmOp : public Op {
   float y_scale_ = 1.0f;
   int32_t y_zero_point_ = 0;
   int8_t y_min_ = -128, y_max_ = 127;
+  int residual_ = -1;              // fused residual ADD: the tensor added (int8, the output's shape)
+  kernels::ResidualS8 residual_s8_{};
   const float* channel_scales_ = nullptr;   // the ternary tensor's, or int8_scales_
   std::vector<float> int8_scales_;           // float weights run as int8: per-channel scales
   const float* bias_data_ = nullptr;
