@@ -28,55 +28,114 @@ namespace ternrt::kernels {
 
 namespace {
 
-constexpr size_t kColumnBytes = 4 * kDwconvColumnsBlock;   // one group of four rows of a column
+// Vector types of a column block: 64 channels in zmm registers, or (for a last block of at most 32
+// channels) 32 in ymm registers, so that block runs without 512-bit instructions (which keep port 1
+// from vector work) and its padded lanes cost half. Both give the same bits.
+struct Zmm {
+  static constexpr size_t kWidth = 64;
+  using I = __m512i;
+  using F = __m512;
+  using Mask = __mmask64;
+  using Hswish = HswishConsts;
+  static I load(const void* p) { return _mm512_load_si512(p); }
+  static I loadu(const void* p) { return _mm512_loadu_si512(p); }
+  static F loadf(const float* p) { return _mm512_loadu_ps(p); }
+  static I maskz_load8(Mask m, const void* p) { return _mm512_maskz_loadu_epi8(m, p); }
+  static void store(void* p, I v) { _mm512_store_si512(p, v); }
+  static void mask_store8(void* p, Mask m, I v) { _mm512_mask_storeu_epi8(p, m, v); }
+  static I set1_8(int8_t v) { return _mm512_set1_epi8(v); }
+  static F set1_ps(float v) { return _mm512_set1_ps(v); }
+  static I zero() { return _mm512_setzero_si512(); }
+  static I bit_xor(I a, I b) { return _mm512_xor_si512(a, b); }
+  static I lo8(I a, I b) { return _mm512_unpacklo_epi8(a, b); }
+  static I hi8(I a, I b) { return _mm512_unpackhi_epi8(a, b); }
+  static I lo16(I a, I b) { return _mm512_unpacklo_epi16(a, b); }
+  static I hi16(I a, I b) { return _mm512_unpackhi_epi16(a, b); }
+  static I sub32(I a, I b) { return _mm512_sub_epi32(a, b); }
+  static I dot(I acc, I u, I s) { return _mm512_dpbusd_epi32(acc, u, s); }
+  static I packs32(I a, I b) { return _mm512_packs_epi32(a, b); }
+  static I packs16(I a, I b) { return _mm512_packs_epi16(a, b); }
+  static I clamp8(I v, I lo, I hi) { return _mm512_min_epi8(_mm512_max_epi8(v, lo), hi); }
+};
+struct Ymm {
+  static constexpr size_t kWidth = 32;
+  using I = __m256i;
+  using F = __m256;
+  using Mask = __mmask32;
+  using Hswish = HswishConsts256;
+  static I load(const void* p) { return _mm256_load_si256(static_cast<const I*>(p)); }
+  static I loadu(const void* p) { return _mm256_loadu_si256(static_cast<const I*>(p)); }
+  static F loadf(const float* p) { return _mm256_loadu_ps(p); }
+  static I maskz_load8(Mask m, const void* p) { return _mm256_maskz_loadu_epi8(m, p); }
+  static void store(void* p, I v) { _mm256_store_si256(static_cast<I*>(p), v); }
+  static void mask_store8(void* p, Mask m, I v) { _mm256_mask_storeu_epi8(p, m, v); }
+  static I set1_8(int8_t v) { return _mm256_set1_epi8(v); }
+  static F set1_ps(float v) { return _mm256_set1_ps(v); }
+  static I zero() { return _mm256_setzero_si256(); }
+  static I bit_xor(I a, I b) { return _mm256_xor_si256(a, b); }
+  static I lo8(I a, I b) { return _mm256_unpacklo_epi8(a, b); }
+  static I hi8(I a, I b) { return _mm256_unpackhi_epi8(a, b); }
+  static I lo16(I a, I b) { return _mm256_unpacklo_epi16(a, b); }
+  static I hi16(I a, I b) { return _mm256_unpackhi_epi16(a, b); }
+  static I sub32(I a, I b) { return _mm256_sub_epi32(a, b); }
+  static I dot(I acc, I u, I s) { return _mm256_dpbusd_epi32(acc, u, s); }
+  static I packs32(I a, I b) { return _mm256_packs_epi32(a, b); }
+  static I packs16(I a, I b) { return _mm256_packs_epi16(a, b); }
+  static I clamp8(I v, I lo, I hi) { return _mm256_min_epi8(_mm256_max_epi8(v, lo), hi); }
+};
 
-// Kernel rows 4g..4g+3 of image column ix interleaved into dwords: vector k holds channels
-// 16L + 4k + j (lane L, dword j) with the rows' bytes (flipped to u8) in its four bytes.
-inline void build_column(const DwconvColumnsArgs& a, size_t b0, __mmask64 lanes, ptrdiff_t ix, int8_t* out) {
-  const __m512i pad = _mm512_set1_epi8(a.pad_byte);
+// Kernel rows 4g..4g+3 of image column ix interleaved into dwords (block of width W): vector k holds
+// channels 16L + 4k + j (lane L, dword j) with the rows' bytes (flipped to u8) in its four bytes.
+template <class V>
+inline void build_column(const DwconvColumnsArgs& a, size_t b0, typename V::Mask lanes, ptrdiff_t ix, int8_t* out) {
+  constexpr size_t W = V::kWidth;
+  const typename V::I pad = V::set1_8(a.pad_byte);
   if (ix < 0 || ix >= ptrdiff_t(a.in_w)) {
-    for (size_t v = 0; v < 4 * a.groups; ++v) _mm512_store_si512(out + v * kDwconvColumnsBlock, pad);
+    for (size_t v = 0; v < 4 * a.groups; ++v) V::store(out + v * W, pad);
     return;
   }
-  const __m512i flip = _mm512_set1_epi8(int8_t(0x80));
+  const typename V::I flip = V::set1_8(int8_t(0x80));
   const size_t offset = size_t(ix) * a.channels + b0;
-  for (size_t g = 0; g < a.groups; ++g, out += kColumnBytes) {
-    __m512i r[4];
+  for (size_t g = 0; g < a.groups; ++g, out += 4 * W) {
+    typename V::I r[4];
     for (size_t i = 0; i < 4; ++i) {
       const int8_t* row = a.rows[4 * g + i];
-      r[i] = row != nullptr ? _mm512_xor_si512(_mm512_maskz_loadu_epi8(lanes, row + offset), flip) : pad;
+      r[i] = row != nullptr ? V::bit_xor(V::maskz_load8(lanes, row + offset), flip) : pad;
     }
-    const __m512i lo01 = _mm512_unpacklo_epi8(r[0], r[1]), hi01 = _mm512_unpackhi_epi8(r[0], r[1]);
-    const __m512i lo23 = _mm512_unpacklo_epi8(r[2], r[3]), hi23 = _mm512_unpackhi_epi8(r[2], r[3]);
-    _mm512_store_si512(out, _mm512_unpacklo_epi16(lo01, lo23));
-    _mm512_store_si512(out + 64, _mm512_unpackhi_epi16(lo01, lo23));
-    _mm512_store_si512(out + 128, _mm512_unpacklo_epi16(hi01, hi23));
-    _mm512_store_si512(out + 192, _mm512_unpackhi_epi16(hi01, hi23));
+    const typename V::I lo01 = V::lo8(r[0], r[1]), hi01 = V::hi8(r[0], r[1]);
+    const typename V::I lo23 = V::lo8(r[2], r[3]), hi23 = V::hi8(r[2], r[3]);
+    V::store(out, V::lo16(lo01, lo23));
+    V::store(out + W, V::hi16(lo01, lo23));
+    V::store(out + 2 * W, V::lo16(hi01, hi23));
+    V::store(out + 3 * W, V::hi16(hi01, hi23));
   }
 }
 
-// One 64-channel block of every pixel of the call. kFixed3: one group of rows and 3 columns (3x3 and
+// One channel block of every pixel of the call. kFixed3: one group of rows and 3 columns (3x3 and
 // smaller kernels), the twelve weight vectors held in registers.
-template <bool kFixed3, bool kHswish, bool kBounded>
+template <class V, bool kFixed3, bool kHswish, bool kBounded>
 void columns_block(const DwconvColumnsArgs& a, size_t b0, int8_t* buf) {
+  using I = typename V::I;
+  using F = typename V::F;
+  constexpr size_t W = V::kWidth, kQuarter = W / 4;
   const size_t left = a.channels - b0;
-  const __mmask64 lanes = left >= 64 ? ~__mmask64(0) : (__mmask64(1) << left) - 1;
-  const size_t groups = a.groups, column_bytes = groups * kColumnBytes;
+  const typename V::Mask lanes = left >= W ? typename V::Mask(~uint64_t(0)) : typename V::Mask((uint64_t(1) << left) - 1);
+  const size_t groups = a.groups, column_bytes = groups * 4 * W;
   const int8_t* w = a.weights + 4 * b0 * groups * a.kernel_w;
-  __m512i start[4];
-  __m512 mul[4], add[4];
+  I start[4];
+  F mul[4], add[4];
   for (size_t k = 0; k < 4; ++k) {
-    start[k] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_loadu_si512(a.correction + b0 + 16 * k));
-    mul[k] = _mm512_loadu_ps(a.multiplier + b0 + 16 * k);
-    add[k] = _mm512_loadu_ps(a.offset + b0 + 16 * k);
+    start[k] = V::sub32(V::zero(), V::loadu(a.correction + b0 + kQuarter * k));
+    mul[k] = V::loadf(a.multiplier + b0 + kQuarter * k);
+    add[k] = V::loadf(a.offset + b0 + kQuarter * k);
   }
-  __m512i wr[kFixed3 ? 12 : 1];
+  I wr[kFixed3 ? 12 : 1];
   if constexpr (kFixed3) {
-    for (size_t v = 0; v < 12; ++v) wr[v] = _mm512_loadu_si512(w + v * 64);
+    for (size_t v = 0; v < 12; ++v) wr[v] = V::loadu(w + v * W);
   }
-  const HswishConsts h(a.slope, a.zero_point);
-  const __m512 hi = _mm512_set1_ps(float(a.out_max));
-  const __m512i lo_bytes = _mm512_set1_epi8(a.out_min), hi_bytes = _mm512_set1_epi8(a.out_max);
+  const typename V::Hswish h(a.slope, a.zero_point);
+  const F hi = V::set1_ps(float(a.out_max));
+  const I lo_bytes = V::set1_8(a.out_min), hi_bytes = V::set1_8(a.out_max);
   const size_t extent = (a.kernel_w - 1) * a.dilation_w + 1;
   const size_t col_step = a.dilation_w * column_bytes;
   size_t built = 0;
@@ -85,55 +144,64 @@ void columns_block(const DwconvColumnsArgs& a, size_t b0, int8_t* buf) {
     // Columns are built just before the first pixel that needs them, so the shuffles of the next
     // columns overlap the vpdpbusd of the current pixel.
     const size_t need = std::min(a.span, i * a.stride_w + extent);
-    for (; built < need; ++built) build_column(a, b0, lanes, a.ix0 + ptrdiff_t(built), buf + built * column_bytes);
-    __m512i q[4] = {start[0], start[1], start[2], start[3]};
+    for (; built < need; ++built) build_column<V>(a, b0, lanes, a.ix0 + ptrdiff_t(built), buf + built * column_bytes);
+    I q[4] = {start[0], start[1], start[2], start[3]};
     const int8_t* x = buf + i * a.stride_w * column_bytes;
     if constexpr (kFixed3) {
       for (size_t kx = 0; kx < 3; ++kx, x += col_step) {
-        for (size_t k = 0; k < 4; ++k) q[k] = _mm512_dpbusd_epi32(q[k], _mm512_load_si512(x + 64 * k), wr[kx * 4 + k]);
+        for (size_t k = 0; k < 4; ++k) q[k] = V::dot(q[k], V::load(x + W * k), wr[kx * 4 + k]);
       }
     } else {
       for (size_t kx = 0; kx < a.kernel_w; ++kx, x += col_step) {
-        const int8_t* wv = w + kx * 4 * 64;
-        for (size_t g = 0; g < groups; ++g, wv += a.kernel_w * 4 * 64) {
-          const int8_t* xg = x + g * kColumnBytes;
-          for (size_t k = 0; k < 4; ++k) {
-            q[k] = _mm512_dpbusd_epi32(q[k], _mm512_load_si512(xg + 64 * k), _mm512_loadu_si512(wv + 64 * k));
-          }
+        const int8_t* wv = w + kx * 4 * W;
+        for (size_t g = 0; g < groups; ++g, wv += a.kernel_w * 4 * W) {
+          const int8_t* xg = x + g * 4 * W;
+          for (size_t k = 0; k < 4; ++k) q[k] = V::dot(q[k], V::load(xg + W * k), V::loadu(wv + W * k));
         }
       }
     }
-    __m512i y[4];
+    I y[4];
     for (size_t k = 0; k < 4; ++k) {
       y[k] = kHswish ? hswish_s8<kBounded>(q[k], mul[k], add[k], h, hi) : requantize_s8<kBounded>(q[k], mul[k], add[k], hi);
     }
     // In-lane packs: lane L of the result holds channels 16L .. 16L + 15 in order.
-    const __m512i bytes = _mm512_packs_epi16(_mm512_packs_epi32(y[0], y[1]), _mm512_packs_epi32(y[2], y[3]));
-    _mm512_mask_storeu_epi8(out, lanes, _mm512_min_epi8(_mm512_max_epi8(bytes, lo_bytes), hi_bytes));
+    const I bytes = V::packs16(V::packs32(y[0], y[1]), V::packs32(y[2], y[3]));
+    V::mask_store8(out, lanes, V::clamp8(bytes, lo_bytes, hi_bytes));
   }
 }
 
-template <bool kFixed3>
-void columns_block_any(const DwconvColumnsArgs& a, size_t b0, int8_t* buf) {
+// requantize_s8's bound (terms_bound_y) at every position of the block.
+inline bool block_bounded(const DwconvColumnsArgs& a, size_t b0, size_t width) {
   bool bounded = true;
-  for (size_t k = 0; k < 4; ++k) {
-    bounded = bounded && terms_bound_y(0xFFFF, _mm512_loadu_ps(a.multiplier + b0 + 16 * k),
-                                       _mm512_loadu_ps(a.offset + b0 + 16 * k));
+  for (size_t pos = b0; pos < b0 + width; pos += 16) {
+    bounded = bounded && terms_bound_y(0xFFFF, _mm512_loadu_ps(a.multiplier + pos), _mm512_loadu_ps(a.offset + pos));
   }
+  return bounded;
+}
+
+template <class V, bool kFixed3>
+void columns_block_any(const DwconvColumnsArgs& a, size_t b0, int8_t* buf) {
+  const bool bounded = block_bounded(a, b0, V::kWidth);
   if (a.hardswish) {
-    bounded ? columns_block<kFixed3, true, true>(a, b0, buf) : columns_block<kFixed3, true, false>(a, b0, buf);
+    bounded ? columns_block<V, kFixed3, true, true>(a, b0, buf) : columns_block<V, kFixed3, true, false>(a, b0, buf);
   } else {
-    bounded ? columns_block<kFixed3, false, true>(a, b0, buf) : columns_block<kFixed3, false, false>(a, b0, buf);
+    bounded ? columns_block<V, kFixed3, false, true>(a, b0, buf) : columns_block<V, kFixed3, false, false>(a, b0, buf);
   }
 }
 
 }  // namespace
 
 void dwconv_s8_columns__avx512vnni(const DwconvColumnsArgs& a) {
-  alignas(64) int8_t buf[kDwconvColumnsMaxSpan * kDwconvColumnsMaxGroups * kColumnBytes];
+  alignas(64) int8_t buf[kDwconvColumnsMaxSpan * kDwconvColumnsMaxGroups * 4 * kDwconvColumnsBlock];
   const bool fixed3 = a.groups == 1 && a.kernel_w == 3;
-  for (size_t b0 = 0; b0 < a.channels; b0 += kDwconvColumnsBlock) {
-    fixed3 ? columns_block_any<true>(a, b0, buf) : columns_block_any<false>(a, b0, buf);
+  for (size_t b0 = 0; b0 < a.channels;) {
+    const size_t block = dwconv_column_block(a.channels - b0);
+    if (block == 64) {
+      fixed3 ? columns_block_any<Zmm, true>(a, b0, buf) : columns_block_any<Zmm, false>(a, b0, buf);
+    } else {
+      fixed3 ? columns_block_any<Ymm, true>(a, b0, buf) : columns_block_any<Ymm, false>(a, b0, buf);
+    }
+    b0 += block;
   }
 }
 

@@ -102,7 +102,7 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
               (g.kernel_w - 1) * g.dilation_w + 1 <= kDwconvColumnsMaxSpan;
     if (columns) {
       d->columns_ = dwconv_s8_columns__avx512vnni;
-      d->column_channels_ = (c_count + kDwconvColumnsBlock - 1) / kDwconvColumnsBlock * kDwconvColumnsBlock;
+      d->column_channels_ = dwconv_column_positions(c_count);
       d->column_groups_ = (g.kernel_h + 3) / 4;
     }
 #endif
@@ -142,10 +142,9 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
     d->multiplier_.assign(positions, 0.0f);
     d->offset_.assign(positions, 0.0f);
     const float out_zero_point = q.hardswish ? 0.0f : float(q.out_zero_point);   // the HardSwish form adds it last
-    for (size_t pos = 0; pos < positions; ++pos) {
-      const size_t c = columns ? pos / kDwconvColumnsBlock * kDwconvColumnsBlock +
-                                     dwconv_column_channel(pos % kDwconvColumnsBlock)
-                               : pos;
+    for (size_t pos = 0, b0 = 0; pos < positions; ++pos) {
+      if (columns && pos == b0 + dwconv_column_block(c_count - b0)) b0 = pos;   // the next block
+      const size_t c = columns ? b0 + dwconv_column_channel(dwconv_column_block(c_count - b0), pos - b0) : pos;
       if (c >= c_count) continue;
       d->correction_[pos] = (columns ? q.in_zero_point + 128 : q.in_zero_point) * sums[c];
       d->multiplier_[pos] = (scale[c] * q.in_scale) / q.out_scale;
@@ -155,8 +154,8 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
     // Column weights (layout in dwconv-s8-internal.h).
     const size_t groups = d->column_groups_;
     d->column_weights_.assign(4 * cf * groups * g.kernel_w, 0);
-    for (size_t b0 = 0; b0 < cf; b0 += kDwconvColumnsBlock) {
-      const size_t block = kDwconvColumnsBlock;
+    for (size_t b0 = 0, block = 0; b0 < cf; b0 += block) {
+      block = dwconv_column_block(c_count - b0);
       int8_t* base = d->column_weights_.data() + 4 * b0 * groups * g.kernel_w;
       for (size_t gr = 0; gr < groups; ++gr)
         for (size_t kx = 0; kx < g.kernel_w; ++kx)

@@ -47,6 +47,28 @@ inline __m512i hswish_s8(__m512i x, __m512 mul, __m512 add, const HswishConsts& 
   return _mm512_cvtps_epi32(kBounded ? y : _mm512_min_ps(hi, y));
 }
 
+// The same two steps on 256-bit vectors (AVX-512VL; the depthwise column kernel's narrow blocks, which
+// run without 512-bit instructions so that port 1 stays open to vector work). Same operations, same
+// operand order (NaN behaviour included).
+template <bool kBounded>
+inline __m256i requantize_s8(__m256i x, __m256 mul, __m256 add, __m256 hi) {
+  const __m256 y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(x), mul, add);
+  return _mm256_cvtps_epi32(kBounded ? y : _mm256_min_ps(hi, y));
+}
+struct HswishConsts256 {
+  __m256 slope, half, zero, one, zero_point;
+  HswishConsts256(float k, float zp)
+      : slope(_mm256_set1_ps(k)), half(_mm256_set1_ps(0.5f)), zero(_mm256_setzero_ps()), one(_mm256_set1_ps(1.0f)),
+        zero_point(_mm256_set1_ps(zp)) {}
+};
+template <bool kBounded>
+inline __m256i hswish_s8(__m256i x, __m256 mul, __m256 add, const HswishConsts256& h, __m256 hi) {
+  const __m256 u = _mm256_fmadd_ps(_mm256_cvtepi32_ps(x), mul, add);
+  const __m256 g = _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(u, h.slope, h.half), h.zero), h.one);
+  const __m256 y = _mm256_fmadd_ps(u, g, h.zero_point);
+  return _mm256_cvtps_epi32(kBounded ? y : _mm256_min_ps(hi, y));
+}
+
 // The residual form (RequantS8Terms::residual): y = fma(float(r - zero_point), multiplier, fma(float(x), mul,
 // add)), then as requantize_s8 (under terms_bound_y and |multiplier| <= 2^21, |y| < 2^30 + 2^29: no clamp).
 struct ResidualRows {
