@@ -136,6 +136,7 @@ void columns_block(const DwconvColumnsArgs& a, size_t b0, int8_t* buf) {
   const typename V::Hswish h(a.slope, a.zero_point);
   const F hi = V::set1_ps(float(a.out_max));
   const I lo_bytes = V::set1_8(a.out_min), hi_bytes = V::set1_8(a.out_max);
+  const bool clamp_bytes = a.out_min != -128 || a.out_max != 127;
   const size_t extent = (a.kernel_w - 1) * a.dilation_w + 1;
   const size_t col_step = a.dilation_w * column_bytes;
   size_t built = 0;
@@ -165,8 +166,9 @@ void columns_block(const DwconvColumnsArgs& a, size_t b0, int8_t* buf) {
       y[k] = kHswish ? hswish_s8<kBounded>(q[k], mul[k], add[k], h, hi) : requantize_s8<kBounded>(q[k], mul[k], add[k], hi);
     }
     // In-lane packs: lane L of the result holds channels 16L .. 16L + 15 in order.
-    const I bytes = V::packs16(V::packs32(y[0], y[1]), V::packs32(y[2], y[3]));
-    V::mask_store8(out, lanes, V::clamp8(bytes, lo_bytes, hi_bytes));
+    I bytes = V::packs16(V::packs32(y[0], y[1]), V::packs32(y[2], y[3]));
+    if (clamp_bytes) bytes = V::clamp8(bytes, lo_bytes, hi_bytes);   // the full range: the packs saturate
+    V::mask_store8(out, lanes, bytes);
   }
 }
 

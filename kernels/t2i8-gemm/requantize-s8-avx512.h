@@ -124,6 +124,7 @@ __attribute__((always_inline)) inline void store_requantized(size_t mr, size_t n
   constexpr size_t kRows = 4 / NV;
   const __m512 hi = _mm512_set1_ps(float(out_max));
   const __m512i lo_bytes = _mm512_set1_epi8(out_min), hi_bytes = _mm512_set1_epi8(out_max);
+  const bool clamp_bytes = out_min != -128 || out_max != 127;
   const bool whole = nc == 16 * NV;
   const uint64_t row_lanes = whole ? ~uint64_t(0) : (uint64_t(1) << nc) - 1;
 #pragma GCC unroll 16
@@ -144,7 +145,9 @@ __attribute__((always_inline)) inline void store_requantized(size_t mr, size_t n
         q[i] = requantize_s8<kBounded>(acc[row][i % NV], mul[i % NV], add[i % NV], hi);
       }
     }
-    const __m512i bytes = _mm512_min_epi8(_mm512_max_epi8(pack_in_order(q[0], q[1], q[2], q[3]), lo_bytes), hi_bytes);
+    __m512i bytes = pack_in_order(q[0], q[1], q[2], q[3]);
+    // The full int8 range needs no clamps: the saturating packs are them (NaN: INT32_MIN -> -128).
+    if (clamp_bytes) bytes = _mm512_min_epi8(_mm512_max_epi8(bytes, lo_bytes), hi_bytes);
     for (size_t i = 0; i < kRows; ++i) {
       if (r + i >= mr) break;   // also r + i >= MR
       int8_t* row = c + (r + i) * c_stride;
