@@ -106,8 +106,7 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
       d->column_groups_ = (g.kernel_h + 3) / 4;
     }
 #endif
-    d->pair_begin_ = columns ? cp : 0;
-    const size_t cf = d->column_channels_, pb = d->pair_begin_;
+    const size_t cf = d->column_channels_;
     if (k.isa == Isa::scalar) {
       std::snprintf(d->name_, sizeof(d->name_), "dwconv_s8_%zux%zu__scalar", g.kernel_h, g.kernel_w);
     } else {
@@ -169,24 +168,24 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
             }
     }
 
-    // Pair weights for channels [pb, cp): per chunk of taps, channel blocks (counted from pb) x tap
-    // pairs x lanes x (tap 2p, tap 2p + 1); zero for padded channels and an odd last tap's partner.
+    // Pair weights (the tap-pair path only): per chunk of taps, channel blocks x tap pairs x lanes x
+    // (tap 2p, tap 2p + 1); zero for padded channels and an odd last tap's partner.
     size_t total = 0;
-    for (size_t t0 = 0; t0 < taps; t0 += kChunkTaps) {
+    for (size_t t0 = 0; t0 < taps && !columns; t0 += kChunkTaps) {
       const size_t count = std::min(kChunkTaps, taps - t0);
       d->chunk_taps_.push_back(count);
       d->chunk_weights_.push_back(total);
-      total += (cp - pb) * 2 * ((count + 1) / 2);
+      total += cp * 2 * ((count + 1) / 2);
     }
     d->weights_.assign(total, 0);
     for (size_t chunk = 0; chunk < d->chunk_taps_.size(); ++chunk) {
       const size_t t0 = chunk * kChunkTaps, count = d->chunk_taps_[chunk], pairs = (count + 1) / 2;
       int16_t* base = d->weights_.data() + d->chunk_weights_[chunk];
-      for (size_t b0 = 0; b0 < cp - pb;) {
-        const size_t block = dwconv_block(k.max_block, cp - pb - b0);
+      for (size_t b0 = 0; b0 < cp;) {
+        const size_t block = dwconv_block(k.max_block, cp - b0);
         for (size_t p = 0; p < pairs; ++p) {
           for (size_t lane = 0; lane < block; ++lane) {
-            const size_t c = pb + b0 + dwconv_lane_channel(block, lane);
+            const size_t c = b0 + dwconv_lane_channel(block, lane);
             for (size_t j = 0; j < 2; ++j) {
               const size_t t = 2 * p + j;
               base[2 * b0 * pairs + (p * block + lane) * 2 + j] =
@@ -212,7 +211,7 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
       f.pad_top = f.pad_left = 0;
       const size_t bytes = f.batch * f.in_h * f.in_w * c_count + cp;   // + the reads past the last pixel
       // The column path reads padding through its row pointers: only the tap-pair path gains.
-      if (bytes <= kFrameMaxBytes && d->pair_begin_ < cp) d->workspace_bytes_ = bytes;
+      if (bytes <= kFrameMaxBytes && !columns) d->workspace_bytes_ = bytes;
     }
     return d;
   } catch (const std::bad_alloc&) {
@@ -305,7 +304,7 @@ void PackedDwconvS8::pair_tile(const Row& row, size_t c0, size_t n, size_t ox0, 
       }
       if (count % 2) taps[count] = taps[0];   // zero weights; moves with the pixel like a real tap
       ukernel_(n, run, pairs, taps, size_t(step),
-               weights_.data() + chunk_weights_[chunk] + 2 * (c0 - pair_begin_) * pairs,
+               weights_.data() + chunk_weights_[chunk] + 2 * c0 * pairs,
                acc + (mid_begin - ox0) * acc_stride, acc_stride, chunk > 0);
     }
   }
@@ -370,7 +369,7 @@ void PackedDwconvS8::edge_pixels(const Row& row, size_t c0, size_t n, size_t beg
       }
       if (count % 2) taps[count] = taps[0];
       ukernel_(n, pixels, pairs, taps, g.stride_w * ps,
-               weights_.data() + chunk_weights_[chunk] + 2 * (c0 - pair_begin_) * pairs,
+               weights_.data() + chunk_weights_[chunk] + 2 * c0 * pairs,
                acc + (p - ox0) * acc_stride, acc_stride, chunk > 0);
     }
   }
@@ -398,7 +397,7 @@ void PackedDwconvS8::pixel_by_pixel(const Row& row, size_t c0, size_t n, size_t 
         }
       }
       if (count % 2) taps[count] = taps[0];
-      ukernel_(n, 1, pairs, taps, 0, weights_.data() + chunk_weights_[chunk] + 2 * (c0 - pair_begin_) * pairs,
+      ukernel_(n, 1, pairs, taps, 0, weights_.data() + chunk_weights_[chunk] + 2 * c0 * pairs,
                acc + (ox - ox0) * acc_stride, acc_stride, chunk > 0);
     }
   }
@@ -450,13 +449,17 @@ void PackedDwconvS8::run_row(const DwconvGeometry& g, const int8_t* input, ptrdi
                              size_t task) const {
   const size_t c_count = g.channels, cp = padded_channels_;
   const size_t b = task / g.out_h, oy = task % g.out_h;
+  int8_t* out_row = output + (b * g.out_h + oy) * g.out_w * c_count;
+  if (columns_ != nullptr) {
+    column_row(g, input, b, oy, out_row);
+    return;
+  }
   Row row;
   row.g = &g;
   row.input = input;
   row.total = input_bytes;
   row.image = ptrdiff_t(b * g.in_h * g.in_w * c_count);
   row.iy0 = ptrdiff_t(oy * g.stride_h) - ptrdiff_t(g.pad_top);
-  int8_t* out_row = output + (b * g.out_h + oy) * g.out_w * c_count;
 
   // Interior columns [xa, xb): ox * stride_w >= pad_left and the last tap's column is inside.
   row.xa = (g.pad_left + g.stride_w - 1) / g.stride_w;
@@ -464,10 +467,6 @@ void PackedDwconvS8::run_row(const DwconvGeometry& g, const int8_t* input, ptrdi
   row.xb = last >= 0 ? std::min(g.out_w, size_t(last) / g.stride_w + 1) : 0;
   if (row.xa >= row.xb) row.xa = row.xb = 0;
 
-  if (columns_ != nullptr) {
-    column_row(g, input, b, oy, out_row);
-    return;
-  }
   alignas(64) int32_t acc[kAccElems];
   Tail tail;
   for (size_t c0 = 0; c0 < cp; c0 += kWindow) {

@@ -209,8 +209,8 @@ ternrt_status ternrt_interpreter_tensor(const ternrt_interpreter* interpreter, s
   }
   const ternrt::TensorDesc& d = tensors[index];
   if (d.ternary) return set_error(TERNRT_INVALID_ARGUMENT, d.label(static_cast<int>(index)) + " holds ternary weights, not a dense tensor");
-  int add = -1;
-  if (interpreter->impl->fused_away(index, &add)) {
+  const int add = interpreter->impl->fused_away_by(index);
+  if (add >= 0) {
     return set_error(TERNRT_INVALID_STATE, d.label(static_cast<int>(index)) + " is never computed: the layer that writes it adds the residual of " +
                                                interpreter->impl->model().ops()[static_cast<size_t>(add)].label() +
                                                " itself and writes that ADD's output (static int8 path)");

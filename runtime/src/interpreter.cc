@@ -103,8 +103,8 @@ Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& o
     // Residual ADDs run inside the layer before them, whatever the flags (the layer's own output is then
     // never computed, not even with TERNRT_FLAG_PRESERVE_ALL_TENSORS: results do not depend on flags).
     fusions_ = find_residual_fusions(model, create_options);
-    skipped_.assign(model.tensors().size(), 0);
-    for (const ResidualFusion& f : fusions_) skipped_[f.skipped] = 1;
+    fused_add_of_.assign(model.tensors().size(), -1);
+    for (const ResidualFusion& f : fusions_) fused_add_of_[f.skipped] = f.add;
     MemoryBudget budget(options.max_memory_bytes);
     plan_and_allocate(options.max_arena_bytes, preserve_all_, budget);
     ops_.reserve(model.ops().size());
@@ -319,16 +319,6 @@ void Interpreter::plan_and_allocate(uint64_t max_arena_bytes, bool preserve_all,
     if (tensors[t].data) tensor_data_[t] = const_cast<uint8_t*>(tensors[t].data);  // read-only by contract
   }
   for (size_t i = 0; i < owners.size(); ++i) tensor_data_[owners[i]] = static_cast<uint8_t*>(arena_) + plan.offsets[i];
-}
-
-bool Interpreter::fused_away(size_t index, int* add) const {
-  for (const ResidualFusion& f : fusions_) {
-    if (static_cast<size_t>(f.skipped) == index) {
-      *add = f.add;
-      return true;
-    }
-  }
-  return false;
 }
 
 size_t Interpreter::packed_weight_bytes() const {

@@ -34,10 +34,11 @@ class Interpreter {
   // Tensor memory after invoke; nullptr when the planner may have reused it (see readable()).
   const void* tensor_data(size_t index) const { return tensor_data_[index]; }
   bool readable(size_t index) const {
-    return !skipped_[index] && (preserve_all_ || model_.tensors()[index].data != nullptr || is_graph_io_[index]);
+    return fused_add_of_[index] < 0 && (preserve_all_ || model_.tensors()[index].data != nullptr || is_graph_io_[index]);
   }
-  // A layer's output that its fused residual ADD made unnecessary (never computed); the ADD's operator.
-  bool fused_away(size_t index, int* add) const;
+  // For a layer's output that its fused residual ADD made unnecessary (never computed): that ADD's
+  // operator index; -1 for every other tensor.
+  int fused_away_by(size_t index) const { return fused_add_of_[index]; }
   size_t packed_weight_bytes() const;
   size_t scratch_bytes() const;
   kernels::Isa isa() const { return isa_; }
@@ -72,7 +73,7 @@ class Interpreter {
   size_t arena_bytes_ = 0;
   std::vector<std::unique_ptr<Op>> ops_;
   std::vector<ResidualFusion> fusions_;  // residual ADDs run inside the layer before them
-  std::vector<char> skipped_;            // per tensor: a fusion's skipped layer output
+  std::vector<int> fused_add_of_;        // per tensor: the ADD that made it unnecessary, or -1
   std::vector<pthreadpool_t> op_pools_;  // per operator: pool_, or nullptr when too small to split
   bool pool_used_ = false;               // some operator runs on pool_
   SharedScratch scratch_;                // operators' run()-time buffers, one after another

@@ -109,7 +109,6 @@ class PackedDwconvS8 {
   std::vector<int8_t> zero_row_;        // in_zero_point bytes for padding taps, as long as a row's run reads
   DwconvGeometry framed_{};             // g_ on the framed input (no padding), when workspace_bytes_ > 0
   size_t workspace_bytes_ = 0;
-  size_t pair_begin_ = 0;               // first channel of the tap-pair path (weights_ start there)
   // Column path (avx512vnni, see kernels/dwconv/dwconv-s8-internal.h): every channel, in blocks of 64
   // (column_channels_ = C rounded up); the per-channel arrays above are then in position order.
   size_t column_channels_ = 0;
