@@ -853,6 +853,28 @@ void dequantize_s8_f32(Isa isa, const int8_t* q, size_t count, float scale, int3
   quantize_kernels(isa).dequantize(q, count, QuantParams{scale, zero_point}, x);
 }
 
+void quantize_window_means_s8(Isa isa, const int32_t* sums, size_t count, int32_t zero_sum, float x_scale, float inv,
+                              float lo, float hi, float y_scale, int32_t y_zero_point, int8_t* y) {
+  const WindowMeans m{zero_sum, x_scale, inv, lo, hi};
+  const QuantParams params{y_scale, y_zero_point};
+#if defined(__x86_64__) || defined(_M_X64)
+  if (isa_supported(isa) && (isa == Isa::avx512bw || isa == Isa::avx512vnni)) {
+    quantize_window_means_s8_avx512(sums, count, m, params, y);
+    return;
+  }
+#endif
+  if (isa_supported(isa) && isa != Isa::scalar) {
+    float means[64];
+    for (size_t i = 0; i < count; i += 64) {
+      const size_t n = std::min<size_t>(64, count - i);
+      for (size_t j = 0; j < n; ++j) means[j] = window_mean(sums[i + j], m);
+      quantize_kernels(isa).fixed(means, n, params, y + i);
+    }
+    return;
+  }
+  quantize_window_means_s8_scalar(sums, count, m, params, y);
+}
+
 void quantize_f32_s8_pixels4(Isa isa, const float* x, size_t rows, size_t cols, size_t c, float scale,
                              int32_t zero_point, bool flipped, int8_t* q, size_t q_row_stride, int8_t* scratch) {
   const uint8_t flip = flipped ? 0x80 : 0;

@@ -15,10 +15,10 @@ void channel_sums_s8__avx2(size_t rows, size_t cols, size_t channels, const int8
   for (size_t c = 0; c < vector_channels; c += 16) {
     __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sums + c));
     __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sums + c + 8));
+    size_t r = 0, p = 0;   // pixel `first` (each run goes on where the last one ended)
     for (size_t first = 0; first < pixels; first += kChannelSumsS8Run) {
       const size_t last = std::min(pixels, first + kChannelSumsS8Run);
       __m256i run = _mm256_setzero_si256();
-      size_t r = first / cols, p = first % cols;
       for (size_t i = first; i < last; ++i) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x + r * row_stride + p * channels + c));
         run = _mm256_add_epi16(run, _mm256_cvtepi8_epi16(v));

@@ -21,10 +21,10 @@ void channel_sums_s8__avx512(size_t rows, size_t cols, size_t channels, const in
       lanes[q] = n >= 16 * (q + 1) ? __mmask16(0xFFFF) : n > 16 * q ? __mmask16((1u << (n - 16 * q)) - 1) : 0;
       total[q] = _mm512_maskz_loadu_epi32(lanes[q], sums + c + 16 * q);
     }
+    size_t r = 0, p = 0;   // pixel `first` (each run goes on where the last one ended)
     for (size_t first = 0; first < pixels; first += kChannelSumsS8Run) {
       const size_t last = std::min(pixels, first + kChannelSumsS8Run);
       __m512i run_lo = _mm512_setzero_si512(), run_hi = _mm512_setzero_si512();   // channels 0-31, 32-63
-      size_t r = first / cols, p = first % cols;
       for (size_t i = first; i < last; ++i) {
         const __m512i v = _mm512_maskz_loadu_epi8(bytes, x + r * row_stride + p * channels + c);
         run_lo = _mm512_add_epi16(run_lo, _mm512_cvtepi8_epi16(_mm512_castsi512_si256(v)));

@@ -15,10 +15,10 @@ void channel_sums_s8__neon(size_t rows, size_t cols, size_t channels, const int8
   for (size_t c = 0; c < vector_channels; c += 16) {
     int32x4_t total[4];
     for (size_t q = 0; q < 4; ++q) total[q] = vld1q_s32(sums + c + 4 * q);
+    size_t r = 0, p = 0;   // pixel `first` (each run goes on where the last one ended)
     for (size_t first = 0; first < pixels; first += kChannelSumsS8Run) {
       const size_t last = std::min(pixels, first + kChannelSumsS8Run);
       int16x8_t lo = vdupq_n_s16(0), hi = vdupq_n_s16(0);
-      size_t r = first / cols, p = first % cols;
       for (size_t i = first; i < last; ++i) {
         const int8x16_t v = vld1q_s8(x + r * row_stride + p * channels + c);
         lo = vaddw_s8(lo, vget_low_s8(v));

@@ -153,6 +153,24 @@ void quantize_f32_s8_pixels4_avx512(const float* x, size_t rows, size_t cols, si
   }
 }
 
+void quantize_window_means_s8_avx512(const int32_t* sums, size_t count, const WindowMeans& m, QuantParams params,
+                                     int8_t* y) {
+  const Quantizer16 quantize16(params);
+  const __m512i zero_sum = _mm512_set1_epi32(m.zero_sum);
+  const __m512 x_scale = _mm512_set1_ps(m.x_scale), inv = _mm512_set1_ps(m.inv);
+  const __m512 lo = _mm512_set1_ps(m.lo), hi = _mm512_set1_ps(m.hi);
+  for (size_t i = 0; i < count; i += 16) {
+    const size_t left = count - i;
+    const __mmask16 lanes = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
+    const __m512i s = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(lanes, sums + i), zero_sum);
+    // window_mean's operations in its order: std::max(lo, v) is v unless lo > v, which vmaxps(v, lo)
+    // gives too (and returns lo for a NaN v, as the scalar comparison does); likewise the min.
+    __m512 v = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(s), x_scale), inv);
+    v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+    _mm_mask_storeu_epi8(y + i, lanes, _mm512_cvtsepi32_epi8(quantize16(v)));
+  }
+}
+
 void dequantize_s8_f32_avx512(const int8_t* q, size_t count, QuantParams params, float* x) {
   const __m512i vzp = _mm512_set1_epi32(params.zero_point);
   const __m512 vscale = _mm512_set1_ps(params.scale);

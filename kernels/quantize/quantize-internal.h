@@ -28,6 +28,20 @@ void quantize_f32_s8_pixels4_avx512(const float* x, size_t rows, size_t cols, si
                                     uint8_t flip, int8_t* q, size_t q_row_stride);
 #endif
 
+// quantize_window_means_s8 (t2i8-gemm.h): the scalar definition, and AVX-512 in one pass (other ISAs
+// compute the means like the scalar code, then quantize with their own quantize_f32_s8_static).
+struct WindowMeans {
+  int32_t zero_sum;
+  float x_scale, inv, lo, hi;
+};
+float window_mean(int32_t sum, const WindowMeans& m);   // the float mean of one sum, clamped
+void quantize_window_means_s8_scalar(const int32_t* sums, size_t count, const WindowMeans& m, QuantParams params,
+                                     int8_t* y);
+#if defined(__x86_64__) || defined(_M_X64)
+void quantize_window_means_s8_avx512(const int32_t* sums, size_t count, const WindowMeans& m, QuantParams params,
+                                     int8_t* y);
+#endif
+
 TERNRT_QUANTIZE_DECLARE(scalar)
 #if defined(__x86_64__) || defined(_M_X64)
 TERNRT_QUANTIZE_DECLARE(avx2)

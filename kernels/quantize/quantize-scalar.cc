@@ -24,6 +24,21 @@ void quantize_f32_s8_static_scalar(const float* x, size_t count, QuantParams par
   }
 }
 
+float window_mean(int32_t sum, const WindowMeans& m) {
+  const float mean = float(sum - m.zero_sum) * m.x_scale * m.inv;
+  return std::min(m.hi, std::max(m.lo, mean));
+}
+
+void quantize_window_means_s8_scalar(const int32_t* sums, size_t count, const WindowMeans& m, QuantParams params,
+                                     int8_t* y) {
+  float means[64];
+  for (size_t i = 0; i < count; i += 64) {
+    const size_t n = std::min<size_t>(64, count - i);
+    for (size_t j = 0; j < n; ++j) means[j] = window_mean(sums[i + j], m);
+    quantize_f32_s8_static_scalar(means, n, params, y + i);
+  }
+}
+
 void quantize_f32_s8_scalar(const float* x, size_t count, int8_t* q, float* scale, int32_t* zero_point) {
   float min = 0.0f, max = 0.0f;
   for (size_t i = 0; i < count; ++i) {

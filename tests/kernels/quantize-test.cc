@@ -1,8 +1,10 @@
-// quantize_f32_s8_dynamic: the definition written out here vs every ISA's implementation.
+// quantize_f32_s8_dynamic, _static, _pixels4 and quantize_window_means_s8: the definitions written out here vs every
+// ISA's implementation.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -240,6 +242,48 @@ TEST_CASE("quantize_f32_s8_pixels4: every ISA equals the definition, 1-3 channel
             CHECK(got == want);
           }
         }
+      }
+    }
+  }
+}
+
+TEST_CASE("quantize_window_means_s8: every ISA equals the definition (average pools' means)") {
+  std::mt19937 rng(ternrt_test::test_seed() + 1);
+  const float inf = std::numeric_limits<float>::infinity();
+  const struct {
+    int32_t zero_sum;
+    float x_scale, inv, lo, hi, y_scale;
+    int32_t y_zero_point;
+  } cases[] = {
+      {4 * -7, 0.02f, 0.25f, -inf, inf, 0.019f, -3},         // a 2x2 window
+      {9 * 12, 0.013f, 1.0f / 9.0f, 0.0f, 6.0f, 0.023f, -128}, // 3x3 with ReLU6
+      {0, 1.0f, 1.0f / 7.0f, -inf, inf, 0x1p-70f, 5},          // saturates
+      {6 * 127, 0.5f, 1.0f / 6.0f, -1.0f, 1.0f, 1.0f / 127.0f, 0},
+  };
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512bw, Isa::avx512vnni, Isa::neon, Isa::neondot}) {
+    if (!isa_supported(isa)) continue;
+    for (const auto& p : cases) {
+      for (size_t count : {1, 3, 15, 16, 17, 20, 36, 63, 64, 65, 100, 160}) {
+        std::vector<int32_t> sums(count);
+        for (size_t i = 0; i < count; ++i) {
+          // Window sums of up to 9 int8 values, ties of the division and the extremes.
+          switch (i % 4) {
+            case 0: sums[i] = int32_t(rng() % (9 * 255 + 1)) - 9 * 128; break;
+            case 1: sums[i] = p.zero_sum + int32_t(rng() % 5) - 2; break;
+            case 2: sums[i] = i % 8 == 2 ? 9 * 127 : -9 * 128; break;
+            default: sums[i] = int32_t(rng() % 41) - 20;
+          }
+        }
+        std::vector<int8_t> want(count + 8, 0x5A), got(want);
+        for (size_t i = 0; i < count; ++i) {
+          const float mean = std::min(p.hi, std::max(p.lo, float(sums[i] - p.zero_sum) * p.x_scale * p.inv));
+          const float v = std::nearbyint(mean / p.y_scale) + float(p.y_zero_point);
+          want[i] = int8_t(std::clamp(v, -128.0f, 127.0f));
+        }
+        quantize_window_means_s8(isa, sums.data(), count, p.zero_sum, p.x_scale, p.inv, p.lo, p.hi, p.y_scale,
+                                 p.y_zero_point, got.data());
+        INFO(isa_name(isa) << " count=" << count << " y_scale=" << p.y_scale << " lo=" << p.lo);
+        CHECK(got == want);
       }
     }
   }

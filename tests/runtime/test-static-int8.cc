@@ -618,6 +618,34 @@ TEST_CASE("static int8: a depthwise layer after a qs8 ADD, average pools and a f
       CHECK(stat.int8.count(p) == (variant < 2 ? 1u : 0u));
     }
     if (variant != 2) CHECK(stat.kernels[6] == "ternrt gavgpool (s8 -> f32)");
+    if (variant < 2) {
+      // The int8 pool, byte for byte: exact window sums of d, the mean in float (sum less count * zero
+      // point, times d's scale, times 1 / divisor), quantized with p's params. In the padded variant the
+      // pixels of a row have windows of 4, 6 or 9 input pixels, all divided by 9.
+      const QuantParams qd = params_of(as_float.tensors.at(d)), qp = params_of(as_float.tensors.at(p));
+      const std::vector<int8_t>& dq = stat.int8.at(d);
+      const int K = padded ? 3 : 2, pad = padded ? 1 : 0;
+      std::vector<int8_t> want;
+      for (int py = 0; py < PH; ++py) {
+        for (int px = 0; px < PW; ++px) {
+          for (int ch = 0; ch < D; ++ch) {
+            int32_t sum = 0, count = 0;
+            for (int ky = 0; ky < K; ++ky) {
+              for (int kx = 0; kx < K; ++kx) {
+                const int iy = py * 2 - pad + ky, ix = px * 2 - pad + kx;
+                if (iy < 0 || iy >= OH || ix < 0 || ix >= OW) continue;
+                sum += dq[(iy * OW + ix) * D + ch];
+                ++count;
+              }
+            }
+            const float mean = float(sum - count * qd.zero_point) * qd.scale * (1.0f / float(padded ? 9 : count));
+            const float v = std::nearbyint(mean / qp.scale) + float(qp.zero_point);
+            want.push_back(int8_t(std::clamp(v, -128.0f, 127.0f)));
+          }
+        }
+      }
+      CHECK(stat.int8.at(p) == want);
+    }
     CHECK(worst_error_of_peak(stat.output, as_float.output) <= 0.05);
     check_same_output_everywhere(bytes, input, stat.output);
   }

@@ -154,6 +154,7 @@ class AvgPool2D : public Op {
   bool handles_int8() const override { return act_.post == fb::Activation::NONE; }
   void prepare(const PrepareArgs& args) override {
     const TensorDesc &x = args.tensor(xi_), &y = args.tensor(yi_);
+    isa_ = args.isa;
     if (args.is_s8(xi_)) {
       x_s8_ = args.s8(xi_);
       x_scale_ = x.act_scale;
@@ -165,16 +166,45 @@ class AvgPool2D : public Op {
     }
     if (args.is_s8(yi_)) {
       y_s8_ = args.s8(yi_);
-      isa_ = args.isa;
       y_scale_ = y.act_scale;
       y_zero_point_ = y.act_zero_point;
-      row_.assign(g_.out_w * g_.channels, 0.0f);
+      if (x_s8_ != nullptr) {
+        sums_.assign(g_.out_w * g_.channels, 0);   // an output row's window sums (run_s8)
+      } else {
+        row_.assign(g_.out_w * g_.channels, 0.0f);
+      }
     } else {
       y_ = args.f32(yi_);
       post_.prepare(act_, y_, g_.batch * g_.out_h * g_.out_w * g_.channels, args.op.label());
     }
   }
+  // One output pixel's window, clipped to the real input.
+  struct Window {
+    size_t first;         // element offset of its first input pixel
+    size_t rows, cols;    // inside the image
+    size_t divisor;       // count_include_pad: the window clipped to the padded input; else rows * cols
+  };
+  Window window(size_t b, size_t oy, size_t ox) const {
+    // Window in padded coordinates, clipped to the real input.
+    const ptrdiff_t y0 = static_cast<ptrdiff_t>(oy * g_.stride_h) - static_cast<ptrdiff_t>(g_.pad_top);
+    const ptrdiff_t x0 = static_cast<ptrdiff_t>(ox * g_.stride_w) - static_cast<ptrdiff_t>(g_.pad_left);
+    const ptrdiff_t y1 = y0 + static_cast<ptrdiff_t>(g_.kernel_h), x1 = x0 + static_cast<ptrdiff_t>(g_.kernel_w);
+    const ptrdiff_t iy0 = std::max<ptrdiff_t>(y0, 0), iy1 = std::min<ptrdiff_t>(y1, g_.in_h);
+    const ptrdiff_t ix0 = std::max<ptrdiff_t>(x0, 0), ix1 = std::min<ptrdiff_t>(x1, g_.in_w);
+    Window w;
+    w.rows = static_cast<size_t>(std::max<ptrdiff_t>(iy1 - iy0, 0));
+    w.cols = static_cast<size_t>(std::max<ptrdiff_t>(ix1 - ix0, 0));
+    w.first = ((b * g_.in_h + static_cast<size_t>(iy0)) * g_.in_w + static_cast<size_t>(ix0)) * g_.channels;
+    // count_include_pad divides by the window clipped to the padded input (PyTorch/ONNX rule).
+    const ptrdiff_t py1 = std::min<ptrdiff_t>(y1, g_.in_h + g_.pad_bottom), px1 = std::min<ptrdiff_t>(x1, g_.in_w + g_.pad_right);
+    w.divisor = g_.count_include_pad ? static_cast<size_t>((py1 - y0) * (px1 - x0)) : std::max<size_t>(w.rows * w.cols, 1);
+    return w;
+  }
   void run(pthreadpool_t pool) override {
+    if (x_s8_ != nullptr && y_s8_ != nullptr) {
+      run_s8();
+      return;
+    }
     const size_t c = g_.channels;
     for (size_t b = 0; b < g_.batch; ++b) {
       for (size_t oy = 0; oy < g_.out_h; ++oy) {
@@ -183,25 +213,14 @@ class AvgPool2D : public Op {
         float* out_row = y_ ? y_ + row_start : row_.data();
         for (size_t ox = 0; ox < g_.out_w; ++ox) {
           float* out = out_row + ox * c;
-          // Window in padded coordinates, clipped to the real input.
-          const ptrdiff_t y0 = static_cast<ptrdiff_t>(oy * g_.stride_h) - static_cast<ptrdiff_t>(g_.pad_top);
-          const ptrdiff_t x0 = static_cast<ptrdiff_t>(ox * g_.stride_w) - static_cast<ptrdiff_t>(g_.pad_left);
-          const ptrdiff_t y1 = y0 + static_cast<ptrdiff_t>(g_.kernel_h), x1 = x0 + static_cast<ptrdiff_t>(g_.kernel_w);
-          const ptrdiff_t iy0 = std::max<ptrdiff_t>(y0, 0), iy1 = std::min<ptrdiff_t>(y1, g_.in_h);
-          const ptrdiff_t ix0 = std::max<ptrdiff_t>(x0, 0), ix1 = std::min<ptrdiff_t>(x1, g_.in_w);
-          const size_t rows = static_cast<size_t>(std::max<ptrdiff_t>(iy1 - iy0, 0));
-          const size_t cols = static_cast<size_t>(std::max<ptrdiff_t>(ix1 - ix0, 0));
-          const size_t count = rows * cols;
-          const size_t first = ((b * g_.in_h + static_cast<size_t>(iy0)) * g_.in_w + static_cast<size_t>(ix0)) * c;
-          // count_include_pad divides by the window clipped to the padded input (PyTorch/ONNX rule).
-          const ptrdiff_t py1 = std::min<ptrdiff_t>(y1, g_.in_h + g_.pad_bottom), px1 = std::min<ptrdiff_t>(x1, g_.in_w + g_.pad_right);
-          const size_t padded_count = static_cast<size_t>((py1 - y0) * (px1 - x0));
-          const float inv = 1.0f / static_cast<float>(g_.count_include_pad ? padded_count : std::max<size_t>(count, 1));
+          const Window w = window(b, oy, ox);
+          const size_t count = w.rows * w.cols;
+          const float inv = 1.0f / static_cast<float>(w.divisor);
           const float lo = act_.min, hi = act_.max;
           if (x_s8_ != nullptr) {
             std::fill(sums_.begin(), sums_.end(), 0);
-            if (count > 0) sum_s8_(rows, cols, c, x_s8_ + first, g_.in_w * c, sums_.data());
-            // The window's sum of dequantized values, averaged and clamped (one loop, same operations).
+            if (count > 0) sum_s8_(w.rows, w.cols, c, x_s8_ + w.first, g_.in_w * c, sums_.data());
+            // The window's sum of dequantized values, averaged and clamped: kernels' window_mean.
             const int32_t zero_sum = static_cast<int32_t>(count) * x_zero_point_;
             const int32_t* sums = sums_.data();
             const float x_scale = x_scale_;
@@ -212,9 +231,9 @@ class AvgPool2D : public Op {
             continue;
           }
           std::fill(out, out + c, 0.0f);
-          for (size_t r = 0; r < rows; ++r) {
-            for (size_t p = 0; p < cols; ++p) {
-              const float* pixel = x_ + first + (r * g_.in_w + p) * c;
+          for (size_t r = 0; r < w.rows; ++r) {
+            for (size_t p = 0; p < w.cols; ++p) {
+              const float* pixel = x_ + w.first + (r * g_.in_w + p) * c;
               for (size_t ch = 0; ch < c; ++ch) out[ch] += pixel[ch];
             }
           }
@@ -226,6 +245,36 @@ class AvgPool2D : public Op {
       }
     }
     if (y_ != nullptr) post_.run(pool);
+  }
+  // int8 in and out: an output row's window sums, then one requantizing call per run of pixels
+  // whose windows have the same size (the whole row away from the padding).
+  void run_s8() {
+    const size_t c = g_.channels;
+    int32_t* sums = sums_.data();
+    for (size_t b = 0; b < g_.batch; ++b) {
+      for (size_t oy = 0; oy < g_.out_h; ++oy) {
+        const size_t row_start = (b * g_.out_h + oy) * g_.out_w * c;
+        std::fill(sums_.begin(), sums_.end(), 0);
+        size_t run_start = 0, run_count = 0, run_divisor = 0;
+        auto flush = [&](size_t end) {
+          if (end == run_start) return;
+          kernels::quantize_window_means_s8(isa_, sums + run_start * c, (end - run_start) * c,
+                                            static_cast<int32_t>(run_count) * x_zero_point_, x_scale_,
+                                            1.0f / static_cast<float>(run_divisor), act_.min, act_.max, y_scale_,
+                                            y_zero_point_, y_s8_ + row_start + run_start * c);
+        };
+        for (size_t ox = 0; ox < g_.out_w; ++ox) {
+          const Window w = window(b, oy, ox);
+          const size_t count = w.rows * w.cols;
+          if (count > 0) sum_s8_(w.rows, w.cols, c, x_s8_ + w.first, g_.in_w * c, sums + ox * c);
+          if (ox == 0 || count != run_count || w.divisor != run_divisor) {
+            flush(ox);
+            run_start = ox, run_count = count, run_divisor = w.divisor;
+          }
+        }
+        flush(g_.out_w);
+      }
+    }
   }
   std::string kernel() const override {
     if (x_s8_ == nullptr && y_s8_ == nullptr) return "ternrt f32 avgpool";
@@ -244,10 +293,10 @@ class AvgPool2D : public Op {
   int8_t* y_s8_ = nullptr;
   float y_scale_ = 1.0f;
   int32_t y_zero_point_ = 0;
-  std::vector<int32_t> sums_;   // int8 input: one window's sums
+  std::vector<int32_t> sums_;   // int8 input: one window's sums (an output row's with an int8 output)
   kernels::ChannelSumsS8Fn sum_s8_ = nullptr;
   std::vector<float> row_;      // int8 output: one output pixel before requantizing
-  kernels::Isa isa_ = kernels::Isa::scalar;   // of the quantizer (every ISA gives the same bytes)
+  kernels::Isa isa_ = kernels::Isa::scalar;   // of the quantizers (every ISA gives the same bytes)
   PostActivation post_;
 };
 

@@ -163,6 +163,13 @@ void quantize_f32_s8_dynamic(const float* x, size_t count, int8_t* q, float* sca
 void quantize_f32_s8_static(Isa isa, const float* x, size_t count, float scale, int32_t zero_point, int8_t* q);
 void dequantize_s8_f32(Isa isa, const int8_t* q, size_t count, float scale, int32_t zero_point, float* x);
 
+// The last step of an average pool on int8 (the static path): window sums of int8 values to int8
+// means, y[i] = quantize_f32_s8_static(min(hi, max(lo, float(sums[i] - zero_sum) * x_scale * inv)),
+// y_scale, y_zero_point) for i < count, with zero_sum = the window's pixel count * the input's zero
+// point and inv = 1 / the divisor. Bit-identical on every ISA (falls back to scalar).
+void quantize_window_means_s8(Isa isa, const int32_t* sums, size_t count, int32_t zero_sum, float x_scale, float inv,
+                              float lo, float hi, float y_scale, int32_t y_zero_point, int8_t* y);
+
 // quantize_f32_s8_static of an image of rows x cols pixels of c < 4 float channels into 4-byte
 // pixels (a first layer's image for kernels that step 4 channels at a time): q row r at
 // q + r * q_row_stride, pixel p at 4 * p, the channels' bytes then the zero point in the other
