@@ -249,17 +249,21 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
   if (ws.out_sums != nullptr) activation_sums(src, ws, pool);
 
   const size_t tile_bytes = t2i8_packed_tile_bytes(ukernel, w.k_);
-  const size_t column_tiles = (g.out_w + ukernel.mr - 1) / ukernel.mr;
+  // Pixels per call: a tile's MR, or a whole output row for a requantizing form (it loops over row
+  // tiles itself).
+  const bool requantizing = std::is_same_v<Out, int8_t> && minmax != nullptr;
+  const size_t pixels_per_call = requantizing ? g.out_w : ukernel.mr;
+  const size_t column_tiles = (g.out_w + pixels_per_call - 1) / pixels_per_call;
   const size_t channel_tiles = (n + ukernel.nr - 1) / ukernel.nr;
   const size_t k_row = g.kernel_w * ic, a_stride = g.stride_w * ic, a_slice_stride = g.dilation_h * padded_w_ * ic;
   const uint8_t* data = w.data_.data();
 
-  // One tile: up to MR output pixels of one output row x NR output channels, one micro-kernel call
-  // with a K slice per kernel row.
+  // One tile: up to pixels_per_call output pixels of one output row x NR output channels, one
+  // micro-kernel call with a K slice per kernel row.
   // Output row `row` (b * out_h + oy), pixels from ox0, channel tile ct.
   auto tile = [&](size_t row, size_t b, size_t oy, size_t ox0, size_t ct) {
     const size_t n0 = ct * ukernel.nr, nt = std::min(ukernel.nr, n - n0);
-    const size_t mt = std::min(ukernel.mr, g.out_w - ox0);
+    const size_t mt = std::min(pixels_per_call, g.out_w - ox0);
     const size_t pixel = (b * padded_h_ + oy * g.stride_h) * padded_w_ + ox0 * g.stride_w;
     const int32_t* sums = ws.out_sums != nullptr ? ws.out_sums + row * g.out_w + ox0 : nullptr;
     Out* out = c + (row * g.out_w + ox0) * c_stride + n0;
@@ -297,7 +301,7 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
   if (!threaded) {   // nested loops: no divisions per tile (~5% of a small model's time was this loop)
     for (size_t b = 0, row = 0; b < g.batch; ++b)
       for (size_t oy = 0; oy < g.out_h; ++oy, ++row)
-        for (size_t ox0 = 0; ox0 < g.out_w; ox0 += ukernel.mr)
+        for (size_t ox0 = 0; ox0 < g.out_w; ox0 += pixels_per_call)
           for (size_t ct = 0; ct < channel_tiles; ++ct) tile(row, b, oy, ox0, ct);
     return;
   }
@@ -306,7 +310,7 @@ void T2I8Conv::run(const int8_t* image, int32_t a_zero_point, const Workspace& w
       pool,
       [&](size_t rt, size_t ct) {
         const size_t row = rt / column_tiles;
-        tile(row, row / g.out_h, row % g.out_h, rt % column_tiles * ukernel.mr, ct);
+        tile(row, row / g.out_h, row % g.out_h, rt % column_tiles * pixels_per_call, ct);
       },
       row_tiles, channel_tiles);
 }

@@ -504,13 +504,16 @@ size_t channels_per_call(const T2I8GemmUkernel& ukernel, bool threaded) {
   return std::max(ukernel.nr, channels / ukernel.nr * ukernel.nr);
 }
 
-// Runs body(m0, mt, n0, nt, ukernel, tile weights, a_sums) over MR x NR tiles. Each output element is
-// computed by exactly one task with the same arithmetic, so results do not depend on threads.
+// Runs body(m0, mt, n0, nt, ukernel, tile weights, a_sums) over MR x NR tiles (blocks of rows_per_call
+// rows, a multiple of MR, for the requantizing forms, which loop over row tiles themselves). Each
+// output element is computed by exactly one task with the same arithmetic, so results do not depend
+// on threads.
 // a_sums: workspace of m int32 (code_planes_c4 / codes_u8_c4 kernels), filled first.
 template <class Body>
 void for_each_tile(const PackedWeightsImpl& w, size_t m, const int8_t* a, size_t a_stride, pthreadpool_t pool,
-                   int32_t* a_sums, const Body& body) {
+                   int32_t* a_sums, const Body& body, size_t rows_per_call = 0) {
   const T2I8GemmUkernel& ukernel = ukernel_for_rows(w, m);
+  size_t rows = rows_per_call != 0 ? rows_per_call : ukernel.mr;
   if (layout_uses_activation_sums(ukernel.layout)) {
     const size_t rows_per_task = 256;
     if (m <= rows_per_task || pool == nullptr) {
@@ -528,11 +531,15 @@ void for_each_tile(const PackedWeightsImpl& w, size_t m, const int8_t* a, size_t
   const uint8_t* data = w.data_.data();
   const bool threaded = pool != nullptr && pthreadpool_get_threads_count(pool) > 1;
   const size_t nc_step = channels_per_call(ukernel, threaded);
+  if (threaded && rows > ukernel.mr) {   // keep 4 row blocks per thread where there are enough rows
+    const size_t blocks = 4 * pthreadpool_get_threads_count(pool);
+    rows = std::max(ukernel.mr, std::min(rows, (m + blocks - 1) / blocks / ukernel.mr * ukernel.mr));
+  }
   if (!threaded) {
     // Same tiles, no task dispatch.
     if (w.data_.size() <= kRowsOuterMaxWeightBytes) {
-      for (size_t m0 = 0; m0 < m; m0 += ukernel.mr) {
-        const size_t mt = std::min(ukernel.mr, m - m0);
+      for (size_t m0 = 0; m0 < m; m0 += rows) {
+        const size_t mt = std::min(rows, m - m0);
         for (size_t n0 = 0; n0 < w.n_; n0 += nc_step) {
           body(m0, mt, n0, std::min(nc_step, w.n_ - n0), ukernel, data + n0 / ukernel.nr * tile_bytes,
                a_sums ? a_sums + m0 : nullptr);
@@ -541,8 +548,8 @@ void for_each_tile(const PackedWeightsImpl& w, size_t m, const int8_t* a, size_t
     } else {
       for (size_t n0 = 0; n0 < w.n_; n0 += nc_step) {
         const size_t nt = std::min(nc_step, w.n_ - n0);
-        for (size_t m0 = 0; m0 < m; m0 += ukernel.mr) {
-          body(m0, std::min(ukernel.mr, m - m0), n0, nt, ukernel, data + n0 / ukernel.nr * tile_bytes,
+        for (size_t m0 = 0; m0 < m; m0 += rows) {
+          body(m0, std::min(rows, m - m0), n0, nt, ukernel, data + n0 / ukernel.nr * tile_bytes,
                a_sums ? a_sums + m0 : nullptr);
         }
       }
@@ -555,14 +562,14 @@ void for_each_tile(const PackedWeightsImpl& w, size_t m, const int8_t* a, size_t
         [&](size_t m0, size_t n0, size_t mt, size_t nt) {
           body(m0, mt, n0, nt, ukernel, data + n0 / ukernel.nr * tile_bytes, a_sums ? a_sums + m0 : nullptr);
         },
-        m, w.n_, ukernel.mr, nc_step);
+        m, w.n_, rows, nc_step);
   } else {
     pthreadpool_parallelize_2d_tile_2d(
         pool,
         [&](size_t n0, size_t m0, size_t nt, size_t mt) {
           body(m0, mt, n0, nt, ukernel, data + n0 / ukernel.nr * tile_bytes, a_sums ? a_sums + m0 : nullptr);
         },
-        w.n_, m, nc_step, ukernel.mr);
+        w.n_, m, nc_step, rows);
   }
 }
 
@@ -661,6 +668,10 @@ void gemm_requantizing_form(const PackedWeightsImpl& w, size_t m, const int8_t* 
                             pthreadpool_t pool, const ChannelTerms& t, const RequantS8Terms& form, int8_t* c,
                             size_t c_stride) {
   const T2I8GemmMinmaxUkernelFn fused = w.gemm_minmax_->fn;
+  // Row blocks of about 8 KiB of activations (they stay in L1 across the channel tiles), at most 16
+  // row tiles: the call overhead of a tile mattered only where a tile is short work (small K).
+  const size_t mr = ukernel_for_rows(w, m).mr;
+  const size_t rows = mr * std::max<size_t>(1, std::min<size_t>(16, 8192 / (mr * std::max<size_t>(w.k_, 1))));
   for_each_tile(w, m, a, a_stride, pool, t.a_sums,
                 [&](size_t m0, size_t mt, size_t n0, size_t nt, const T2I8GemmUkernel&, const uint8_t* tile,
                     const int32_t* tile_sums) {
@@ -671,7 +682,8 @@ void gemm_requantizing_form(const PackedWeightsImpl& w, size_t m, const int8_t* 
                   if (form.residual != nullptr) terms.residual = form.residual + m0 * form.residual_stride + n0;
                   fused(mt, nt, w.k_, 1, a + m0 * a_stride, a_stride, 0, tile, tile_sums, terms, c + m0 * c_stride + n0,
                         c_stride);
-                });
+                },
+                rows);
 }
 
 }  // namespace

@@ -384,9 +384,9 @@ TERNRT_AVX2_GEMV_UKERNEL(t2i8_gemm_1x8c4__avx2, 1, false)
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_8x8c4__avx2, gemm_avx2<8, 1, false>)
 TERNRT_AVX2_GEMV_UKERNEL(t2i8_gemm_1x16c4u8__avx2, 2, true)
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_4x16c4u8__avx2, gemm_4x16_avx2<true>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_4x16c4__avx2, gemm_minmax_4x16_avx2<false>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_8x8c4__avx2, gemm_minmax_avx2<8, 1, false>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_4x16c4u8__avx2, gemm_minmax_4x16_avx2<true>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_4x16c4__avx2, 4, gemm_minmax_4x16_avx2<false>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_8x8c4__avx2, 8, gemm_minmax_avx2<8, 1, false>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_4x16c4u8__avx2, 4, gemm_minmax_4x16_avx2<true>)
 #undef TERNRT_AVX2_GEMV_UKERNEL
 
 // sum_k a[r][k] via vpsadbw: bytes biased by +128 (xor 0x80) become unsigned, 32 at a time are
@@ -476,7 +476,7 @@ void i8i8_gemm_1x16c4__avx2(size_t /*mr*/, size_t nc, size_t k, size_t slices, c
 }
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_4x8c4__avx2, i8i8_gemm_avx2<4, 1>)
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_2x16c4__avx2, i8i8_gemm_avx2<2, 2>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_4x8c4__avx2, i8i8_gemm_minmax_avx2<4, 1>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_2x16c4__avx2, i8i8_gemm_minmax_avx2<2, 2>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_4x8c4__avx2, 4, i8i8_gemm_minmax_avx2<4, 1>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_2x16c4__avx2, 2, i8i8_gemm_minmax_avx2<2, 2>)
 
 }  // namespace ternrt::kernels

@@ -286,8 +286,8 @@ TERNRT_AVX512BW_GEMV_UKERNEL(t2i8_gemm_1x16c4__avx512bw, 1)
 
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_6x32c4__avx512bw, gemm_avx512bw<6, 2>)
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_12x16c4__avx512bw, gemm_avx512bw<12, 1>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_6x32c4__avx512bw, gemm_minmax_avx512bw<6, 2>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_12x16c4__avx512bw, gemm_minmax_avx512bw<12, 1>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_6x32c4__avx512bw, 6, gemm_minmax_avx512bw<6, 2>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_12x16c4__avx512bw, 12, gemm_minmax_avx512bw<12, 1>)
 
 }  // namespace ternrt::kernels
 
@@ -414,7 +414,7 @@ void i8i8_gemm_1x32c4__avx512bw(size_t /*mr*/, size_t nc, size_t k, size_t slice
 }
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_6x16c4__avx512bw, i8i8_gemm_avx512bw<6, 1>)
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_4x32c4__avx512bw, i8i8_gemm_avx512bw<4, 2>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_6x16c4__avx512bw, i8i8_gemm_minmax_avx512bw<6, 1>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_4x32c4__avx512bw, i8i8_gemm_minmax_avx512bw<4, 2>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_6x16c4__avx512bw, 6, i8i8_gemm_minmax_avx512bw<6, 1>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_4x32c4__avx512bw, 4, i8i8_gemm_minmax_avx512bw<4, 2>)
 
 }  // namespace ternrt::kernels

@@ -198,12 +198,12 @@ TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_16x16c4__avx512vnni, gemm_avx512vnni<16, 
 TERNRT_DEFINE_SLICED_UKERNEL(t2u8_gemm_8x32c4__avx512vnni, gemm_avx512vnni<8, 2, true>)
 TERNRT_DEFINE_SLICED_UKERNEL(t2u8_gemm_8x16c4__avx512vnni, gemm_avx512vnni<8, 1, true>)
 TERNRT_DEFINE_SLICED_UKERNEL(t2u8_gemm_16x16c4__avx512vnni, gemm_avx512vnni<16, 1, true>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_8x32c4__avx512vnni, gemm_minmax_avx512vnni<8, 2>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_8x16c4__avx512vnni, gemm_minmax_avx512vnni<8, 1>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_16x16c4__avx512vnni, gemm_minmax_avx512vnni<16, 1>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2u8_gemm_minmax_fp32_8x32c4__avx512vnni, gemm_minmax_avx512vnni<8, 2, true>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2u8_gemm_minmax_fp32_8x16c4__avx512vnni, gemm_minmax_avx512vnni<8, 1, true>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2u8_gemm_minmax_fp32_16x16c4__avx512vnni, gemm_minmax_avx512vnni<16, 1, true>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_8x32c4__avx512vnni, 8, gemm_minmax_avx512vnni<8, 2>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_8x16c4__avx512vnni, 8, gemm_minmax_avx512vnni<8, 1>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_16x16c4__avx512vnni, 16, gemm_minmax_avx512vnni<16, 1>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2u8_gemm_minmax_fp32_8x32c4__avx512vnni, 8, gemm_minmax_avx512vnni<8, 2, true>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2u8_gemm_minmax_fp32_8x16c4__avx512vnni, 8, gemm_minmax_avx512vnni<8, 1, true>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2u8_gemm_minmax_fp32_16x16c4__avx512vnni, 16, gemm_minmax_avx512vnni<16, 1, true>)
 
 // i8i8 (int8 weights), layout s8_c4_wsums with vec_cols = 16: per step of 4 k, NV zmm of int8
 // weights; after the steps, 16 * NV int32 of 128 * sum_k w. vpdpbusd multiplies u8 by s8, so each
@@ -307,11 +307,11 @@ TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_16x16c4__avx512vnni, i8i8_gemm_avx512vnni
 TERNRT_DEFINE_SLICED_UKERNEL(u8i8_gemm_8x16c4__avx512vnni, i8i8_gemm_avx512vnni<8, 1, false>)
 TERNRT_DEFINE_SLICED_UKERNEL(u8i8_gemm_8x32c4__avx512vnni, i8i8_gemm_avx512vnni<8, 2, false>)
 TERNRT_DEFINE_SLICED_UKERNEL(u8i8_gemm_16x16c4__avx512vnni, i8i8_gemm_avx512vnni<16, 1, false>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_8x16c4__avx512vnni, i8i8_gemm_minmax_avx512vnni<8, 1>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_8x32c4__avx512vnni, i8i8_gemm_minmax_avx512vnni<8, 2>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_16x16c4__avx512vnni, i8i8_gemm_minmax_avx512vnni<16, 1>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(u8i8_gemm_minmax_fp32_8x16c4__avx512vnni, i8i8_gemm_minmax_avx512vnni<8, 1, false>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(u8i8_gemm_minmax_fp32_8x32c4__avx512vnni, i8i8_gemm_minmax_avx512vnni<8, 2, false>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(u8i8_gemm_minmax_fp32_16x16c4__avx512vnni, i8i8_gemm_minmax_avx512vnni<16, 1, false>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_8x16c4__avx512vnni, 8, i8i8_gemm_minmax_avx512vnni<8, 1>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_8x32c4__avx512vnni, 8, i8i8_gemm_minmax_avx512vnni<8, 2>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_16x16c4__avx512vnni, 16, i8i8_gemm_minmax_avx512vnni<16, 1>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(u8i8_gemm_minmax_fp32_8x16c4__avx512vnni, 8, i8i8_gemm_minmax_avx512vnni<8, 1, false>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(u8i8_gemm_minmax_fp32_8x32c4__avx512vnni, 8, i8i8_gemm_minmax_avx512vnni<8, 2, false>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(u8i8_gemm_minmax_fp32_16x16c4__avx512vnni, 16, i8i8_gemm_minmax_avx512vnni<16, 1, false>)
 
 }  // namespace ternrt::kernels

@@ -116,7 +116,7 @@ void t2i8_gemm_1x8c4__neon(size_t mr, size_t nc, size_t k, size_t slices, const 
 }
 
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_4x8c4__neon, gemm_neon<4>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_4x8c4__neon, gemm_minmax_neon<4>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_4x8c4__neon, 4, gemm_minmax_neon<4>)
 
 // i8i8 (int8 weights in [-127, 127]), layout s8_c4 with vec_cols = 4: per step of 4 k, 2 vectors of
 // 4 channels x 4 k. smull (vmull_s8) products are in [-16256, 16256], so an int16 lane takes two of
@@ -216,6 +216,6 @@ void i8i8_gemm_1x8c4__neon(size_t /*mr*/, size_t nc, size_t k, size_t slices, co
 }
 
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_4x8c4__neon, i8i8_gemm_neon<4>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_4x8c4__neon, i8i8_gemm_minmax_neon<4>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_4x8c4__neon, 4, i8i8_gemm_minmax_neon<4>)
 
 }  // namespace ternrt::kernels

@@ -93,7 +93,7 @@ void t2i8_gemm_1x16c4__neondot(size_t mr, size_t nc, size_t k, size_t slices, co
 }
 
 TERNRT_DEFINE_SLICED_UKERNEL(t2i8_gemm_4x16c4__neondot, gemm_neondot<4>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_4x16c4__neondot, gemm_minmax_neondot<4>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(t2i8_gemm_minmax_fp32_4x16c4__neondot, 4, gemm_minmax_neondot<4>)
 
 // i8i8 (int8 weights), layout s8_c4 with vec_cols = 4: per step of 4 k, 4 vectors of 4 channels x
 // 4 k; sdot (vdotq_s32) accumulates w * a exactly in int32. No activation sums. Reads a rows up
@@ -168,6 +168,6 @@ void i8i8_gemm_1x16c4__neondot(size_t /*mr*/, size_t nc, size_t k, size_t slices
 }
 
 TERNRT_DEFINE_SLICED_UKERNEL(i8i8_gemm_4x16c4__neondot, i8i8_gemm_neondot<4>)
-TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_4x16c4__neondot, i8i8_gemm_minmax_neondot<4>)
+TERNRT_DEFINE_SLICED_MINMAX_UKERNEL(i8i8_gemm_minmax_fp32_4x16c4__neondot, 4, i8i8_gemm_minmax_neondot<4>)
 
 }  // namespace ternrt::kernels

@@ -458,7 +458,7 @@ TEST_CASE("minmax_fp32 forms: each is the form of one listed kernel, named after
 #endif
 }
 
-TEST_CASE("minmax_fp32 forms: the base kernel's sums requantized, every tile shape, slices, terms, strides") {
+TEST_CASE("minmax_fp32 forms: the base kernel's sums requantized, every tile shape, row blocks, slices, terms, strides") {
   size_t count = 0;
   const MinmaxFormUkernel* forms = minmax_fp32_gemm_ukernels(&count);
   const float nan = std::numeric_limits<float>::quiet_NaN();
@@ -484,13 +484,15 @@ TEST_CASE("minmax_fp32 forms: the base kernel's sums requantized, every tile sha
       // (k = 256 fills a vpmaddubsw lane to -32768 with -128 x +1).
       const bool extreme = trial >= kRandomTrials;
       const int e = trial - kRandomTrials;
-      size_t mr = trial < int(kernel->mr) ? size_t(trial) + 1 : 1 + rng() % kernel->mr;
+      // The forms take any row count (row tiles of MR in a loop): every other random trial has
+      // several tiles and a partial last one.
+      size_t mr = trial < int(kernel->mr) ? size_t(trial) + 1 : 1 + rng() % (trial % 2 ? kernel->mr : 3 * kernel->mr + 5);
       size_t nc = trial < int(kernel->nr) ? size_t(trial) + 1 : 1 + rng() % kernel->nr;
       size_t slices = 1 + rng() % 3;
       size_t k = 1 + rng() % 150;
       if (extreme) {
         static constexpr size_t kLimits[] = {255, 256, 257, 511, 512, 513, 4099};
-        mr = kernel->mr;
+        mr = e % 4 == 3 ? 2 * kernel->mr + 1 : kernel->mr;
         nc = e % 2 ? kernel->nr : kernel->nr - 1;
         slices = 1;
         k = kLimits[e % 7];

@@ -112,7 +112,8 @@ const U8FormUkernel* t2u8_form_of(const T2I8GemmUkernel& t2i8);
 
 // Requantizing forms of GEMM micro-kernels (minmax-fp32-gemm.inc): the base kernel's accumulation
 // (same arguments up to w and a_sums), then the int8 epilogue of t2i8_gemm_s8 (t2i8-epilogue in
-// t2i8-gemm.h) on the accumulators while they are in registers: for r < mr, j < nc,
+// t2i8-gemm.h) on the accumulators while they are in registers. Unlike the base kernels they take
+// any number of rows m (in row tiles of the base's MR, one call for a block of rows): for r < m, j < nc,
 //   c[r][j] = requantize(base's c[r][j] - correction[j])   (int8, c_stride bytes apart)
 // with the per-channel terms of `terms`, which point at the tile's first channel. Bit-identical to
 // the base kernel followed by any t2i8_epilogue_s8_isa. Saves the int32 tile's store and reload
@@ -135,7 +136,7 @@ struct RequantS8Terms {
   float residual_multiplier = 0.0f;
   int32_t residual_zero_point = 0;
 };
-using T2I8GemmMinmaxUkernelFn = void (*)(size_t mr, size_t nc, size_t k, size_t slices, const int8_t* a,
+using T2I8GemmMinmaxUkernelFn = void (*)(size_t m, size_t nc, size_t k, size_t slices, const int8_t* a,
                                          size_t a_stride, size_t a_slice_stride, const uint8_t* w,
                                          const int32_t* a_sums, const RequantS8Terms& terms, int8_t* c,
                                          size_t c_stride);
@@ -146,7 +147,7 @@ struct MinmaxFormUkernel {
   T2I8GemmMinmaxUkernelFn fn;
 };
 #define TERNRT_MINMAX_FORM_UKERNEL(base_name, name)                                                          \
-  void name(size_t mr_, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,                 \
+  void name(size_t m, size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_stride,                 \
             size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, const RequantS8Terms& terms,      \
             int8_t* c, size_t c_stride);
 #include "ternrt/kernels/minmax-fp32-gemm.inc"
