@@ -28,11 +28,13 @@ namespace ternrt::kernels {
 
 namespace {
 
-// Vector types of a column block: 64 channels in zmm registers, or (for a last block of at most 32
-// channels) 32 in ymm registers, so that block runs without 512-bit instructions (which keep port 1
-// from vector work) and its padded lanes cost half. Both give the same bits.
+// Vector types of a column block: 64 channels in zmm registers (48 in Zmm48 below), or (for a last
+// block of at most 32 channels) 32 in ymm registers, so that block runs without 512-bit instructions
+// (which keep port 1 from vector work) and its padded lanes cost half. All give the same bits.
 struct Zmm {
-  static constexpr size_t kWidth = 64;
+  static constexpr size_t kWidth = 64;      // bytes per vector
+  static constexpr size_t kVectors = 4;     // accumulators per pixel (dwconv_column_vectors)
+  static constexpr size_t kChannels = 64;   // block width
   using I = __m512i;
   using F = __m512;
   using Mask = __mmask64;
@@ -59,6 +61,8 @@ struct Zmm {
 };
 struct Ymm {
   static constexpr size_t kWidth = 32;
+  static constexpr size_t kVectors = 4;
+  static constexpr size_t kChannels = 32;
   using I = __m256i;
   using F = __m256;
   using Mask = __mmask32;
@@ -84,54 +88,75 @@ struct Ymm {
   static I clamp8(I v, I lo, I hi) { return _mm256_min_epi8(_mm256_max_epi8(v, lo), hi); }
 };
 
-// Kernel rows 4g..4g+3 of image column ix interleaved into dwords (block of width W): vector k holds
-// channels 16L + 4k + j (lane L, dword j) with the rows' bytes (flipped to u8) in its four bytes.
+// 48-channel blocks (a last block of 33-48 channels): 12 channels per 128-bit lane, so three
+// accumulators instead of four (a 36-channel layer ran a 64-lane block, 44% of it padding). The
+// rows' bytes are spread to 12 per lane before the interleave, and the packed bytes gathered back.
+struct Zmm48 : Zmm {
+  static constexpr size_t kVectors = 3;
+  static constexpr size_t kChannels = 48;
+  // Bytes 12L .. 12L + 11 to lane L (its last dword is not used).
+  static I spread(I v) {
+    return _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 1, 2, 0, 3, 4, 5, 0, 6, 7, 8, 0, 9, 10, 11, 0), v);
+  }
+  // Lane L's first 12 bytes to bytes 12L .. 12L + 11.
+  static I gather(I v) {
+    return _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 15, 15, 15, 15), v);
+  }
+};
+
+// Kernel rows 4g..4g+3 of image column ix interleaved into dwords (block of V::kChannels channels):
+// vector k < kVectors holds channels lc * L + 4k + j (lane L, dword j; lc = channels per 128-bit lane,
+// 16, or 12 in 48-channel blocks) with the rows' bytes (flipped to u8) in its four bytes.
+// Always inlined: with a third block type GCC stopped inlining it, and every column block ran 3-10%
+// slower for the call.
 template <class V>
-inline void build_column(const DwconvColumnsArgs& a, size_t b0, typename V::Mask lanes, ptrdiff_t ix, int8_t* out) {
-  constexpr size_t W = V::kWidth;
+__attribute__((always_inline)) inline void build_column(const DwconvColumnsArgs& a, size_t b0, typename V::Mask lanes,
+                                                        ptrdiff_t ix, int8_t* out) {
+  constexpr size_t W = V::kWidth, kVec = V::kVectors;
   const typename V::I pad = V::set1_8(a.pad_byte);
   if (ix < 0 || ix >= ptrdiff_t(a.in_w)) {
-    for (size_t v = 0; v < 4 * a.groups; ++v) V::store(out + v * W, pad);
+    for (size_t v = 0; v < kVec * a.groups; ++v) V::store(out + v * W, pad);
     return;
   }
   const typename V::I flip = V::set1_8(int8_t(0x80));
   const size_t offset = size_t(ix) * a.channels + b0;
-  for (size_t g = 0; g < a.groups; ++g, out += 4 * W) {
+  for (size_t g = 0; g < a.groups; ++g, out += kVec * W) {
     typename V::I r[4];
     for (size_t i = 0; i < 4; ++i) {
       const int8_t* row = a.rows[4 * g + i];
       r[i] = row != nullptr ? V::bit_xor(V::maskz_load8(lanes, row + offset), flip) : pad;
+      if constexpr (kVec == 3) r[i] = V::spread(r[i]);   // (pad is a broadcast: unchanged)
     }
     const typename V::I lo01 = V::lo8(r[0], r[1]), hi01 = V::hi8(r[0], r[1]);
     const typename V::I lo23 = V::lo8(r[2], r[3]), hi23 = V::hi8(r[2], r[3]);
     V::store(out, V::lo16(lo01, lo23));
     V::store(out + W, V::hi16(lo01, lo23));
     V::store(out + 2 * W, V::lo16(hi01, hi23));
-    V::store(out + 3 * W, V::hi16(hi01, hi23));
+    if constexpr (kVec == 4) V::store(out + 3 * W, V::hi16(hi01, hi23));
   }
 }
 
 // One channel block of every pixel of the call. kFixed3: one group of rows and 3 columns (3x3 and
-// smaller kernels), the twelve weight vectors held in registers.
+// smaller kernels), the 3 * kVectors weight vectors held in registers.
 template <class V, bool kFixed3, bool kHswish, bool kBounded>
 void columns_block(const DwconvColumnsArgs& a, size_t b0, int8_t* buf) {
   using I = typename V::I;
   using F = typename V::F;
-  constexpr size_t W = V::kWidth, kQuarter = W / 4;
-  const size_t left = a.channels - b0;
+  constexpr size_t W = V::kWidth, kVec = V::kVectors, kQuarter = W / 4;   // kQuarter: positions per vector
+  const size_t left = std::min(a.channels - b0, V::kChannels);
   const typename V::Mask lanes = left >= W ? typename V::Mask(~uint64_t(0)) : typename V::Mask((uint64_t(1) << left) - 1);
-  const size_t groups = a.groups, column_bytes = groups * 4 * W;
+  const size_t groups = a.groups, column_bytes = groups * kVec * W;
   const int8_t* w = a.weights + 4 * b0 * groups * a.kernel_w;
-  I start[4];
-  F mul[4], add[4];
-  for (size_t k = 0; k < 4; ++k) {
+  I start[kVec];
+  F mul[kVec], add[kVec];
+  for (size_t k = 0; k < kVec; ++k) {
     start[k] = V::sub32(V::zero(), V::loadu(a.correction + b0 + kQuarter * k));
     mul[k] = V::loadf(a.multiplier + b0 + kQuarter * k);
     add[k] = V::loadf(a.offset + b0 + kQuarter * k);
   }
-  I wr[kFixed3 ? 12 : 1];
+  I wr[kFixed3 ? 3 * kVec : 1];
   if constexpr (kFixed3) {
-    for (size_t v = 0; v < 12; ++v) wr[v] = V::loadu(w + v * W);
+    for (size_t v = 0; v < 3 * kVec; ++v) wr[v] = V::loadu(w + v * W);
   }
   const typename V::Hswish h(a.slope, a.zero_point);
   const F hi = V::set1_ps(float(a.out_max));
@@ -146,27 +171,34 @@ void columns_block(const DwconvColumnsArgs& a, size_t b0, int8_t* buf) {
     // columns overlap the vpdpbusd of the current pixel.
     const size_t need = std::min(a.span, i * a.stride_w + extent);
     for (; built < need; ++built) build_column<V>(a, b0, lanes, a.ix0 + ptrdiff_t(built), buf + built * column_bytes);
-    I q[4] = {start[0], start[1], start[2], start[3]};
+    I q[kVec];
+    for (size_t k = 0; k < kVec; ++k) q[k] = start[k];
     const int8_t* x = buf + i * a.stride_w * column_bytes;
     if constexpr (kFixed3) {
       for (size_t kx = 0; kx < 3; ++kx, x += col_step) {
-        for (size_t k = 0; k < 4; ++k) q[k] = V::dot(q[k], V::load(x + W * k), wr[kx * 4 + k]);
+        for (size_t k = 0; k < kVec; ++k) q[k] = V::dot(q[k], V::load(x + W * k), wr[kx * kVec + k]);
       }
     } else {
       for (size_t kx = 0; kx < a.kernel_w; ++kx, x += col_step) {
-        const int8_t* wv = w + kx * 4 * W;
-        for (size_t g = 0; g < groups; ++g, wv += a.kernel_w * 4 * W) {
-          const int8_t* xg = x + g * 4 * W;
-          for (size_t k = 0; k < 4; ++k) q[k] = V::dot(q[k], V::load(xg + W * k), V::loadu(wv + W * k));
+        const int8_t* wv = w + kx * kVec * W;
+        for (size_t g = 0; g < groups; ++g, wv += a.kernel_w * kVec * W) {
+          const int8_t* xg = x + g * kVec * W;
+          for (size_t k = 0; k < kVec; ++k) q[k] = V::dot(q[k], V::load(xg + W * k), V::loadu(wv + W * k));
         }
       }
     }
-    I y[4];
-    for (size_t k = 0; k < 4; ++k) {
+    I y[kVec];
+    for (size_t k = 0; k < kVec; ++k) {
       y[k] = kHswish ? hswish_s8<kBounded>(q[k], mul[k], add[k], h, hi) : requantize_s8<kBounded>(q[k], mul[k], add[k], hi);
     }
-    // In-lane packs: lane L of the result holds channels 16L .. 16L + 15 in order.
-    I bytes = V::packs16(V::packs32(y[0], y[1]), V::packs32(y[2], y[3]));
+    // In-lane packs: lane L of the result holds channels 16L .. 16L + 15 in order (48-channel
+    // blocks: 12L .. 12L + 11, then gathered).
+    I bytes;
+    if constexpr (kVec == 4) {
+      bytes = V::packs16(V::packs32(y[0], y[1]), V::packs32(y[2], y[3]));
+    } else {
+      bytes = V::gather(V::packs16(V::packs32(y[0], y[1]), V::packs32(y[2], y[2])));
+    }
     if (clamp_bytes) bytes = V::clamp8(bytes, lo_bytes, hi_bytes);   // the full range: the packs saturate
     V::mask_store8(out, lanes, bytes);
   }
@@ -183,7 +215,7 @@ inline bool block_bounded(const DwconvColumnsArgs& a, size_t b0, size_t width) {
 
 template <class V, bool kFixed3>
 void columns_block_any(const DwconvColumnsArgs& a, size_t b0, int8_t* buf) {
-  const bool bounded = block_bounded(a, b0, V::kWidth);
+  const bool bounded = block_bounded(a, b0, V::kChannels);
   if (a.hardswish) {
     bounded ? columns_block<V, kFixed3, true, true>(a, b0, buf) : columns_block<V, kFixed3, true, false>(a, b0, buf);
   } else {
@@ -200,6 +232,8 @@ void dwconv_s8_columns__avx512vnni(const DwconvColumnsArgs& a) {
     const size_t block = dwconv_column_block(a.channels - b0);
     if (block == 64) {
       fixed3 ? columns_block_any<Zmm, true>(a, b0, buf) : columns_block_any<Zmm, false>(a, b0, buf);
+    } else if (block == 48) {
+      fixed3 ? columns_block_any<Zmm48, true>(a, b0, buf) : columns_block_any<Zmm48, false>(a, b0, buf);
     } else {
       fixed3 ? columns_block_any<Ymm, true>(a, b0, buf) : columns_block_any<Ymm, false>(a, b0, buf);
     }

@@ -66,19 +66,24 @@ namespace ternrt::kernels {
 // output pixel that uses the column; vpdpbusd multiplies them with the four rows' s8 weights (exact
 // int32 sums), and the int8 epilogue of t2i8_gemm_s8 (or its HardSwish form) requantizes them in
 // registers. One call computes `pixels` output pixels of one output row, every channel, in blocks of
-// 64 channels, and a last block of 32 where at most 32 channels are left (the last block masked): no
-// int32 tile, no second pass.
-// Layout of a block of width W at channel b0: 4 * groups * kernel_w vectors of W bytes at weights +
-// 4 * b0 * groups * kernel_w: vector ((g * kernel_w + kx) * 4 + k), lane L, dword j, byte r is the
-// weight of channel b0 + 16L + 4k + j, row 4g + r, column kx (0 past the channels or rows). The
-// per-channel terms are in the same position order: position b0 + k * W / 4 + 4L + j holds channel
-// b0 + 16L + 4k + j (the order of the four accumulators; the in-lane int8 packs of the epilogue turn it
-// back into channel order).
+// 64 channels, and a last block of 48 or 32 where at most 48 or 32 channels are left (the last block
+// masked): no int32 tile, no second pass.
+// A block of B channels is V = dwconv_column_vectors(B) vectors of dwconv_column_vector_bytes(B) bytes
+// per group of rows and kernel column, lc = dwconv_column_lane_channels(B) channels per 128-bit lane.
+// Layout of a block at channel b0: 4 * B * groups * kernel_w bytes at weights + 4 * b0 * groups *
+// kernel_w: vector ((g * kernel_w + kx) * V + k), lane L, dword j, byte r is the weight of channel
+// b0 + lc * L + 4k + j, row 4g + r, column kx (0 past the channels or rows). The per-channel terms
+// are in the same position order: position b0 + k * (vector bytes / 4) + 4L + j holds that channel
+// (the order of the accumulators; the in-lane int8 packs of the epilogue turn it back into channel
+// order, with a dword gather in 48-channel blocks).
 constexpr size_t kDwconvColumnsMaxSpan = 64, kDwconvColumnsMaxGroups = 2, kDwconvColumnsMaxRun = 48;
 constexpr size_t kDwconvColumnsBlock = 64;   // the widest block
 
 // Width of the block that starts with `remaining` channels left.
-inline size_t dwconv_column_block(size_t remaining) { return remaining > 32 ? 64 : 32; }
+inline size_t dwconv_column_block(size_t remaining) { return remaining > 48 ? 64 : remaining > 32 ? 48 : 32; }
+inline size_t dwconv_column_vectors(size_t block) { return block == 48 ? 3 : 4; }
+inline size_t dwconv_column_vector_bytes(size_t block) { return block == 32 ? 32 : 64; }
+inline size_t dwconv_column_lane_channels(size_t block) { return block == 48 ? 12 : 16; }
 
 // Channels the blocks cover (C rounded up to its blocks).
 inline size_t dwconv_column_positions(size_t channels) {
@@ -87,10 +92,10 @@ inline size_t dwconv_column_positions(size_t channels) {
   return positions;
 }
 
-// Channel (relative to the block) held at position pos (relative to the block) of a block of width W.
+// Channel (relative to the block) held at position pos (relative to the block) of a block of width B.
 inline size_t dwconv_column_channel(size_t block, size_t pos) {
-  const size_t quarter = block / 4, k = pos / quarter, lane = pos % quarter / 4, j = pos % 4;
-  return 16 * lane + 4 * k + j;
+  const size_t quarter = dwconv_column_vector_bytes(block) / 4, k = pos / quarter, lane = pos % quarter / 4, j = pos % 4;
+  return dwconv_column_lane_channels(block) * lane + 4 * k + j;
 }
 
 struct DwconvColumnsArgs {

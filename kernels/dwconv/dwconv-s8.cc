@@ -41,12 +41,13 @@ struct IsaKernels {
 };
 
 #if defined(__x86_64__) || defined(_M_X64)
-// Whether the avx512vnni column path beats tap pairs on a layer. It multiplies whole 64-channel blocks
-// and four kernel rows per dword (a 5-row kernel takes two groups), and builds every input column it
+// Whether the avx512vnni column path beats tap pairs on a layer. It multiplies whole 64-, 48- or
+// 32-channel blocks and four kernel rows per dword (a 5-row kernel takes two groups), and builds every input column it
 // reads once per output row; tap pairs pay per tap and pixel. Measured on the machine of
 // benchmarks/RESULTS.md ("Fourteenth session"): columns 1.3-2x faster from 20 channels at stride 1
 // (48 for 5x5), from 24 at stride 2 (128 for 5x5: 28x28x72 5x5/2 was 1.2x slower); narrower layers
-// (16 channels: 1.2x slower, 8: 1.9x) and larger strides stay on tap pairs.
+// (16 channels: 1.2x slower, 8: 1.9x) and larger strides stay on tap pairs. With 48-channel blocks
+// (fifteenth session) a 16x16x36 5x5 layer still took 4.3-5.6 us on columns against 4.1 on pairs.
 bool columns_pay_off(const DwconvGeometry& g) {
   const bool tall = g.kernel_h > 4;
   if (g.stride_w == 1) return g.channels >= (tall ? 48 : 20);
@@ -155,15 +156,17 @@ std::unique_ptr<PackedDwconvS8> PackedDwconvS8::pack(const DwconvGeometry& g, co
     d->column_weights_.assign(4 * cf * groups * g.kernel_w, 0);
     for (size_t b0 = 0, block = 0; b0 < cf; b0 += block) {
       block = dwconv_column_block(c_count - b0);
+      const size_t vectors = dwconv_column_vectors(block), bytes = dwconv_column_vector_bytes(block);
+      const size_t lane_channels = dwconv_column_lane_channels(block);
       int8_t* base = d->column_weights_.data() + 4 * b0 * groups * g.kernel_w;
       for (size_t gr = 0; gr < groups; ++gr)
         for (size_t kx = 0; kx < g.kernel_w; ++kx)
-          for (size_t kk = 0; kk < 4; ++kk)
-            for (size_t byte = 0; byte < block; ++byte) {
+          for (size_t kk = 0; kk < vectors; ++kk)
+            for (size_t byte = 0; byte < bytes; ++byte) {
               const size_t lane = byte / 16, j = byte % 16 / 4, r = byte % 4;
-              const size_t c = b0 + 16 * lane + 4 * kk + j, ky = 4 * gr + r;
-              if (c < c_count && ky < g.kernel_h) {
-                base[((gr * g.kernel_w + kx) * 4 + kk) * block + byte] = wq[c * taps + ky * g.kernel_w + kx];
+              const size_t c = b0 + lane_channels * lane + 4 * kk + j, ky = 4 * gr + r;
+              if (4 * kk + j < lane_channels && c < c_count && ky < g.kernel_h) {
+                base[((gr * g.kernel_w + kx) * vectors + kk) * bytes + byte] = wq[c * taps + ky * g.kernel_w + kx];
               }
             }
     }

@@ -324,9 +324,10 @@ TEST_CASE("dwconv_s8: shapes of the avx512vnni column path (20+ channels, stride
     }
   }
   int trial = 0;
-  // Channel counts below, at and above one 64-channel block and the path's thresholds; 1 to 8 kernel
-  // rows (one or two groups of four); strides 1 and 2 (the path's), rows longer than one run.
-  for (size_t channels : {20, 24, 36, 48, 52, 64, 67, 100, 130, 144}) {
+  // Channel counts below, at and above one 64-channel block and the path's thresholds, last blocks of
+  // 32, 48 (33-48 channels left: 36, 40, 48, 100, 112) and 64; 1 to 8 kernel rows (one or two groups
+  // of four); strides 1 and 2 (the path's), rows longer than one run.
+  for (size_t channels : {20, 24, 36, 40, 48, 52, 64, 67, 100, 112, 130, 144}) {
     for (size_t kernel_h : {1, 3, 4, 5, 8}) {
       Case k = random_case(rng, trial++);
       DwconvGeometry& g = k.g;
