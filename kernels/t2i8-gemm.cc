@@ -874,6 +874,10 @@ void quantize_window_means_s8(Isa isa, const int32_t* sums, size_t count, int32_
     quantize_window_means_s8_avx512(sums, count, m, params, y);
     return;
   }
+  if (isa_supported(isa) && isa == Isa::avx2) {
+    quantize_window_means_s8_avx2(sums, count, m, params, y);
+    return;
+  }
 #endif
   if (isa_supported(isa) && isa != Isa::scalar) {
     float means[64];

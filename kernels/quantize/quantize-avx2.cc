@@ -57,6 +57,30 @@ void quantize_f32_s8_static_avx2(const float* x, size_t count, QuantParams param
   }
 }
 
+void quantize_window_means_s8_avx2(const int32_t* sums, size_t count, const WindowMeans& m, QuantParams params,
+                                   int8_t* y) {
+  const __m256i zero_sum = _mm256_set1_epi32(m.zero_sum);
+  const __m256 x_scale = _mm256_set1_ps(m.x_scale), inv = _mm256_set1_ps(m.inv);
+  const __m256 lo = _mm256_set1_ps(m.lo), hi = _mm256_set1_ps(m.hi);
+  const __m256 vscale = _mm256_set1_ps(params.scale), vzp = _mm256_set1_ps(float(params.zero_point));
+  const __m256 qlo = _mm256_set1_ps(-128.0f), qhi = _mm256_set1_ps(127.0f);
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m256i s = _mm256_sub_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sums + i)), zero_sum);
+    // window_mean's order; vmaxps(v, lo) / vminps(v, hi) return lo / hi where std::max(lo, v) /
+    // std::min(hi, v) do (ties included).
+    __m256 v = _mm256_mul_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(s), x_scale), inv);
+    v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+    // quantize_f32_s8_static_avx2's steps.
+    v = _mm256_round_ps(_mm256_div_ps(v, vscale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    v = _mm256_min_ps(qhi, _mm256_max_ps(qlo, _mm256_add_ps(v, vzp)));
+    const __m128i q32 = _mm_packs_epi32(_mm256_castsi256_si128(_mm256_cvtps_epi32(v)),
+                                        _mm256_extracti128_si256(_mm256_cvtps_epi32(v), 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(y + i), _mm_packs_epi16(q32, q32));
+  }
+  if (i < count) quantize_window_means_s8_scalar(sums + i, count - i, m, params, y + i);
+}
+
 void dequantize_s8_f32_avx2(const int8_t* q, size_t count, QuantParams params, float* x) {
   const __m256i vzp = _mm256_set1_epi32(params.zero_point);
   const __m256 vscale = _mm256_set1_ps(params.scale);

@@ -24,11 +24,6 @@ void quantize_f32_s8_static_scalar(const float* x, size_t count, QuantParams par
   }
 }
 
-float window_mean(int32_t sum, const WindowMeans& m) {
-  const float mean = float(sum - m.zero_sum) * m.x_scale * m.inv;
-  return std::min(m.hi, std::max(m.lo, mean));
-}
-
 void quantize_window_means_s8_scalar(const int32_t* sums, size_t count, const WindowMeans& m, QuantParams params,
                                      int8_t* y) {
   float means[64];
