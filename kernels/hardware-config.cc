@@ -21,6 +21,12 @@ const HardwareConfig& hardware_config() {
     config.avx512bw = config.avx2 && cpuinfo_has_x86_avx512f() && cpuinfo_has_x86_avx512bw() &&
                       cpuinfo_has_x86_avx512vl();
     config.avx512vnni = config.avx512bw && cpuinfo_has_x86_avx512vnni();
+    const cpuinfo_core* core = cpuinfo_get_core(0);
+    config.gemv_one_stream = core != nullptr && core->vendor == cpuinfo_vendor_amd;
+    if (const char* streams = std::getenv("TERNRT_GEMV_STREAMS")) {
+      if (std::strcmp(streams, "1") == 0) config.gemv_one_stream = true;
+      if (std::strcmp(streams, "4") == 0) config.gemv_one_stream = false;
+    }
 #elif defined(__aarch64__)
     config.neon = cpuinfo_has_arm_neon();
     config.neondot = config.neon && cpuinfo_has_arm_neon_dot();

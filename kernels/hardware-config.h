@@ -10,6 +10,9 @@ struct HardwareConfig {
   bool avx512vnni = false;   // the above + AVX-512 VNNI
   bool neon = false;
   bool neondot = false;
+  // Tuning: the AVX-512 VNNI GEMV reads its weights as one stream with a far prefetch instead of four
+  // interleaved ones (AMD cores; TERNRT_GEMV_STREAMS=1 or 4 overrides, for tests and measurements).
+  bool gemv_one_stream = false;
 };
 
 const HardwareConfig& hardware_config();

@@ -13,6 +13,7 @@
 
 #include <cstring>
 
+#include "hardware-config.h"
 #include "t2i8-gemm/requantize-s8-avx512.h"
 #include "t2i8-ukernel-define.h"
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
@@ -156,6 +157,42 @@ inline void gemv_tiles_avx512vnni(size_t nc, size_t k, size_t slices, const int8
       _mm512_mask_storeu_epi32(c + 16 * (NV * t + v), lane_mask(nc, NV * t + v), _mm512_sub_epi32(acc[t][v], sum));
 }
 
+// GEMV as one weight stream, tile after tile, prefetching kPrefetch bytes ahead; the even and odd
+// groups of a chunk go to two accumulator sets (one set's dependency chain bounded the loop). Where
+// the hardware config prefers it (AMD: on the Zen 5 machine of benchmarks/RESULTS.md, 140-160 GMAC/s
+// from DRAM against 85-97 with the four streams below; prefetch distances 1-16 KiB and 1, 2, 4, 8
+// streams were tried, 8 KiB and one stream best). Same sums, so the same results.
+constexpr size_t kGemvOneStreamPrefetchBytes = 8192;
+template <size_t NV, size_t kPrefetch>
+inline void gemv_one_stream_avx512vnni(size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_slice_stride,
+                                       const uint8_t* w, const int32_t* a_sums, int32_t* c) {
+  const __m512i mask = _mm512_set1_epi8(3);
+  const __m512i sum = _mm512_set1_epi32(a_sums[0]);
+  const size_t chunks = (k + 15) / 16;
+  for (size_t n0 = 0; n0 < nc; n0 += 16 * NV, c += 16 * NV) {
+    __m512i acc[2][NV];
+    for (size_t v = 0; v < NV; ++v) acc[0][v] = acc[1][v] = _mm512_setzero_si512();
+    const int8_t* ap = a;
+    for (size_t q = 0; q < slices; ++q, ap += a_slice_stride) {
+      for (size_t chunk = 0, kk = 0; chunk < chunks; ++chunk, kk += 16) {
+        __m512i planes[NV];
+        for (size_t v = 0; v < NV; ++v) _mm_prefetch(reinterpret_cast<const char*>(w) + kPrefetch + 64 * v, _MM_HINT_T0);
+        for (size_t v = 0; v < NV; ++v) planes[v] = _mm512_loadu_si512(w + 64 * v);
+        w += 64 * NV;
+#pragma GCC unroll 4
+        for (int g = 0; g < 4; ++g) {
+          const __m512i x = broadcast_4bytes(ap + kk + 4 * g);
+          for (size_t v = 0; v < NV; ++v)
+            acc[g & 1][v] = _mm512_dpbusd_epi32(acc[g & 1][v], _mm512_and_si512(_mm512_srli_epi16(planes[v], 2 * g), mask), x);
+        }
+      }
+    }
+    const size_t left = nc - n0;
+    for (size_t v = 0; v < NV; ++v)
+      _mm512_mask_storeu_epi32(c + 16 * v, lane_mask(left, v), _mm512_sub_epi32(_mm512_add_epi32(acc[0][v], acc[1][v]), sum));
+  }
+}
+
 // 128 channels per pass: 4 streams of 32-wide tiles or 8 of 16-wide ones (16 accumulators).
 template <size_t NV>
 inline void gemv_avx512vnni(size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_slice_stride, const uint8_t* w,
@@ -186,7 +223,11 @@ inline void gemv_avx512vnni(size_t nc, size_t k, size_t slices, const int8_t* a,
 #define TERNRT_VNNI_GEMV_UKERNEL(name, NV)                                                                \
   void name(size_t /*mr*/, size_t nc, size_t k, size_t slices, const int8_t* a, size_t /*a_stride*/,      \
             size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t /*c_stride*/) { \
-    gemv_avx512vnni<NV>(nc, k, slices, a, a_slice_stride, w, a_sums, c);                                   \
+    if (hardware_config().gemv_one_stream) {                                                               \
+      gemv_one_stream_avx512vnni<NV, kGemvOneStreamPrefetchBytes>(nc, k, slices, a, a_slice_stride, w, a_sums, c); \
+    } else {                                                                                               \
+      gemv_avx512vnni<NV>(nc, k, slices, a, a_slice_stride, w, a_sums, c);                                 \
+    }                                                                                                      \
   }
 TERNRT_VNNI_GEMV_UKERNEL(t2i8_gemm_1x32c4__avx512vnni, 2)
 TERNRT_VNNI_GEMV_UKERNEL(t2i8_gemm_1x16c4__avx512vnni, 1)
