@@ -879,16 +879,7 @@ void quantize_window_means_s8(Isa isa, const int32_t* sums, size_t count, int32_
     return;
   }
 #endif
-  if (isa_supported(isa) && isa != Isa::scalar) {
-    float means[64];
-    for (size_t i = 0; i < count; i += 64) {
-      const size_t n = std::min<size_t>(64, count - i);
-      for (size_t j = 0; j < n; ++j) means[j] = window_mean(sums[i + j], m);
-      quantize_kernels(isa).fixed(means, n, params, y + i);
-    }
-    return;
-  }
-  quantize_window_means_s8_scalar(sums, count, m, params, y);
+  quantize_window_means_s8_with(quantize_kernels(isa).fixed, sums, count, m, params, y);   // scalar, NEON
 }
 
 void quantize_f32_s8_pixels4(Isa isa, const float* x, size_t rows, size_t cols, size_t c, float scale,

@@ -78,7 +78,7 @@ void quantize_window_means_s8_avx2(const int32_t* sums, size_t count, const Wind
                                         _mm256_extracti128_si256(_mm256_cvtps_epi32(v), 1));
     _mm_storel_epi64(reinterpret_cast<__m128i*>(y + i), _mm_packs_epi16(q32, q32));
   }
-  if (i < count) quantize_window_means_s8_scalar(sums + i, count - i, m, params, y + i);
+  if (i < count) quantize_window_means_s8_with(quantize_f32_s8_static_avx2, sums + i, count - i, m, params, y + i);
 }
 
 void dequantize_s8_f32_avx2(const int8_t* q, size_t count, QuantParams params, float* x) {

@@ -29,8 +29,8 @@ void quantize_f32_s8_pixels4_avx512(const float* x, size_t rows, size_t cols, si
                                     uint8_t flip, int8_t* q, size_t q_row_stride);
 #endif
 
-// quantize_window_means_s8 (t2i8-gemm.h): the scalar definition, AVX2 and AVX-512 in one pass (NEON
-// computes the means like the scalar code, then quantizes with its own quantize_f32_s8_static).
+// quantize_window_means_s8 (t2i8-gemm.h): AVX2 and AVX-512 in one pass; the scalar definition and NEON
+// through quantize_window_means_s8_with.
 struct WindowMeans {
   int32_t zero_sum;
   float x_scale, inv, lo, hi;
@@ -40,8 +40,11 @@ inline float window_mean(int32_t sum, const WindowMeans& m) {
   const float mean = float(sum - m.zero_sum) * m.x_scale * m.inv;
   return std::min(m.hi, std::max(m.lo, mean));
 }
-void quantize_window_means_s8_scalar(const int32_t* sums, size_t count, const WindowMeans& m, QuantParams params,
-                                     int8_t* y);
+// The means computed one by one, quantized in chunks by `fixed` (an ISA's quantize_f32_s8_static; with
+// the scalar one this is the definition).
+using QuantizeStaticFn = void (*)(const float* x, size_t count, QuantParams params, int8_t* q);
+void quantize_window_means_s8_with(QuantizeStaticFn fixed, const int32_t* sums, size_t count, const WindowMeans& m,
+                                   QuantParams params, int8_t* y);
 #if defined(__x86_64__) || defined(_M_X64)
 void quantize_window_means_s8_avx2(const int32_t* sums, size_t count, const WindowMeans& m, QuantParams params,
                                    int8_t* y);

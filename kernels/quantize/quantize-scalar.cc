@@ -24,13 +24,13 @@ void quantize_f32_s8_static_scalar(const float* x, size_t count, QuantParams par
   }
 }
 
-void quantize_window_means_s8_scalar(const int32_t* sums, size_t count, const WindowMeans& m, QuantParams params,
-                                     int8_t* y) {
+void quantize_window_means_s8_with(QuantizeStaticFn fixed, const int32_t* sums, size_t count, const WindowMeans& m,
+                                   QuantParams params, int8_t* y) {
   float means[64];
   for (size_t i = 0; i < count; i += 64) {
     const size_t n = std::min<size_t>(64, count - i);
     for (size_t j = 0; j < n; ++j) means[j] = window_mean(sums[i + j], m);
-    quantize_f32_s8_static_scalar(means, n, params, y + i);
+    fixed(means, n, params, y + i);
   }
 }
 
