@@ -74,8 +74,8 @@ void quantize_window_means_s8_avx2(const int32_t* sums, size_t count, const Wind
     // quantize_f32_s8_static_avx2's steps.
     v = _mm256_round_ps(_mm256_div_ps(v, vscale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     v = _mm256_min_ps(qhi, _mm256_max_ps(qlo, _mm256_add_ps(v, vzp)));
-    const __m128i q32 = _mm_packs_epi32(_mm256_castsi256_si128(_mm256_cvtps_epi32(v)),
-                                        _mm256_extracti128_si256(_mm256_cvtps_epi32(v), 1));
+    const __m256i q = _mm256_cvtps_epi32(v);
+    const __m128i q32 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
     _mm_storel_epi64(reinterpret_cast<__m128i*>(y + i), _mm_packs_epi16(q32, q32));
   }
   if (i < count) quantize_window_means_s8_with(quantize_f32_s8_static_avx2, sums + i, count - i, m, params, y + i);

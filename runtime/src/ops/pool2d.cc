@@ -295,7 +295,7 @@ class AvgPool2D : public Op {
   int32_t y_zero_point_ = 0;
   std::vector<int32_t> sums_;   // int8 input: one window's sums (an output row's with an int8 output)
   kernels::ChannelSumsS8Fn sum_s8_ = nullptr;
-  std::vector<float> row_;      // int8 output: one output pixel before requantizing
+  std::vector<float> row_;      // float input, int8 output: an output row before requantizing
   kernels::Isa isa_ = kernels::Isa::scalar;   // of the quantizers (every ISA gives the same bytes)
   PostActivation post_;
 };
