@@ -18,13 +18,15 @@ namespace {
 
 const char kUsage[] =
     "usage: ternrt-bench MODEL.tern [--threads N] [--warmup W] [--runs R] [--isa ISA] [--activations static|dynamic]\n"
-    "                    [--no-float] [--no-dynamic] [--json] [--verbose]\n"
+    "                    [--expand-weights] [--no-float] [--no-dynamic] [--json] [--verbose]\n"
     "  --threads N  worker threads (default 1)\n"
     "  --warmup W   untimed invokes first (default 5)\n"
     "  --runs R     timed invokes (default 50); latency min / median / p90 / max over them\n"
     "  --isa ISA    force the ternary kernels: scalar, avx2, avx512, avx512vnni, neon, neondot\n"
     "  --activations M  static (default when the model has int8 ranges: int8 between layers) or dynamic\n"
     "               (ranges measured per invoke; TERNRT_FLAG_DYNAMIC_ACTIVATIONS)\n"
+    "  --expand-weights  keep compute-bound layers' weights at one byte per trit where the kernels\n"
+    "               have that layout (AVX2): faster, 4x their packed bytes (TERNRT_FLAG_EXPAND_WEIGHTS)\n"
     "  --no-float   skip the float comparison (ternary layers dequantized and run by XNNPACK)\n"
     "  --no-dynamic skip the dynamic comparison of a model run with static int8 activations\n"
     "  --json       print one JSON object instead of the tables\n"
@@ -152,7 +154,7 @@ int run(int argc, char** argv) {
   std::string path, isa;
   long threads = 1, warmup = 5, runs = 50;
   bool with_float = true, with_dynamic = true, json = false, verbose = false;
-  uint32_t flags = 0;
+  uint32_t flags = 0, weight_flags = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -166,6 +168,7 @@ int run(int argc, char** argv) {
     else if (a == "--warmup") warmup = ternrt::tools::parse_int_flag(a, value(), 0, 1000000);
     else if (a == "--runs") runs = ternrt::tools::parse_int_flag(a, value(), 1, 10000000);
     else if (a == "--isa") isa = value();
+    else if (a == "--expand-weights") weight_flags = TERNRT_FLAG_EXPAND_WEIGHTS;
     else if (a == "--no-float") with_float = false;
     else if (a == "--no-dynamic") with_dynamic = false;
     else if (a == "--activations") flags = ternrt::tools::parse_activations_flag(value());
@@ -180,7 +183,7 @@ int run(int argc, char** argv) {
   const auto model = ternrt::ModelHandle::load_file(path);
   const char* isa_arg = isa.empty() ? nullptr : isa.c_str();
   const unsigned n_threads = static_cast<unsigned>(threads);
-  Variant main_variant(model, n_threads, isa_arg, flags);
+  Variant main_variant(model, n_threads, isa_arg, flags | weight_flags);
   ternrt_interpreter* probe = main_variant.interp.get();
   const bool is_static = std::string(ternrt_interpreter_activation_mode(probe)) == "static";
   if (flags == 0 && !is_static && !json) std::fprintf(stderr, "note: the model has no static int8 ranges (ternrt-convert --static-int8); running the dynamic path\n");
@@ -202,7 +205,7 @@ int run(int argc, char** argv) {
   std::unique_ptr<Variant> dynamic_variant, float_variant;
   std::vector<Variant*> variants{&main_variant};
   if (compare_dynamic) {
-    dynamic_variant = std::make_unique<Variant>(model, n_threads, isa_arg, TERNRT_FLAG_DYNAMIC_ACTIVATIONS);
+    dynamic_variant = std::make_unique<Variant>(model, n_threads, isa_arg, TERNRT_FLAG_DYNAMIC_ACTIVATIONS | weight_flags);
     variants.push_back(dynamic_variant.get());
   }
   if (compare) {
@@ -232,8 +235,8 @@ int run(int argc, char** argv) {
       std::printf(", \"ternary_ops_float_ms\": %.5f, \"other_ops_float_ms\": %.5f, \"speedup_bound_ternary_only\": %.4f",
                   split.ternary_float_ms, split.other_float_ms, split.bound());
     }
-    std::printf(", \"arena_bytes\": %zu, \"weight_bytes\": %zu, \"packed_weight_bytes\": %zu, \"scratch_bytes\": %zu, \"peak_rss_bytes\": %zu, \"ops\": [",
-                t.arena, weight_bytes, t.packed, t.scratch, peak_rss);
+    std::printf(", \"expand_weights\": %s, \"arena_bytes\": %zu, \"weight_bytes\": %zu, \"packed_weight_bytes\": %zu, \"scratch_bytes\": %zu, \"peak_rss_bytes\": %zu, \"ops\": [",
+                weight_flags ? "true" : "false", t.arena, weight_bytes, t.packed, t.scratch, peak_rss);
     for (size_t k = 0; k < n_ops; ++k) {
       std::printf("%s{\"index\": %zu, \"name\": \"%s\", \"type\": \"%s\", \"kernel\": \"%s\", \"ternary\": %s, \"threads\": %u, \"ms\": %.5f",
                   k ? ", " : "", k, json_escape(ops[k].name).c_str(), ops[k].type, json_escape(ops[k].kernel).c_str(),

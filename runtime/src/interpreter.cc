@@ -95,6 +95,7 @@ Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& o
       if (pool_ == nullptr) fail(TERNRT_OUT_OF_MEMORY, "cannot create a pool of " + std::to_string(options.num_threads) + " threads");
     }
     preserve_all_ = (options.flags & TERNRT_FLAG_PRESERVE_ALL_TENSORS) != 0;
+    expand_weights_ = (options.flags & TERNRT_FLAG_EXPAND_WEIGHTS) != 0;
     choose_int8_tensors(options);
     CreateOptions create_options;
     create_options.ternary_as_float = (options.flags & TERNRT_FLAG_TERNARY_AS_FLOAT) != 0;
@@ -229,12 +230,14 @@ std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions
   for (int t : op.inputs) touches_int8 = touches_int8 || options.is_s8(t);
   for (int t : op.outputs) touches_int8 = touches_int8 || options.is_s8(t);
   std::unique_ptr<Op> created = spec->create(model_, op, options);
-  const bool static_ranges = std::string(mode_) == "static";
+  const PrepareArgs args{model_, op,    tensor_data_, pool, isa_, budget, int8_, std::string(mode_) == "static",
+                        &scratch_, expand_weights_};
+  const bool static_ranges = args.static_ranges;
   if (fusion != nullptr) {   // find_residual_fusions asked this form; it has no float fallback
     if (!created->can_fuse_residual()) fail(TERNRT_INTERNAL, model_.source() + ": " + op.label() + ": residual fusion refused");
     created->fuse_residual(fusion->residual, fusion->output, fusion->clamp_min, fusion->clamp_max);
     try {
-      created->prepare(PrepareArgs{model_, op, tensor_data_, pool, isa_, budget, int8_, static_ranges, &scratch_});
+      created->prepare(args);
     } catch (const Int8Unsupported& e) {
       fail(TERNRT_INTERNAL, model_.source() + ": " + op.label() + " with a fused residual ADD: " + e.why);
     }
@@ -246,7 +249,7 @@ std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions
     const uint64_t reserved = budget.used();
     const size_t scratch_before = scratch_.size();
     try {
-      created->prepare(PrepareArgs{model_, op, tensor_data_, pool, isa_, budget, int8_, static_ranges, &scratch_});
+      created->prepare(args);
       return created;
     } catch (const Int8Unsupported&) {
       budget.release_to(reserved);  // the int8 form's buffers go with it; the same operator in float follows
@@ -258,7 +261,7 @@ std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions
     created = spec->create(model_, op, float_options);
   }
   if (touches_int8 && !created->handles_int8()) created = std::make_unique<FloatFallback>(std::move(created));
-  created->prepare(PrepareArgs{model_, op, tensor_data_, pool, isa_, budget, int8_, static_ranges, &scratch_});
+  created->prepare(args);
   return created;
 }
 

@@ -81,6 +81,7 @@ class Interpreter {
   std::vector<char> input_set_;
   bool profiling_ = false;
   bool preserve_all_ = false;
+  bool expand_weights_ = false;  // TERNRT_FLAG_EXPAND_WEIGHTS
   std::vector<char> is_graph_io_;
   std::vector<uint64_t> op_ns_;
 };

@@ -32,9 +32,9 @@ bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-// Two ternary FULLY_CONNECTED layers (K = 37 and 24: not multiples of any tile) on a batch of 3,
-// so both the GEMM and the epilogue of the chosen family run.
-std::vector<uint8_t> tiny_ternary_model(std::mt19937& rng) {
+// Two ternary FULLY_CONNECTED layers (K = 37 and 40: not multiples of any tile) on a batch of 3
+// (or `batch`), so both the GEMM and the epilogue of the chosen family run.
+std::vector<uint8_t> tiny_ternary_model(std::mt19937& rng, int batch = 3) {
   std::uniform_int_distribution<int> trit(-1, 1);
   auto trits = [&](size_t n) {
     std::vector<int8_t> t(n);
@@ -42,11 +42,11 @@ std::vector<uint8_t> tiny_ternary_model(std::mt19937& rng) {
     return t;
   };
   ModelBuilder mb;
-  const int x = mb.activation("x", {3, 37});
+  const int x = mb.activation("x", {batch, 37});
   const int w1 = mb.ternary("w1", {40, 37}, trits(40 * 37), random_floats(rng, 40, 0.05f, 0.5f));
-  const int h = mb.activation("h", {3, 40});
+  const int h = mb.activation("h", {batch, 40});
   const int w2 = mb.ternary("w2", {10, 40}, trits(10 * 40), random_floats(rng, 1, 0.05f, 0.5f));
-  const int y = mb.activation("y", {3, 10});
+  const int y = mb.activation("y", {batch, 10});
   mb.op(fb::OpCode::FULLY_CONNECTED, {x, w1, -1}, {h}, fc_options(fb::Activation::RELU));
   mb.op(fb::OpCode::FULLY_CONNECTED, {h, w2, -1}, {y}, fc_options());
   mb.inputs({x});
@@ -60,16 +60,19 @@ struct Dispatch {
   std::string isa;                           // ternrt_interpreter_isa
   std::vector<std::string> ternary_kernels;  // ternrt_op_info.kernel of every ternary operator
   std::vector<float> output;
+  size_t packed_bytes = 0;                   // ternrt_interpreter_packed_weight_bytes
 };
 
 // isa == nullptr: let the runtime choose.
-Dispatch create_and_run(const std::vector<uint8_t>& model_bytes, const std::vector<float>& input, const char* isa) {
+Dispatch create_and_run(const std::vector<uint8_t>& model_bytes, const std::vector<float>& input, const char* isa,
+                        uint32_t flags = 0) {
   Dispatch d;
   ternrt_model* model = nullptr;
   REQUIRE_MESSAGE(ternrt_model_load_memory(model_bytes.data(), model_bytes.size(), &model) == TERNRT_OK, ternrt_last_error());
   ternrt_interpreter_options options;
   ternrt_interpreter_options_init(&options);
   options.isa = isa;
+  options.flags = flags;
   ternrt_interpreter* it = nullptr;
   d.status = ternrt_interpreter_create(model, &options, &it);
   if (d.status != TERNRT_OK) {
@@ -78,6 +81,7 @@ Dispatch create_and_run(const std::vector<uint8_t>& model_bytes, const std::vect
     return d;
   }
   d.isa = ternrt_interpreter_isa(it);
+  d.packed_bytes = ternrt_interpreter_packed_weight_bytes(it);
   for (size_t i = 0; i < ternrt_interpreter_op_count(it); ++i) {
     ternrt_op_info info;
     REQUIRE(ternrt_interpreter_op_info(it, i, &info) == TERNRT_OK);
@@ -85,7 +89,7 @@ Dispatch create_and_run(const std::vector<uint8_t>& model_bytes, const std::vect
   }
   REQUIRE_MESSAGE(ternrt_interpreter_set_input(it, 0, input.data(), input.size() * sizeof(float)) == TERNRT_OK, ternrt_last_error());
   REQUIRE_MESSAGE(ternrt_interpreter_invoke(it) == TERNRT_OK, ternrt_last_error());
-  d.output.resize(3 * 10);
+  d.output.resize(input.size() / 37 * 10);
   REQUIRE(ternrt_interpreter_get_output(it, 0, d.output.data(), d.output.size() * sizeof(float)) == TERNRT_OK);
   ternrt_interpreter_delete(it);
   ternrt_model_delete(model);
@@ -150,6 +154,35 @@ TEST_CASE("forcing an ISA: supported ones run their own family, unsupported ones
       // e.g. neondot under qemu -cpu cortex-a72: refusing is what keeps sdot from raising SIGILL.
       CHECK(forced.status == TERNRT_UNSUPPORTED);
       CHECK(forced.error.find("'" + name + "'") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("TERNRT_FLAG_EXPAND_WEIGHTS: AVX2 runs the expanded kernels on layers of >= 64 rows, same output") {
+  ScopedEnv cleared("TERNRT_ISA", nullptr);
+  std::mt19937 rng(test_seed());
+  const auto model = tiny_ternary_model(rng, 64);   // 64 rows: PackOptions::expand_min_rows
+  const auto input = random_floats(rng, 64 * 37, -2.0f, 2.0f);
+  const Dispatch reference = create_and_run(model, input, "scalar");
+  REQUIRE_MESSAGE(reference.status == TERNRT_OK, reference.error);
+  for (kernels::Isa isa : kAllIsas) {
+    if (!kernels::isa_supported(isa)) continue;
+    const std::string name = kernels::isa_name(isa);
+    CAPTURE(name);
+    const Dispatch compact = create_and_run(model, input, name.c_str());
+    const Dispatch expanded = create_and_run(model, input, name.c_str(), TERNRT_FLAG_EXPAND_WEIGHTS);
+    REQUIRE_MESSAGE(expanded.status == TERNRT_OK, expanded.error);
+    CHECK(expanded.output == reference.output);
+    CHECK(compact.output == reference.output);
+    REQUIRE(expanded.ternary_kernels.size() == 2);
+    if (isa == kernels::Isa::avx2) {   // the only family with an expanded layout (kernels/NAMING.md "u8")
+      for (const std::string& kernel : expanded.ternary_kernels) CHECK(kernel == "t2i8_gemm_4x16c4u8__avx2");
+      for (const std::string& kernel : compact.ternary_kernels) CHECK(kernel.find("u8__") == std::string::npos);
+      // Tiles of 16 channels: a byte per trit (K rounded up to 4) instead of 2 bits (K rounded up to 16).
+      CHECK(expanded.packed_bytes >= compact.packed_bytes + (48 * 40 + 16 * 40) - (48 * 48 + 16 * 48) / 4);
+    } else {
+      CHECK(expanded.ternary_kernels == compact.ternary_kernels);
+      CHECK(expanded.packed_bytes == compact.packed_bytes);
     }
   }
 }

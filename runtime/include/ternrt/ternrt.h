@@ -139,6 +139,13 @@ typedef struct ternrt_interpreter_options {
  * and quantizes each ternary layer's input per invoke instead (the dynamic path, as for models
  * without ranges): for accuracy and speed comparisons. */
 #define TERNRT_FLAG_DYNAMIC_ACTIVATIONS 4u
+/* Trade memory for speed on kernels that have a one-byte-per-weight layout (AVX2): ternary layers
+ * that multiply at least 64 rows per call (convolutions: batch x output pixels) keep their weights
+ * expanded to one byte per trit instead of the 2-bit planes, which skips the unpacking in the inner
+ * loop (12% more multiply-adds per second on the conv-like shapes of benchmarks/RESULTS.md) for 4x
+ * the packed weight bytes of those layers (ternrt_interpreter_packed_weight_bytes). No effect on
+ * other ISAs; results are the same bytes either way. */
+#define TERNRT_FLAG_EXPAND_WEIGHTS 8u
 
 /* Fills options with the defaults: 1 thread, no arena cap, best ISA, no flags. Call it before
  * setting fields, so fields added in later versions get their defaults. NULL is ignored. */

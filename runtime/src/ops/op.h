@@ -66,6 +66,8 @@ struct PrepareArgs {
   // The static path is on: a float input with a range in the model may be quantized with it.
   bool static_ranges = false;
   SharedScratch* scratch = nullptr;  // the interpreter's; always set by it
+  // TERNRT_FLAG_EXPAND_WEIGHTS: ternary layers may use a kernel's expanded weight layout.
+  bool expand_weights = false;
 
   float* f32(int tensor) const { return static_cast<float*>(tensor_data[tensor]); }
   int8_t* s8(int tensor) const { return static_cast<int8_t*>(tensor_data[tensor]); }

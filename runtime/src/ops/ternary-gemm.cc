@@ -74,11 +74,18 @@ void TernaryGemmOp::prepare(const PrepareArgs& args) {
   if (!int8_weights_) {
     const TernaryDesc& t = *w.ternary;
     k_ = t.k;
-    // Repacked weights are about the 2-bit codes plus per-channel sums and tile padding.
-    args.budget.reserve(static_cast<uint64_t>(t.n) * ((t.k + 3) / 4 + 64), what + ": packed weights");
-    // The row count is a layout hint for the kernels (the expanded u8 layout stays opt-in: off here).
+    // The row count is a layout hint for the kernels; the expanded layout (one byte per trit, AVX2)
+    // only with TERNRT_FLAG_EXPAND_WEIGHTS.
     kernels::PackOptions pack_options;
     pack_options.rows_hint = m_;
+    pack_options.allow_expanded = args.expand_weights;
+    // Repacked weights are about the 2-bit codes, or a byte per trit (the expanded layout, the scalar
+    // kernel's rows), plus per-channel sums and tile padding.
+    const kernels::WeightLayout layout = kernels::t2i8_gemm_choose_ukernel(args.isa, t.n, t.k, pack_options)->layout;
+    const bool byte_per_trit =
+        layout == kernels::WeightLayout::codes_u8_c4 || layout == kernels::WeightLayout::trits_s8_rows;
+    const uint64_t row_bytes = byte_per_trit ? (t.k + 3) / 4 * 4 : (t.k + 3) / 4;
+    args.budget.reserve(static_cast<uint64_t>(t.n) * (row_bytes + 64), what + ": packed weights");
     packed_ = kernels::PackedTernaryWeights::pack(t.codes, t.n, t.k, args.isa, pack_options);
     if (!packed_) fail(TERNRT_OUT_OF_MEMORY, what + ": cannot allocate packed weights");
     channel_scales_ = t.channel_scales.data();
