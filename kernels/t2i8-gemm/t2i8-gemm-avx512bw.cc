@@ -36,7 +36,10 @@ __attribute__((always_inline)) inline void maddubs_group(const __m512i (&u)[NV],
   for (size_t r = 0; r < MR; ++r) {
     const __m512i x = broadcast_4bytes(a_rows[r] + kk);
 #pragma GCC unroll 2
-    for (size_t v = 0; v < NV; ++v) acc16[r][v] = _mm512_add_epi16(acc16[r][v], _mm512_maddubs_epi16(u[v], x));
+    for (size_t v = 0; v < NV; ++v) {
+      acc16[r][v] = _mm512_add_epi16(acc16[r][v], _mm512_maddubs_epi16(u[v], x));
+      __asm__("" : "+v"(acc16[r][v]));   // pins the update order (see t2i8-gemm-avx2.cc)
+    }
   }
 }
 
@@ -151,6 +154,7 @@ __attribute__((always_inline)) inline void accumulate_i8i8(size_t mr, size_t k, 
           for (size_t v = 0; v < NV; ++v) {
             lo16[r][v] = _mm512_add_epi16(lo16[r][v], _mm512_maddubs_epi16(lo[v], x));
             hi16[r][v] = _mm512_add_epi16(hi16[r][v], _mm512_maddubs_epi16(hi[v], x));
+            __asm__("" : "+v"(lo16[r][v]), "+v"(hi16[r][v]));   // pins the update order
           }
         }
       }
