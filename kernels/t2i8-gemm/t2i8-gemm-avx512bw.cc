@@ -4,14 +4,17 @@
 // Same arithmetic as the AVX2 kernel: vpmaddubsw(u8 u, s8 a) lanes are in [-512, 508], so 64 int16
 // additions (16 chunks) cannot overflow before vpmaddwd(ones) widens them; then sum_k a is
 // subtracted. Reads a rows up to round_up(k, 4) bytes (GEMV: 16).
-// The GEMV kernels (1x..) take any nc (consecutive tiles) and run 128 channels at a time as
-// separate prefetched weight streams, like the VNNI ones (see t2i8-gemm-avx512vnni.cc for why).
+// The GEMV kernels (1x..) take any nc (consecutive tiles) and run 64 channels at a time as
+// separate prefetched weight streams, or tile after tile as one stream where the hardware config
+// prefers that (AMD), like the VNNI ones (see t2i8-gemm-avx512vnni.cc for why).
 // Also the int8-weight i8i8_gemm_{1,6}x16c4__avx512bw and i8i8_gemm_{1,4}x32c4__avx512bw, and the
 // AVX-512 float epilogue and activation row sums (used by the avx512bw and avx512vnni paths).
 #include "avx512-intrinsics.h"
 
 #include <cstring>
 
+#include "hardware-config.h"
+#include "t2i8-gemm/gemv-planes-avx512.h"
 #include "t2i8-gemm/requantize-s8-avx512.h"
 #include "t2i8-ukernel-define.h"
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
@@ -255,6 +258,49 @@ inline void gemv_tiles_avx512bw(size_t nc, size_t k, size_t slices, const int8_t
       _mm512_mask_storeu_epi32(c + 16 * (NV * t + v), lane_mask(nc, NV * t + v), _mm512_sub_epi32(acc32[t][v], sum));
 }
 
+// GEMV as one weight stream, tile after tile, prefetching kPrefetch bytes ahead, as the VNNI
+// kernel does where the hardware config prefers it (AMD; t2i8-gemm-avx512vnni.cc): on Zen 5 the
+// streams below read 66-72 GMAC/s from DRAM, below the AVX2 kernel's single stream (96-99). The
+// even and odd groups of a chunk go to two int16 accumulator sets; each set takes 32 of a block's
+// 64 steps, so it cannot overflow either. Same sums, so the same results.
+template <size_t NV, size_t kPrefetch>
+inline void gemv_one_stream_avx512bw(size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_slice_stride,
+                                     const uint8_t* w, const int32_t* a_sums, int32_t* c) {
+  const __m512i mask = _mm512_set1_epi8(3);
+  const __m512i ones = _mm512_set1_epi16(1);
+  const __m512i sum = _mm512_set1_epi32(a_sums[0]);
+  const size_t chunks = (k + 15) / 16;
+  for (size_t n0 = 0; n0 < nc; n0 += 16 * NV, c += 16 * NV) {
+    __m512i acc32[NV];
+    for (size_t v = 0; v < NV; ++v) acc32[v] = _mm512_setzero_si512();
+    const int8_t* ap = a;
+    for (size_t q = 0; q < slices; ++q, ap += a_slice_stride) {
+      size_t kk = 0;
+      for (size_t chunk = 0; chunk < chunks;) {
+        const size_t block_end = chunk + kChunksPerBlock < chunks ? chunk + kChunksPerBlock : chunks;
+        __m512i acc16[2][NV];
+        for (size_t v = 0; v < NV; ++v) acc16[0][v] = acc16[1][v] = _mm512_setzero_si512();
+        for (; chunk < block_end; ++chunk, kk += 16) {
+          __m512i planes[NV];
+          w = load_planes_prefetched<NV, kPrefetch>(w, planes);
+#pragma GCC unroll 4
+          for (int g = 0; g < 4; ++g) {
+            const __m512i x = broadcast_4bytes(ap + kk + 4 * g);
+            for (size_t v = 0; v < NV; ++v) {
+              const __m512i u = _mm512_and_si512(_mm512_srli_epi16(planes[v], 2 * g), mask);
+              acc16[g & 1][v] = _mm512_add_epi16(acc16[g & 1][v], _mm512_maddubs_epi16(u, x));
+            }
+          }
+        }
+        for (size_t v = 0; v < NV; ++v)
+          acc32[v] = _mm512_add_epi32(acc32[v], _mm512_madd_epi16(_mm512_add_epi16(acc16[0][v], acc16[1][v]), ones));
+      }
+    }
+    const size_t left = nc - n0;
+    for (size_t v = 0; v < NV; ++v) _mm512_mask_storeu_epi32(c + 16 * v, lane_mask(left, v), _mm512_sub_epi32(acc32[v], sum));
+  }
+}
+
 // 64 channels per pass: 2 streams of 32-wide tiles or 4 of 16-wide ones (8 int16 + 8 int32
 // accumulators, 8 weight vectors: more streams would spill).
 template <size_t NV>
@@ -282,7 +328,11 @@ inline void gemv_avx512bw(size_t nc, size_t k, size_t slices, const int8_t* a, s
 #define TERNRT_AVX512BW_GEMV_UKERNEL(name, NV)                                                            \
   void name(size_t /*mr*/, size_t nc, size_t k, size_t slices, const int8_t* a, size_t /*a_stride*/,      \
             size_t a_slice_stride, const uint8_t* w, const int32_t* a_sums, int32_t* c, size_t /*c_stride*/) { \
-    gemv_avx512bw<NV>(nc, k, slices, a, a_slice_stride, w, a_sums, c);                                     \
+    if (hardware_config().gemv_one_stream) {                                                               \
+      gemv_one_stream_avx512bw<NV, kGemvOneStreamPrefetchBytes>(nc, k, slices, a, a_slice_stride, w, a_sums, c); \
+    } else {                                                                                               \
+      gemv_avx512bw<NV>(nc, k, slices, a, a_slice_stride, w, a_sums, c);                                   \
+    }                                                                                                      \
   }
 TERNRT_AVX512BW_GEMV_UKERNEL(t2i8_gemm_1x32c4__avx512bw, 2)
 TERNRT_AVX512BW_GEMV_UKERNEL(t2i8_gemm_1x16c4__avx512bw, 1)

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "hardware-config.h"
+#include "t2i8-gemm/gemv-planes-avx512.h"
 #include "t2i8-gemm/requantize-s8-avx512.h"
 #include "t2i8-ukernel-define.h"
 #include "ternrt/kernels/t2i8-gemm-ukernels.h"
@@ -162,7 +163,6 @@ inline void gemv_tiles_avx512vnni(size_t nc, size_t k, size_t slices, const int8
 // the hardware config prefers it (AMD: on the Zen 5 machine of benchmarks/RESULTS.md, 140-160 GMAC/s
 // from DRAM against 85-97 with the four streams below; prefetch distances 1-16 KiB and 1, 2, 4, 8
 // streams were tried, 8 KiB and one stream best). Same sums, so the same results.
-constexpr size_t kGemvOneStreamPrefetchBytes = 8192;
 template <size_t NV, size_t kPrefetch>
 inline void gemv_one_stream_avx512vnni(size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_slice_stride,
                                        const uint8_t* w, const int32_t* a_sums, int32_t* c) {
@@ -176,9 +176,7 @@ inline void gemv_one_stream_avx512vnni(size_t nc, size_t k, size_t slices, const
     for (size_t q = 0; q < slices; ++q, ap += a_slice_stride) {
       for (size_t chunk = 0, kk = 0; chunk < chunks; ++chunk, kk += 16) {
         __m512i planes[NV];
-        for (size_t v = 0; v < NV; ++v) _mm_prefetch(reinterpret_cast<const char*>(w) + kPrefetch + 64 * v, _MM_HINT_T0);
-        for (size_t v = 0; v < NV; ++v) planes[v] = _mm512_loadu_si512(w + 64 * v);
-        w += 64 * NV;
+        w = load_planes_prefetched<NV, kPrefetch>(w, planes);
 #pragma GCC unroll 4
         for (int g = 0; g < 4; ++g) {
           const __m512i x = broadcast_4bytes(ap + kk + 4 * g);
