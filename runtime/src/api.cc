@@ -142,7 +142,7 @@ ternrt_status ternrt_interpreter_create(const ternrt_model* model, const ternrt_
   if (options == nullptr) options = &defaults;
   return guarded([&] {
     auto it = std::make_unique<ternrt_interpreter>();
-    it->impl = std::make_unique<ternrt::Interpreter>(*model->impl, *options);
+    it->impl = ternrt::Interpreter::create(*model->impl, *options);
     for (const auto& op : model->impl->ops()) it->op_names.push_back(op.name);
     *interpreter = it.release();
   });

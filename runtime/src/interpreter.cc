@@ -147,6 +147,18 @@ Interpreter::Interpreter(const Model& model, const ternrt_interpreter_options& o
   }
 }
 
+std::unique_ptr<Interpreter> Interpreter::create(const Model& model, const ternrt_interpreter_options& options) {
+  const bool may_fall_back = (options.flags & TERNRT_FLAG_EXPAND_WEIGHTS) != 0 && options.max_memory_bytes != 0;
+  try {
+    return std::make_unique<Interpreter>(model, options);
+  } catch (const Error& e) {
+    if (!may_fall_back || e.status() != TERNRT_OUT_OF_MEMORY) throw;
+  }
+  ternrt_interpreter_options compact = options;
+  compact.flags &= ~TERNRT_FLAG_EXPAND_WEIGHTS;
+  return std::make_unique<Interpreter>(model, compact);
+}
+
 Interpreter::~Interpreter() {
   ops_.clear();  // XNNPACK operators before the memory they point into
   std::free(arena_);

@@ -21,6 +21,10 @@ namespace ternrt {
 class Interpreter {
  public:
   Interpreter(const Model& model, const ternrt_interpreter_options& options);  // throws Error
+  // The constructor, except that when TERNRT_FLAG_EXPAND_WEIGHTS makes the weights exceed
+  // max_memory_bytes, the interpreter is created again with compact weights (the flag is a speed
+  // preference; the limit is a requirement).
+  static std::unique_ptr<Interpreter> create(const Model& model, const ternrt_interpreter_options& options);
   ~Interpreter();
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;

@@ -65,7 +65,7 @@ struct Dispatch {
 
 // isa == nullptr: let the runtime choose.
 Dispatch create_and_run(const std::vector<uint8_t>& model_bytes, const std::vector<float>& input, const char* isa,
-                        uint32_t flags = 0) {
+                        uint32_t flags = 0, uint64_t max_memory_bytes = 0) {
   Dispatch d;
   ternrt_model* model = nullptr;
   REQUIRE_MESSAGE(ternrt_model_load_memory(model_bytes.data(), model_bytes.size(), &model) == TERNRT_OK, ternrt_last_error());
@@ -73,6 +73,7 @@ Dispatch create_and_run(const std::vector<uint8_t>& model_bytes, const std::vect
   ternrt_interpreter_options_init(&options);
   options.isa = isa;
   options.flags = flags;
+  options.max_memory_bytes = max_memory_bytes;
   ternrt_interpreter* it = nullptr;
   d.status = ternrt_interpreter_create(model, &options, &it);
   if (d.status != TERNRT_OK) {
@@ -180,6 +181,21 @@ TEST_CASE("TERNRT_FLAG_EXPAND_WEIGHTS: AVX2 runs the expanded kernels on layers 
       for (const std::string& kernel : compact.ternary_kernels) CHECK(kernel.find("u8__") == std::string::npos);
       // Tiles of 16 channels: a byte per trit (K rounded up to 4) instead of 2 bits (K rounded up to 16).
       CHECK(expanded.packed_bytes >= compact.packed_bytes + (48 * 40 + 16 * 40) - (48 * 48 + 16 * 48) / 4);
+      // max_memory_bytes is a requirement, the flag a preference: at the smallest limit the compact
+      // interpreter fits in, the flag gives the compact interpreter; below it, OUT_OF_MEMORY.
+      uint64_t fits = 64u << 20, fails = 1;
+      REQUIRE(create_and_run(model, input, name.c_str(), 0, fits).status == TERNRT_OK);
+      while (fits - fails > 1) {
+        const uint64_t mid = fails + (fits - fails) / 2;
+        (create_and_run(model, input, name.c_str(), 0, mid).status == TERNRT_OK ? fits : fails) = mid;
+      }
+      const Dispatch limited = create_and_run(model, input, name.c_str(), TERNRT_FLAG_EXPAND_WEIGHTS, fits);
+      REQUIRE_MESSAGE(limited.status == TERNRT_OK, limited.error);
+      CHECK(limited.ternary_kernels == compact.ternary_kernels);
+      CHECK(limited.packed_bytes == compact.packed_bytes);
+      CHECK(limited.output == reference.output);
+      const Dispatch too_small = create_and_run(model, input, name.c_str(), TERNRT_FLAG_EXPAND_WEIGHTS, fails);
+      CHECK(too_small.status == TERNRT_OUT_OF_MEMORY);
     } else {
       CHECK(expanded.ternary_kernels == compact.ternary_kernels);
       CHECK(expanded.packed_bytes == compact.packed_bytes);

@@ -143,8 +143,9 @@ typedef struct ternrt_interpreter_options {
  * that multiply at least 64 rows per call (convolutions: batch x output pixels) keep their weights
  * expanded to one byte per trit instead of the 2-bit planes, which skips the unpacking in the inner
  * loop (12% more multiply-adds per second on the conv-like shapes of benchmarks/RESULTS.md) for 4x
- * the packed weight bytes of those layers (ternrt_interpreter_packed_weight_bytes). No effect on
- * other ISAs; results are the same bytes either way. */
+ * the packed weight bytes of those layers (ternrt_interpreter_packed_weight_bytes). When that
+ * would exceed max_memory_bytes, the interpreter is created with compact weights instead. No
+ * effect on other ISAs; results are the same bytes either way. */
 #define TERNRT_FLAG_EXPAND_WEIGHTS 8u
 
 /* Fills options with the defaults: 1 thread, no arena cap, best ISA, no flags. Call it before
