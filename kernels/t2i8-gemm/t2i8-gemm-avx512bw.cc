@@ -260,9 +260,9 @@ inline void gemv_tiles_avx512bw(size_t nc, size_t k, size_t slices, const int8_t
 
 // GEMV as one weight stream, tile after tile, prefetching kPrefetch bytes ahead, as the VNNI
 // kernel does where the hardware config prefers it (AMD; t2i8-gemm-avx512vnni.cc): on Zen 5 the
-// streams below read 66-72 GMAC/s from DRAM, below the AVX2 kernel's single stream (96-99). The
-// even and odd groups of a chunk go to two int16 accumulator sets; each set takes 32 of a block's
-// 64 steps, so it cannot overflow either. Same sums, so the same results.
+// streams below read 66-88 GMAC/s from DRAM, below the AVX2 kernel's single stream (96-99); this
+// form 127-155. The even and odd groups of a chunk go to two int16 accumulator sets of 32 of a
+// block's 64 steps each, so neither they nor their sum can overflow. Same sums, same results.
 template <size_t NV, size_t kPrefetch>
 inline void gemv_one_stream_avx512bw(size_t nc, size_t k, size_t slices, const int8_t* a, size_t a_slice_stride,
                                      const uint8_t* w, const int32_t* a_sums, int32_t* c) {
