@@ -242,9 +242,8 @@ std::unique_ptr<Op> Interpreter::create_op(const OpDesc& op, const CreateOptions
   for (int t : op.inputs) touches_int8 = touches_int8 || options.is_s8(t);
   for (int t : op.outputs) touches_int8 = touches_int8 || options.is_s8(t);
   std::unique_ptr<Op> created = spec->create(model_, op, options);
-  const PrepareArgs args{model_, op,    tensor_data_, pool, isa_, budget, int8_, std::string(mode_) == "static",
-                        &scratch_, expand_weights_};
-  const bool static_ranges = args.static_ranges;
+  const bool static_ranges = std::string(mode_) == "static";
+  const PrepareArgs args{model_, op, tensor_data_, pool, isa_, budget, int8_, static_ranges, &scratch_, expand_weights_};
   if (fusion != nullptr) {   // find_residual_fusions asked this form; it has no float fallback
     if (!created->can_fuse_residual()) fail(TERNRT_INTERNAL, model_.source() + ": " + op.label() + ": residual fusion refused");
     created->fuse_residual(fusion->residual, fusion->output, fusion->clamp_min, fusion->clamp_max);
