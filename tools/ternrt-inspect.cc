@@ -27,7 +27,7 @@ double zero_fraction(const ternrt::TernaryDesc& t) {
 std::string int8_params(const ternrt::fb::Model& fbm, int i) {
   const auto* q = fbm.graph()->tensors()->Get(static_cast<flatbuffers::uoffset_t>(i))->quantization();
   if (!q || !q->scale() || q->scale()->size() != 1) return "";
-  const long long zp = q->zero_point() && q->zero_point()->size() ? static_cast<long long>(q->zero_point()->Get(0)) : 0;
+  const long long zp = q->zero_point() && q->zero_point()->size() ? static_cast<long long>(ternrt::quantization_zero_point(*q, 0)) : 0;
   const double scale = q->scale()->Get(0);
   char b[96];
   // The float range the 256 int8 codes cover.

@@ -61,7 +61,7 @@ void check_quantization(const std::string& what, const fb::Quantization& q, cons
     }
   }
   for (size_t i = 0; i < nz; ++i) {
-    const int64_t z = q.zero_point()->Get(static_cast<flatbuffers::uoffset_t>(i));
+    const int64_t z = quantization_zero_point(q, i);
     if (z < -128 || z > 255) {
       fail(TERNRT_INVALID_MODEL, what + ": quantization zero point " + std::to_string(i) + " is " + std::to_string(z) +
                                      ", outside [-128, 255]");
@@ -78,7 +78,7 @@ void decode_act_quant(const std::string& what, const fb::Quantization& q, Tensor
     fail(TERNRT_INVALID_MODEL, what + ": an activation's quantization must be per tensor (1 scale, axis -1), got " +
                                    std::to_string(ns) + " scales on axis " + std::to_string(q.axis()));
   }
-  const int64_t z = nz == 0 ? 0 : q.zero_point()->Get(0);
+  const int64_t z = nz == 0 ? 0 : quantization_zero_point(q, 0);
   if (z < -128 || z > 127) {
     fail(TERNRT_INVALID_MODEL, what + ": an activation's zero point must be in [-128, 127] (int8), got " + std::to_string(z));
   }
@@ -98,6 +98,12 @@ std::string TensorDesc::label(int index) const { return "tensor " + std::to_stri
 
 std::string OpDesc::label() const {
   return "operator " + std::to_string(index) + " '" + name + "' (" + fb::EnumNameOpCode(opcode) + ")";
+}
+
+int64_t quantization_zero_point(const fb::Quantization& q, size_t i) {
+  int64_t z;
+  std::memcpy(&z, q.zero_point()->Data() + i * sizeof(int64_t), sizeof(z));
+  return flatbuffers::EndianScalar(z);
 }
 
 Model::~Model() = default;

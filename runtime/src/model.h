@@ -92,6 +92,11 @@ class Model {
   std::vector<std::pair<std::string, std::string>> metadata_;
 };
 
+// Zero point i of q (i < q.zero_point()->size()). flatbuffers' verifier checks a vector's length
+// field for 4-byte alignment but not its int64 elements for 8, so a crafted file can place them at
+// 4 mod 8 (fuzz_model_load found one): they are read byte-wise, never with an int64 load.
+int64_t quantization_zero_point(const fb::Quantization& q, size_t i);
+
 // Shape helpers shared by the operator checks.
 std::string shape_str(const std::vector<int32_t>& shape);
 
